@@ -1,0 +1,1 @@
+"""Platform adapters: one package per platform, each found by the runtime via entry points."""

@@ -1,0 +1,210 @@
+"""The contract between the runtime and an adapter.
+
+An adapter is a package that exposes one :class:`Adapter` object through the ``gateway.adapters``
+entry-point group. It declares pull streams (platform → gateway) and push streams (gateway →
+platform); the runtime never imports an adapter by name.
+
+A pull stream yields :class:`Page` objects. Each page carries the raw records, the cursor that
+holds *after* the page, and an optional ``on_commit`` hook (the files adapter moves a finished
+file with it). The runtime persists the cursor in the same transaction as the page's records, so
+a restart resumes exactly.
+
+A push stream receives :class:`OutgoingRecord` batches already shaped by the push mapping and
+answers one :class:`PushOutcome` per record. Every HTTP attempt or file operation is reported to
+``ctx.exchanges`` as an :class:`Exchange`, which the runtime writes to the audit log in the same
+transaction as the data it describes.
+"""
+
+from __future__ import annotations
+
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from importlib.metadata import entry_points
+from typing import TYPE_CHECKING, Any
+
+from gateway.errors import ConfigError
+
+if TYPE_CHECKING:
+    from gateway.config import PlatformConfig
+    from gateway.demo import DemoContext, DemoPart
+
+ENTRY_POINT_GROUP = "gateway.adapters"
+CURSOR_VERSION = 1
+
+
+class Direction(StrEnum):
+    PULL = "pull"
+    PUSH = "push"
+
+
+@dataclass
+class Exchange:
+    """One exchange with an external system (an HTTP attempt, a file read or write)."""
+
+    platform: str
+    direction: Direction
+    operation: str
+    endpoint: str
+    attempt: int = 1
+    http_status: int | None = None
+    business_code: str | None = None
+    duration_ms: float = 0.0
+    request_body: bytes = b""
+    response_body: bytes = b""
+    outcome: str = "ok"
+    error: str | None = None
+    record_count: int = 0
+    record_keys: list[str] = field(default_factory=list)
+
+
+class ExchangeRecorder:
+    """Collects exchanges until the runtime writes them with the data they describe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: list[Exchange] = []
+
+    def record(self, exchange: Exchange) -> None:
+        with self._lock:
+            self._pending.append(exchange)
+
+    def drain(self) -> list[Exchange]:
+        with self._lock:
+            pending, self._pending = self._pending, []
+        return pending
+
+
+@dataclass
+class StreamContext:
+    """What a stream may use while it runs: its platform, its job's options, the recorder."""
+
+    job: str
+    run_id: str
+    platform_name: str
+    platform: PlatformConfig
+    options: Mapping[str, Any]
+    exchanges: ExchangeRecorder
+    stop: threading.Event = field(default_factory=threading.Event)
+    base_dir: str = "."
+
+
+@dataclass
+class Page:
+    """Raw records from a source, with the cursor that holds once they are committed.
+
+    ``refs`` names where each record came from (``file.csv#17``) when that is finer than the
+    page; ``on_commit`` runs after the page's transaction commits. ``exchange`` is the exchange
+    that fetched the page: the runtime adds the keys of the records it carried.
+    """
+
+    records: list[dict[str, Any]]
+    cursor: dict[str, Any] | None
+    refs: list[str] | None = None
+    source: str = ""
+    on_commit: Callable[[], None] | None = None
+    exchange: Exchange | None = None
+
+
+class PushStatus(StrEnum):
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class OutgoingRecord:
+    key: str
+    idempotency_key: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PushOutcome:
+    idempotency_key: str
+    status: PushStatus
+    receipt: str | None = None
+    code: str | None = None
+    reason: str | None = None
+
+
+class PullStream(ABC):
+    """A stream the gateway reads from a platform or an inbox."""
+
+    name: str
+    direction = Direction.PULL
+
+    @abstractmethod
+    def read(self, ctx: StreamContext, cursor: dict[str, Any] | None) -> Iterator[Page]:
+        """Yield pages from ``cursor`` on (``None``: from the beginning)."""
+
+
+class PushStream(ABC):
+    """A stream the gateway writes to a platform or an outbox."""
+
+    name: str
+    direction = Direction.PUSH
+
+    @abstractmethod
+    def send(self, ctx: StreamContext, batch: list[OutgoingRecord]) -> list[PushOutcome]:
+        """Send one batch; answer one outcome per record, in any order."""
+
+    def lookup(self, ctx: StreamContext, idempotency_keys: list[str]) -> list[PushOutcome] | None:
+        """Ask the target what became of earlier sends; ``None`` when its API cannot tell."""
+        return None
+
+    def close(self, ctx: StreamContext) -> None:
+        """Called once when the run ends (an outbox writer finishes its file here)."""
+
+
+class Adapter(ABC):
+    """One platform (or the files inbox/outbox): its streams and, optionally, its simulator."""
+
+    name: str
+    description: str = ""
+
+    @abstractmethod
+    def pull_streams(self) -> Mapping[str, PullStream]: ...
+
+    @abstractmethod
+    def push_streams(self) -> Mapping[str, PushStream]: ...
+
+    def simulator_app(self, settings: Mapping[str, Any]) -> Any:
+        """An ASGI app that speaks this platform's dialect, or ``None``."""
+        return None
+
+    def demo_part(self, ctx: DemoContext) -> DemoPart | None:
+        """Platforms, jobs and inbox files this adapter adds to ``gateway demo``, or ``None``."""
+        return None
+
+    def stream(self, name: str, direction: Direction) -> PullStream | PushStream:
+        streams: Mapping[str, PullStream] | Mapping[str, PushStream] = (
+            self.pull_streams() if direction is Direction.PULL else self.push_streams()
+        )
+        if name not in streams:
+            known = ", ".join(sorted(streams)) or "none"
+            raise ConfigError(
+                f"adapter {self.name!r} has no {direction.value} stream {name!r}", known=known
+            )
+        return streams[name]
+
+
+def discover_adapters() -> dict[str, Adapter]:
+    """Every adapter installed in this environment, by name."""
+    found: dict[str, Adapter] = {}
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        adapter = ep.load()
+        if not isinstance(adapter, Adapter):
+            raise ConfigError("entry point is not an Adapter", entry_point=ep.value)
+        found[ep.name] = adapter
+    return found
+
+
+def load_adapter(name: str) -> Adapter:
+    adapters = discover_adapters()
+    if name not in adapters:
+        known = ", ".join(sorted(adapters)) or "none"
+        raise ConfigError(f"no adapter named {name!r} is installed", known=known)
+    return adapters[name]

@@ -1,0 +1,46 @@
+"""What every command shares: the --config option, the console, and JSON output."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import orjson
+import typer
+from rich.console import Console
+
+from gateway.config import GatewayConfig, load_config
+from gateway.logging import configure_logging
+from gateway.store import Store
+
+console = Console()
+err_console = Console(stderr=True)
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help="The gateway.yaml to use (default: $GATEWAY_CONFIG, then ./gateway.yaml).",
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+
+
+def setup(config_path: Path | None, *, log_to_file: bool = True) -> GatewayConfig:
+    """Load the configuration and route logs as it says."""
+    config = load_config(config_path)
+    log_file = config.path(config.logging.file) if config.logging.file and log_to_file else None
+    configure_logging(
+        config.logging.level, config.logging.format, log_file, secrets=config.secret_values()
+    )
+    return config
+
+
+def open_store(config: GatewayConfig) -> Store:
+    return Store(config.store_url)
+
+
+def print_json(value: Any) -> None:
+    typer.echo(orjson.dumps(value, option=orjson.OPT_INDENT_2, default=str).decode())

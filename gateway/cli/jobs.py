@@ -1,0 +1,184 @@
+"""``gateway sync``, ``jobs``, ``status`` and ``adapters``: running and watching jobs."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Mapping
+from typing import Annotated
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from gateway.adapter import discover_adapters
+from gateway.cli.common import ConfigOption, JsonOption, console, open_store, print_json, setup
+from gateway.pipeline import JobRunner, RunSummary
+
+SUMMARY_COLUMNS = ("read", "inserted", "updated", "unchanged", "rejected", "retried")
+
+
+def summary_table(summaries: list[RunSummary], title: str = "Runs") -> Table:
+    table = Table(title=title)
+    table.add_column("job")
+    table.add_column("status")
+    for name in SUMMARY_COLUMNS:
+        table.add_column(name, justify="right")
+    table.add_column("seconds", justify="right")
+    table.add_column("records/s", justify="right")
+    for s in summaries:
+        colour = {"succeeded": "green", "failed": "red"}.get(s.status, "yellow")
+        table.add_row(
+            s.job,
+            f"[{colour}]{s.status}[/]",
+            *(f"{getattr(s, name):,}" for name in SUMMARY_COLUMNS),
+            f"{s.seconds:.2f}",
+            f"{s.rate:,.0f}",
+        )
+    return table
+
+
+def _install_stop(stop: threading.Event) -> None:
+    """First Ctrl-C or SIGTERM: finish the batch in flight, then stop."""
+
+    def handler(_signum: int, _frame: object) -> None:
+        stop.set()
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, handler)
+        signal.signal(signal.SIGINT, handler)
+
+
+def sync(
+    job: Annotated[str, typer.Argument(help="The job to run once, as named in gateway.yaml.")],
+    config: ConfigOption = None,
+    json: JsonOption = False,
+    reset: Annotated[
+        bool, typer.Option("--reset", help="Forget the job's cursor and read from the start.")
+    ] = False,
+) -> None:
+    """Run one job once, with a live progress line; exit 1 if the run failed."""
+    cfg = setup(config)
+    cfg.job(job)
+    store = open_store(cfg)
+    stop = threading.Event()
+    _install_stop(stop)
+    runner = JobRunner(cfg, store, stop=stop)
+    if reset:
+        store.reset_checkpoint(job)
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        TextColumn("{task.fields[counts]}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=json,
+    ) as progress:
+        task = progress.add_task(job, counts="starting", total=None)
+
+        def update(counts: Mapping[str, int]) -> None:
+            text = "  ".join(f"{k} {counts[k]:,}" for k in SUMMARY_COLUMNS)
+            progress.update(task, counts=text)
+
+        summary = runner.run(job, progress=update)
+    store.close()
+    if json:
+        print_json(summary.as_dict())
+    else:
+        console.print(summary_table([summary], title=f"gateway sync {job}"))
+        if summary.error:
+            console.print(f"[red]error:[/] {summary.error}")
+    if summary.status == "failed":
+        raise typer.Exit(1)
+
+
+def status(config: ConfigOption = None, json: JsonOption = False) -> None:
+    """The last run of every job: when, how it ended, and its counts."""
+    cfg = setup(config)
+    store = open_store(cfg)
+    runs = {r["job"]: r for r in store.last_runs(list(cfg.jobs))}
+    store.close()
+    rows = [
+        {"job": name, **(runs.get(name) or {"status": "never run"})} for name in sorted(cfg.jobs)
+    ]
+    if json:
+        print_json(rows)
+        return
+    table = Table(title="Job status")
+    for column in ("job", "status", "started_at", "ended_at", *SUMMARY_COLUMNS, "error"):
+        table.add_column(column, justify="right" if column in SUMMARY_COLUMNS else "left")
+    for row in rows:
+        table.add_row(
+            row["job"],
+            row["status"],
+            str(row.get("started_at") or ""),
+            str(row.get("ended_at") or ""),
+            *(f"{row.get(c, 0) or 0:,}" for c in SUMMARY_COLUMNS),
+            str(row.get("error") or ""),
+        )
+    console.print(table)
+
+
+def list_jobs(config: ConfigOption = None, json: JsonOption = False) -> None:
+    """The configured jobs: source, target, mapping, schedule and dependencies."""
+    cfg = setup(config, log_to_file=False)
+    rows = [
+        {
+            "job": name,
+            "source": job.source,
+            "target": job.target,
+            "mapping": job.mapping,
+            "schedule": job.schedule,
+            "depends_on": job.depends_on,
+        }
+        for name, job in cfg.jobs.items()
+    ]
+    if json:
+        print_json(rows)
+        return
+    table = Table(title="Jobs")
+    for column in ("job", "source", "target", "mapping", "schedule", "depends_on"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            row["job"], row["source"], row["target"], row["mapping"],
+            row["schedule"] or "-", ", ".join(row["depends_on"]) or "-",
+        )  # fmt: skip
+    console.print(table)
+
+
+adapters_app = typer.Typer(help="The installed platform adapters.", no_args_is_help=True)
+
+
+@adapters_app.command("list")
+def list_adapters(json: JsonOption = False) -> None:
+    """Every adapter installed in this environment, with its streams."""
+    rows = [
+        {
+            "adapter": name,
+            "description": adapter.description,
+            "pull": sorted(adapter.pull_streams()),
+            "push": sorted(adapter.push_streams()),
+        }
+        for name, adapter in sorted(discover_adapters().items())
+    ]
+    if json:
+        print_json(rows)
+        return
+    table = Table(title="Adapters")
+    for column in ("adapter", "pull streams", "push streams", "description"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            row["adapter"], ", ".join(row["pull"]) or "(any)", ", ".join(row["push"]) or "(any)",
+            row["description"],
+        )  # fmt: skip
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(sync)
+    app.command()(status)
+    app.command("jobs")(list_jobs)
+    app.add_typer(adapters_app, name="adapters")

@@ -1,0 +1,311 @@
+"""The gateway's configuration: one YAML file (``gateway.yaml``), validated by pydantic.
+
+Credentials are references (``env:NAME`` or ``file:PATH``), never literals in the file.
+Environment variables override settings: ``GATEWAY__STORE__URL`` overrides ``store.url``
+(nested keys joined by ``__``). A broken file fails with one message naming the file, the key
+path and what was expected.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    ValidationError,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+
+from gateway.errors import ConfigError
+
+CONFIG_ENV = "GATEWAY_CONFIG"
+ENV_PREFIX = "GATEWAY__"
+JOB_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SecretRef(str):
+    """A reference to a secret: ``env:NAME`` or ``file:PATH``; the value is read on use."""
+
+    def resolve(self, base_dir: Path | None = None) -> str:
+        kind, _, target = self.partition(":")
+        if kind == "env":
+            value = os.environ.get(target)
+            if value is None:
+                raise ConfigError("secret environment variable is not set", variable=target)
+            return value
+        path = Path(target)
+        if base_dir is not None and not path.is_absolute():
+            path = base_dir / path
+        try:
+            return path.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError("secret file cannot be read", path=str(path)) from exc
+
+
+def _secret_ref(value: Any) -> SecretRef:
+    if not isinstance(value, str) or not re.match(r"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+)$", value):
+        raise ValueError("must be a reference 'env:NAME' or 'file:PATH', not a literal secret")
+    return SecretRef(value)
+
+
+Secret = Annotated[
+    SecretRef,
+    PlainValidator(_secret_ref),
+    PlainSerializer(str),
+    WithJsonSchema({"type": "string", "format": "secret-ref"}),
+]
+
+
+class TimeoutSettings(_Model):
+    connect: float = Field(5.0, gt=0)
+    read: float = Field(30.0, gt=0)
+
+
+class RateLimitSettings(_Model):
+    per_second: float = Field(50.0, gt=0)
+    burst: int = Field(100, ge=1)
+
+
+class RetrySettings(_Model):
+    max_attempts: int = Field(6, ge=1, le=100)
+    max_seconds: float = Field(120.0, gt=0)
+    initial_backoff: float = Field(0.2, ge=0)
+    max_backoff: float = Field(10.0, ge=0)
+    jitter: float = Field(0.5, ge=0)
+
+
+class BreakerSettings(_Model):
+    failure_threshold: int = Field(5, ge=1)
+    cooldown_seconds: float = Field(60.0, ge=0)
+
+
+class PlatformConfig(_Model):
+    """One external system: an HTTP platform, or a files inbox/outbox."""
+
+    adapter: str
+    base_url: str | None = None
+    app_key: str | None = None
+    app_secret: Secret | None = None
+    signature: Literal["hmac-sha256", "hmac-sm3"] = "hmac-sha256"
+    timeout: TimeoutSettings = TimeoutSettings()
+    rate_limit: RateLimitSettings = RateLimitSettings()
+    retry: RetrySettings = RetrySettings()
+    breaker: BreakerSettings = BreakerSettings()
+    options: dict[str, Any] = Field(default_factory=dict)
+    simulator: dict[str, Any] | None = None
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/") if value else value
+
+
+class JobConfig(_Model):
+    """One sync: a source, a mapping, a target, and when to run."""
+
+    source: str
+    target: str
+    mapping: str
+    schedule: str | None = None
+    batch_size: int = Field(1000, ge=1, le=50_000)
+    depends_on: list[str] = Field(default_factory=list)
+    options: dict[str, Any] = Field(default_factory=dict)
+    enabled: bool = True
+
+    @field_validator("source", "target")
+    @classmethod
+    def _endpoint(cls, value: str) -> str:
+        if value != "store" and not re.match(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$", value):
+            raise ValueError("must be 'store' or 'PLATFORM.STREAM'")
+        return value
+
+    @field_validator("schedule")
+    @classmethod
+    def _schedule(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        if re.match(r"^every \d+(\.\d+)?\s*(s|m|h)$", value) or len(value.split()) == 5:
+            return value
+        raise ValueError("must be 'every N{s|m|h}' or a five-field cron expression")
+
+    @model_validator(mode="after")
+    def _one_side_is_store(self) -> JobConfig:
+        if (self.source == "store") == (self.target == "store"):
+            raise ValueError("exactly one of source and target must be 'store'")
+        return self
+
+    @property
+    def is_pull(self) -> bool:
+        return self.target == "store"
+
+    @property
+    def platform(self) -> str:
+        return (self.source if self.is_pull else self.target).split(".", 1)[0]
+
+    @property
+    def stream(self) -> str:
+        return (self.source if self.is_pull else self.target).split(".", 1)[1]
+
+
+class StoreConfig(_Model):
+    url: str = "sqlite:///gateway.db"
+
+
+class AuditConfig(_Model):
+    key: Secret | None = None
+    retention_days: int = Field(180, ge=180)
+    archive_payloads: bool = False
+    archive_dir: str = "audit-archive"
+
+
+class LoggingConfig(_Model):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    format: Literal["auto", "json", "console"] = "auto"
+    file: str | None = "logs/gateway.log"
+
+
+class ServiceConfig(_Model):
+    host: str = "127.0.0.1"
+    metrics_port: int = Field(9464, ge=0, le=65535)
+    grace_seconds: float = Field(30.0, gt=0)
+    instance_id: str | None = None
+    lease_seconds: float = Field(60.0, gt=0)
+
+
+class GatewayConfig(_Model):
+    version: Literal[1] = 1
+    store: StoreConfig = StoreConfig()
+    audit: AuditConfig = AuditConfig()
+    logging: LoggingConfig = LoggingConfig()
+    service: ServiceConfig = ServiceConfig()
+    platforms: dict[str, PlatformConfig] = Field(default_factory=dict)
+    jobs: dict[str, JobConfig] = Field(default_factory=dict)
+    secrets: list[Secret] = Field(default_factory=list)
+
+    base_dir: Path = Field(default=Path("."), exclude=True)
+    source_path: Path | None = Field(default=None, exclude=True)
+
+    @model_validator(mode="after")
+    def _references(self) -> GatewayConfig:
+        for name, job in self.jobs.items():
+            if not JOB_NAME.match(name):
+                raise ValueError(f"job name {name!r} must match {JOB_NAME.pattern}")
+            if job.platform not in self.platforms:
+                raise ValueError(f"job {name!r} names unknown platform {job.platform!r}")
+            for dep in job.depends_on:
+                if dep not in self.jobs:
+                    raise ValueError(f"job {name!r} depends on unknown job {dep!r}")
+        return self
+
+    def job(self, name: str) -> JobConfig:
+        from gateway.errors import UnknownJobError
+
+        if name not in self.jobs:
+            known = ", ".join(sorted(self.jobs)) or "none"
+            raise UnknownJobError(f"no job named {name!r}", known=known)
+        return self.jobs[name]
+
+    def path(self, value: str) -> Path:
+        """A path from the configuration, relative to the configuration file."""
+        path = Path(value)
+        return path if path.is_absolute() else self.base_dir / path
+
+    @property
+    def store_url(self) -> str:
+        """The store URL with a relative SQLite path resolved against the config file."""
+        url = self.store.url
+        prefix = "sqlite:///"
+        if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
+            return prefix + str((self.base_dir / url[len(prefix):]).resolve())
+        return url
+
+    def secret_values(self) -> list[str]:
+        """Every configured secret's value, so log processors can drop them."""
+        refs: list[SecretRef] = [p.app_secret for p in self.platforms.values() if p.app_secret]
+        refs += [r for r in (self.audit.key, *self.secrets) if r is not None]
+        values = []
+        for ref in refs:
+            try:
+                values.append(ref.resolve(self.base_dir))
+            except ConfigError:
+                continue
+        return [v for v in values if v]
+
+
+def _env_overrides(data: dict[str, Any], environ: dict[str, str]) -> dict[str, Any]:
+    for name, value in environ.items():
+        if not name.startswith(ENV_PREFIX):
+            continue
+        keys = name[len(ENV_PREFIX):].lower().split("__")
+        node = data
+        for key in keys[:-1]:
+            child = node.get(key)
+            if not isinstance(child, dict):
+                child = {}
+                node[key] = child
+            node = child
+        node[keys[-1]] = yaml.safe_load(value) if value else value
+    return data
+
+
+def _describe(error: dict[str, Any]) -> str:
+    where = ".".join(str(p) for p in error["loc"]) or "(top level)"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{where}: {message}"
+
+
+def parse_config(data: Any, source: str, base_dir: Path) -> GatewayConfig:
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: the top level must be a mapping of settings")
+    data = _env_overrides(data, dict(os.environ))
+    try:
+        return GatewayConfig.model_validate({**data, "base_dir": base_dir})
+    except ValidationError as exc:
+        errors = exc.errors()
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise ConfigError(f"{source}: {_describe(errors[0])}{more}") from None
+
+
+def find_config_path(explicit: str | Path | None) -> Path:
+    chosen = explicit or os.environ.get(CONFIG_ENV) or "gateway.yaml"
+    return Path(chosen)
+
+
+def load_config(path: str | Path | None = None) -> GatewayConfig:
+    """Load and validate the configuration; every problem is a :class:`ConfigError`."""
+    config_path = find_config_path(path)
+    try:
+        text = config_path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{config_path}: configuration file not found (use --config or {CONFIG_ENV})"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"{config_path}: cannot be read ({exc.strerror})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ConfigError(f"{config_path}:{where}: {problem}") from None
+    config = parse_config(data, str(config_path), config_path.resolve().parent)
+    return config.model_copy(update={"source_path": config_path.resolve()})

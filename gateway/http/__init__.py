@@ -1,0 +1,1 @@
+"""The HTTP policy every adapter shares: signing, envelope, retries, rate limits, breaker."""

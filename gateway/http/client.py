@@ -1,0 +1,234 @@
+"""The signed, enveloped, retried HTTP client every platform adapter uses.
+
+One request goes: breaker check → rate limit → sign → send → classify. Each attempt is recorded
+as an :class:`~gateway.adapter.Exchange` for the audit log, including failed ones. An adapter
+changes how answers are judged by overriding :meth:`ResponseClassifier.classify`.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import orjson
+
+from gateway.adapter import Direction, Exchange, ExchangeRecorder
+from gateway.config import PlatformConfig
+from gateway.errors import (
+    AuthError,
+    ConfigError,
+    GatewayError,
+    PermanentError,
+    RetryableError,
+)
+from gateway.http.policy import breaker_for, call_with_retries, limiter_for
+from gateway.http.signing import SignatureAlgorithm, sign_headers
+from gateway.masking import scrub_text
+
+BUSY_CODES = frozenset({"SYSTEM_BUSY", "BUSY", "RATE_LIMITED", "TRY_LATER"})
+
+
+@dataclass(frozen=True)
+class Envelope:
+    code: str
+    msg: str
+    data: Any
+    request_id: str | None
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """``Retry-After`` as seconds, from either form the HTTP standard allows."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, moment.timestamp() - time.time())
+
+
+class ResponseClassifier:
+    """Turns an HTTP answer into an envelope, or into the right kind of error."""
+
+    busy_codes: frozenset[str] = BUSY_CODES
+
+    def classify(self, response: httpx.Response) -> Envelope:
+        status = response.status_code
+        context = {"status": status, "path": response.request.url.path}
+        if status == 429:
+            raise RetryableError(
+                "rate limited by the platform",
+                retry_after=retry_after_seconds(response.headers.get("Retry-After")),
+                **context,
+            )
+        if status >= 500:
+            raise RetryableError("platform server error", **context)
+        envelope = self._envelope(response)
+        if status in (401, 403):
+            raise AuthError("the platform refused our credentials", code=envelope.code, **context)
+        if status >= 400:
+            raise PermanentError("the platform refused the request", code=envelope.code, **context)
+        if envelope.code != "0":
+            if envelope.code in self.busy_codes:
+                raise RetryableError("platform is busy", code=envelope.code, **context)
+            raise PermanentError(
+                "the platform answered a business error",
+                code=envelope.code,
+                msg=scrub_text(envelope.msg)[:200],
+                **context,
+            )
+        return envelope
+
+    def _envelope(self, response: httpx.Response) -> Envelope:
+        try:
+            body = orjson.loads(response.content)
+        except orjson.JSONDecodeError:
+            if response.status_code >= 400:
+                return Envelope(str(response.status_code), "", None, None)
+            # A cut-off body is a transport accident, not the platform's answer.
+            raise RetryableError(
+                "response body is not valid JSON (truncated?)",
+                status=response.status_code,
+                path=response.request.url.path,
+            ) from None
+        if not isinstance(body, dict) or "code" not in body:
+            raise PermanentError(
+                "response is not the platform envelope", path=response.request.url.path
+            )
+        return Envelope(
+            code=str(body.get("code")),
+            msg=str(body.get("msg") or ""),
+            data=body.get("data"),
+            request_id=body.get("requestId"),
+        )
+
+
+class PlatformClient:
+    """A client for one platform within one run; the retry counter feeds the run's counts."""
+
+    def __init__(
+        self,
+        name: str,
+        platform: PlatformConfig,
+        recorder: ExchangeRecorder,
+        *,
+        secret: str,
+        classifier: ResponseClassifier | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        if not platform.base_url or not platform.app_key:
+            raise ConfigError("platform needs base_url and app_key", platform=name)
+        self.name = name
+        self.platform = platform
+        self.recorder = recorder
+        self.classifier = classifier or ResponseClassifier()
+        self.algorithm = SignatureAlgorithm(platform.signature)
+        self._secret = secret.encode()
+        self._limiter = limiter_for(name, platform.rate_limit)
+        self._breaker = breaker_for(name, platform.breaker)
+        self.retries = 0
+        self._http = httpx.Client(
+            base_url=platform.base_url,
+            timeout=httpx.Timeout(platform.timeout.read, connect=platform.timeout.connect),
+            transport=transport,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> PlatformClient:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        operation: str,
+        direction: Direction,
+        params: dict[str, str] | None = None,
+        body: Any = None,
+    ) -> tuple[Envelope, Exchange]:
+        """Send with retries; returns the envelope and the successful attempt's exchange."""
+        content = orjson.dumps(body) if body is not None else b""
+        query = sorted((params or {}).items())
+
+        def attempt(number: int) -> tuple[Envelope, Exchange]:
+            return self._attempt(method, path, query, content, operation, direction, number)
+
+        def on_retry(_error: RetryableError) -> None:
+            self.retries += 1
+
+        return call_with_retries(self.platform.retry, attempt, on_retry)
+
+    def _attempt(
+        self,
+        method: str,
+        path: str,
+        query: list[tuple[str, str]],
+        content: bytes,
+        operation: str,
+        direction: Direction,
+        number: int,
+    ) -> tuple[Envelope, Exchange]:
+        self._breaker.before_call()
+        self._limiter.acquire()
+        headers = sign_headers(
+            self.algorithm, self.platform.app_key or "", self._secret, method, path, query, content
+        )
+        if content:
+            headers["Content-Type"] = "application/json"
+        exchange = Exchange(
+            platform=self.name,
+            direction=direction,
+            operation=operation,
+            endpoint=f"{method} {path}" + (f"?{urlencode(query)}" if query else ""),
+            attempt=number,
+            request_body=content,
+        )
+        started = time.perf_counter()
+        try:
+            response = self._http.request(
+                method, path, params=query or None, content=content or None, headers=headers
+            )
+        except httpx.TimeoutException as exc:
+            self._fail(exchange, started, "timeout")
+            raise RetryableError("request timed out", platform=self.name, path=path) from exc
+        except httpx.TransportError as exc:
+            self._fail(exchange, started, type(exc).__name__)
+            raise RetryableError(
+                "platform unreachable", platform=self.name, path=path, error=type(exc).__name__
+            ) from exc
+        exchange.duration_ms = (time.perf_counter() - started) * 1000
+        exchange.http_status = response.status_code
+        exchange.response_body = response.content
+        try:
+            envelope = self.classifier.classify(response)
+        except GatewayError as exc:
+            exchange.business_code = exc.context.get("code")
+            exchange.outcome = "retry" if isinstance(exc, RetryableError) else "error"
+            exchange.error = exc.message
+            self.recorder.record(exchange)
+            self._breaker.record_failure(exc.message)
+            raise
+        exchange.business_code = envelope.code
+        self._breaker.record_success()
+        self.recorder.record(exchange)
+        return envelope, exchange
+
+    def _fail(self, exchange: Exchange, started: float, reason: str) -> None:
+        exchange.duration_ms = (time.perf_counter() - started) * 1000
+        exchange.outcome = "retry"
+        exchange.error = reason
+        self.recorder.record(exchange)
+        self._breaker.record_failure(reason)

@@ -1,0 +1,51 @@
+"""Building blocks for HTTP streams: a client per run, and a paged pull over a cursor."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from gateway.adapter import StreamContext
+from gateway.errors import ConfigError, PermanentError
+from gateway.http.client import PlatformClient, ResponseClassifier
+
+
+def open_client(ctx: StreamContext, classifier: ResponseClassifier | None = None) -> PlatformClient:
+    """A signed client for the context's platform, its secret read from its reference."""
+    secret_ref = ctx.platform.app_secret
+    if secret_ref is None:
+        raise ConfigError("platform has no app_secret reference", platform=ctx.platform_name)
+    secret = secret_ref.resolve(Path(ctx.base_dir))
+    return PlatformClient(
+        ctx.platform_name, ctx.platform, ctx.exchanges, secret=secret, classifier=classifier
+    )
+
+
+class RunClients:
+    """One client per run for push streams, whose ``send`` is called once per batch."""
+
+    def __init__(self, classifier: ResponseClassifier | None = None) -> None:
+        self._classifier = classifier
+        self._clients: dict[str, PlatformClient] = {}
+        self._lock = threading.Lock()
+
+    def get(self, ctx: StreamContext) -> PlatformClient:
+        with self._lock:
+            client = self._clients.get(ctx.run_id)
+            if client is None:
+                client = self._clients[ctx.run_id] = open_client(ctx, self._classifier)
+            return client
+
+    def close(self, ctx: StreamContext) -> None:
+        with self._lock:
+            client = self._clients.pop(ctx.run_id, None)
+        if client is not None:
+            client.close()
+
+
+def require_list(data: Any, field: str, where: str) -> list[Any]:
+    value = data.get(field) if isinstance(data, dict) else None
+    if not isinstance(value, list):
+        raise PermanentError("platform answer lacks a list", field=field, operation=where)
+    return value

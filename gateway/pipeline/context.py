@@ -1,0 +1,94 @@
+"""What one run of one job carries through its stages."""
+
+from __future__ import annotations
+
+import hashlib
+import socket
+import os
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection
+
+from gateway.adapter import Exchange, ExchangeRecorder, StreamContext
+from gateway.audit import AuditEvent, AuditLog, MappingRef
+from gateway.config import GatewayConfig, JobConfig
+from gateway.mapping import CompiledMapping
+from gateway.masking import PiiClass, mask, scrub_text
+from gateway.store import Store
+
+Progress = Callable[[Mapping[str, int]], None]
+
+
+def instance_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def key_masker(mapping: CompiledMapping) -> Callable[[str], str]:
+    """Masks a record key part by part, each by its key field's PII class."""
+    classes = [mapping.pii.get(name, PiiClass.NONE) for name in mapping.key_fields]
+
+    def masked(key: str) -> str:
+        parts = key.split("|")
+        if len(parts) != len(classes):
+            return scrub_text(key)
+        return "|".join(
+            scrub_text(part) if pii is PiiClass.NONE else mask(part, pii)
+            for part, pii in zip(parts, classes, strict=True)
+        )
+
+    return masked
+
+
+def content_hash(payload: bytes) -> str:
+    return hashlib.blake2b(payload, digest_size=16).hexdigest()
+
+
+@dataclass
+class RunContext:
+    config: GatewayConfig
+    store: Store
+    audit: AuditLog
+    job_name: str
+    job: JobConfig
+    mapping: CompiledMapping
+    run_id: str
+    stream_ctx: StreamContext
+    progress: Progress | None = None
+    counts: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(
+            ("read", "inserted", "updated", "unchanged", "rejected", "retried"), 0
+        )
+    )
+
+    @property
+    def stop(self) -> threading.Event:
+        return self.stream_ctx.stop
+
+    @property
+    def recorder(self) -> ExchangeRecorder:
+        return self.stream_ctx.exchanges
+
+    @property
+    def mapping_ref(self) -> MappingRef:
+        return MappingRef(self.mapping.name, self.mapping.version, self.mapping.digest)
+
+    def exchange_events(self, exchanges: Sequence[Exchange]) -> list[AuditEvent]:
+        masker = key_masker(self.mapping)
+        return [
+            AuditEvent.from_exchange(
+                ex, run_id=self.run_id, job=self.job_name, mapping=self.mapping_ref, key_masker=masker
+            )
+            for ex in exchanges
+        ]
+
+    def commit_counts(self, conn: Connection, counts: Mapping[str, int]) -> None:
+        """Add ``counts`` to the run row (inside the batch's transaction) and to the live view."""
+        self.store.add_run_counts(conn, self.run_id, counts)
+        for name, value in counts.items():
+            self.counts[name] += value
+
+    def report(self) -> None:
+        if self.progress is not None:
+            self.progress(dict(self.counts))

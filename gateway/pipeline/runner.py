@@ -1,0 +1,153 @@
+"""Runs one job once: sets the run up, drives the pull or push, and closes it honestly."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from gateway.adapter import Direction, ExchangeRecorder, PullStream, PushStream, StreamContext, load_adapter
+from gateway.audit import AuditEvent, AuditLog
+from gateway.config import GatewayConfig
+from gateway.errors import ConfigError, GatewayError
+from gateway.logging import bind_run, get_logger, unbind_run
+from gateway.mapping import CompiledMapping, load_mapping
+from gateway.pipeline.context import Progress, RunContext, instance_name
+from gateway.pipeline.pull import run_pull
+from gateway.pipeline.push import run_push
+from gateway.store import Store
+from mappings import resolve_mapping
+
+log = get_logger("gateway.pipeline")
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    job: str
+    run_id: str
+    status: str
+    read: int
+    inserted: int
+    updated: int
+    unchanged: int
+    rejected: int
+    retried: int
+    seconds: float
+    error: str | None
+
+    @property
+    def rate(self) -> float:
+        return self.read / self.seconds if self.seconds > 0 else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "records_per_s": round(self.rate, 1)}
+
+
+def audit_log_for(config: GatewayConfig) -> AuditLog:
+    if config.audit.key is None:
+        raise ConfigError("audit.key is not set: give it a secret reference (env:NAME or file:PATH)")
+    return AuditLog(config.audit.key.resolve(config.base_dir).encode())
+
+
+class JobRunner:
+    """Runs jobs against one store; ``stop`` ends a run after the batch in flight commits."""
+
+    def __init__(
+        self,
+        config: GatewayConfig,
+        store: Store,
+        *,
+        instance: str | None = None,
+        stop: threading.Event | None = None,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.instance = instance or config.service.instance_id or instance_name()
+        self.stop = stop or threading.Event()
+        self.audit = audit_log_for(config)
+
+    def mapping_for(self, job_name: str) -> CompiledMapping:
+        job = self.config.job(job_name)
+        mapping = load_mapping(resolve_mapping(job.mapping, self.config.base_dir))
+        expected = "pull" if job.is_pull else "push"
+        if mapping.direction != expected:
+            raise ConfigError(
+                f"job {job_name!r} needs a {expected} mapping", mapping=str(mapping.path)
+            )
+        return mapping
+
+    def _stream(self, job_name: str) -> PullStream | PushStream:
+        job = self.config.job(job_name)
+        platform = self.config.platforms[job.platform]
+        adapter = load_adapter(platform.adapter)
+        return adapter.stream(job.stream, Direction.PULL if job.is_pull else Direction.PUSH)
+
+    def run(self, job_name: str, progress: Progress | None = None) -> RunSummary:
+        job = self.config.job(job_name)
+        mapping = self.mapping_for(job_name)
+        stream = self._stream(job_name)
+        run_id = self.store.start_run(job_name, self.instance, mapping.digest)
+        ctx = StreamContext(
+            job=job_name,
+            run_id=run_id,
+            platform_name=job.platform,
+            platform=self.config.platforms[job.platform],
+            options={"page_size": job.batch_size, **job.options},
+            exchanges=ExchangeRecorder(),
+            stop=self.stop,
+            base_dir=str(self.config.base_dir),
+        )
+        run = RunContext(
+            self.config, self.store, self.audit, job_name, job, mapping, run_id, ctx, progress
+        )
+        bind_run(job_name, run_id)
+        started = time.perf_counter()
+        status, error = "succeeded", None
+        try:
+            with self.store.transaction() as conn:
+                self.audit.append(conn, [self._event("run_start", run, "ok")])
+            log.info("run started", mapping=mapping.name, direction="pull" if job.is_pull else "push")
+            if isinstance(stream, PullStream):
+                run_pull(run, stream)
+            else:
+                run_push(run, stream)
+            if self.stop.is_set():
+                status = "interrupted"
+        except GatewayError as exc:
+            status, error = "failed", str(exc)
+            log.error("run failed", error=error)
+        finally:
+            self._close(run, status, error)
+            unbind_run()
+        counts = run.counts
+        return RunSummary(
+            job_name, run_id, status, counts["read"], counts["inserted"], counts["updated"],
+            counts["unchanged"], counts["rejected"], counts["retried"],
+            time.perf_counter() - started, error,
+        )  # fmt: skip
+
+    def _event(self, kind: str, run: RunContext, outcome: str, detail: str | None = None) -> AuditEvent:
+        job = run.job
+        return AuditEvent(
+            kind=kind,
+            outcome=outcome,
+            run_id=run.run_id,
+            job=run.job_name,
+            platform=job.platform,
+            direction="pull" if job.is_pull else "push",
+            operation=job.stream,
+            mapping=run.mapping_ref,
+            detail=detail,
+        )
+
+    def _close(self, run: RunContext, status: str, error: str | None) -> None:
+        """Failed attempts not yet logged, the run's end, and its status: one transaction."""
+        leftover = run.recorder.drain()
+        with self.store.transaction() as conn:
+            events = run.exchange_events(leftover)
+            events.append(self._event("run_end", run, status, error))
+            self.audit.append(conn, events)
+            run.commit_counts(conn, {"retried": sum(1 for ex in leftover if ex.outcome == "retry")})
+            self.store.finish_run(conn, run.run_id, status, error)
+        log.info("run ended", status=status, **run.counts)

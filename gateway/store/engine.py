@@ -1,0 +1,204 @@
+"""Connecting to the store, transactions, and the small state tables (checkpoints, runs)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Engine, create_engine, event, select, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+
+from gateway.clock import utc_now_iso
+from gateway.errors import ConfigError, StoreError
+from gateway.store import migrations, schema
+
+CHECKPOINT_VERSION = 1
+RUN_COUNTERS = ("read", "inserted", "updated", "unchanged", "rejected", "retried")
+
+
+def _sqlite_engine(url: str) -> Engine:
+    engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, open transactions, so BEGIN IMMEDIATE takes the
+        # write lock up front and two writers queue instead of failing mid-transaction.
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def make_engine(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigError("store.url is not a database URL", url=url) from None
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        return _sqlite_engine(url)
+    if parsed.get_backend_name() == "postgresql":
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        return create_engine(parsed, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    raise ConfigError(
+        "store.url must be sqlite:/// or postgresql://", backend=parsed.get_backend_name()
+    )
+
+
+class Store:
+    """The canonical store. Every write goes through :meth:`transaction`."""
+
+    def __init__(self, url: str, *, migrate: bool = True) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self.dialect = self.engine.dialect.name
+        if migrate:
+            self.migrate()
+
+    def migrate(self) -> int:
+        try:
+            with self.transaction() as conn:
+                return migrations.migrate(conn)
+        except OperationalError as exc:
+            raise StoreError("the store cannot be reached", url=self.safe_url) from exc
+
+    @property
+    def safe_url(self) -> str:
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        with self.engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            yield conn
+
+    def schema_current(self) -> bool:
+        try:
+            with self.connect() as conn:
+                return migrations.current_version(conn) == migrations.LATEST
+        except SQLAlchemyError:
+            return False
+
+    # checkpoints ---------------------------------------------------------------------------
+
+    def load_checkpoint(self, job: str) -> dict[str, Any] | None:
+        with self.connect() as conn:
+            row = conn.execute(
+                select(schema.checkpoints.c.cursor).where(schema.checkpoints.c.job == job)
+            ).first()
+        if row is None:
+            return None
+        state = orjson.loads(row[0])
+        if state.get("v") != CHECKPOINT_VERSION:
+            raise StoreError("checkpoint has an unknown format version", job=job, v=state.get("v"))
+        cursor: dict[str, Any] | None = state["cursor"]
+        return cursor
+
+    @staticmethod
+    def save_checkpoint(
+        conn: Connection, job: str, cursor: Mapping[str, Any] | None, run_id: str
+    ) -> None:
+        body = orjson.dumps({"v": CHECKPOINT_VERSION, "cursor": cursor}).decode()
+        values = {"cursor": body, "run_id": run_id, "updated_at": utc_now_iso()}
+        done = conn.execute(
+            update(schema.checkpoints).where(schema.checkpoints.c.job == job).values(**values)
+        )
+        if done.rowcount == 0:
+            conn.execute(schema.checkpoints.insert().values(job=job, **values))
+
+    def reset_checkpoint(self, job: str) -> None:
+        with self.transaction() as conn:
+            conn.execute(schema.checkpoints.delete().where(schema.checkpoints.c.job == job))
+
+    # runs ------------------------------------------------------------------------------------
+
+    def start_run(self, job: str, instance: str, mapping_digest: str | None) -> str:
+        run_id = str(uuid.uuid4())
+        with self.transaction() as conn:
+            conn.execute(
+                schema.runs.insert().values(
+                    id=run_id,
+                    job=job,
+                    instance=instance,
+                    status="running",
+                    started_at=utc_now_iso(),
+                    mapping_digest=mapping_digest,
+                    **dict.fromkeys(RUN_COUNTERS, 0),
+                )
+            )
+        return run_id
+
+    @staticmethod
+    def add_run_counts(conn: Connection, run_id: str, counts: Mapping[str, int]) -> None:
+        increments = {
+            name: getattr(schema.runs.c, name) + value
+            for name, value in counts.items()
+            if value and name in RUN_COUNTERS
+        }
+        if increments:
+            conn.execute(
+                update(schema.runs).where(schema.runs.c.id == run_id).values(**increments)
+            )
+
+    @staticmethod
+    def finish_run(conn: Connection, run_id: str, status: str, error: str | None) -> None:
+        conn.execute(
+            update(schema.runs)
+            .where(schema.runs.c.id == run_id)
+            .values(status=status, ended_at=utc_now_iso(), error=error)
+        )
+
+    def run(self, run_id: str) -> dict[str, Any]:
+        with self.connect() as conn:
+            row = conn.execute(select(schema.runs).where(schema.runs.c.id == run_id)).first()
+        if row is None:
+            raise StoreError("no such run", run_id=run_id)
+        return dict(row._mapping)
+
+    def last_runs(self, jobs: list[str] | None = None, per_job: int = 1) -> list[dict[str, Any]]:
+        query = select(schema.runs).order_by(schema.runs.c.started_at.desc())
+        if jobs:
+            query = query.where(schema.runs.c.job.in_(jobs))
+        seen: dict[str, int] = {}
+        found = []
+        with self.connect() as conn:
+            for row in conn.execute(query):
+                if seen.get(row.job, 0) < per_job:
+                    seen[row.job] = seen.get(row.job, 0) + 1
+                    found.append(dict(row._mapping))
+        return found
+
+    def mark_abandoned_runs(self, job: str, live_instances: set[str] | None = None) -> int:
+        """Runs left 'running' by a process that died are marked 'interrupted'."""
+        query = update(schema.runs).where(
+            schema.runs.c.job == job, schema.runs.c.status == "running"
+        )
+        if live_instances:
+            query = query.where(schema.runs.c.instance.not_in(live_instances))
+        with self.transaction() as conn:
+            return conn.execute(
+                query.values(status="interrupted", ended_at=utc_now_iso())
+            ).rowcount

@@ -1,0 +1,74 @@
+"""Schema migrations, run on every start under a lock so concurrent instances agree.
+
+Each migration is a numbered function; the ``schema_version`` table records what ran. A new
+migration is appended to :data:`MIGRATIONS`, never edited once released.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import Connection, select, text
+
+from gateway.clock import utc_now_iso
+from gateway.store import schema
+
+Migration = Callable[[Connection], None]
+
+# Any fixed 64-bit number: the PostgreSQL advisory lock that serialises migrations.
+_MIGRATION_LOCK = 7_411_020_222
+
+
+def _v1_initial(conn: Connection) -> None:
+    schema.metadata.create_all(conn)
+    conn.execute(schema.counters.insert().values(name="record_change_seq", value=0))
+
+
+def _v2_audit_append_only(conn: Connection) -> None:
+    """UPDATE and DELETE on the exchange log are refused by the database itself."""
+    if conn.dialect.name == "sqlite":
+        for action in ("UPDATE", "DELETE"):
+            conn.exec_driver_sql(
+                f"CREATE TRIGGER audit_log_no_{action.lower()} BEFORE {action} ON audit_log "
+                "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"
+            )
+        return
+    conn.exec_driver_sql(
+        "CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger AS $$ "
+        "BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$ LANGUAGE plpgsql"
+    )
+    conn.exec_driver_sql(
+        "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log "
+        "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()"
+    )
+
+
+MIGRATIONS: list[tuple[int, Migration]] = [
+    (1, _v1_initial),
+    (2, _v2_audit_append_only),
+]
+
+LATEST = MIGRATIONS[-1][0]
+
+
+def current_version(conn: Connection) -> int:
+    if not conn.dialect.has_table(conn, "schema_version"):
+        return 0
+    versions = conn.execute(select(schema.schema_version.c.version)).scalars().all()
+    return max(versions, default=0)
+
+
+def migrate(conn: Connection) -> int:
+    """Apply what is missing; call inside a transaction. Returns the resulting version."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})
+    version = current_version(conn)
+    for number, step in MIGRATIONS:
+        if number <= version:
+            continue
+        step(conn)
+        conn.execute(
+            schema.schema_version.insert().values(version=number, applied_at=utc_now_iso())
+        )
+        version = number
+    return version

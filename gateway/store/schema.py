@@ -1,0 +1,180 @@
+"""Every table of the canonical store, in one metadata object (design §3)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+# A timestamp is an ISO 8601 UTC string: readable by an auditor with any SQL client, ordered as
+# text, identical on SQLite and PostgreSQL, and cheap to write on the hot path.
+Timestamp = String(32)
+
+schema_version = Table(
+    "schema_version",
+    metadata,
+    Column("version", Integer, primary_key=True),
+    Column("applied_at", Timestamp, nullable=False),
+)
+
+counters = Table(
+    "counters",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+
+records = Table(
+    "records",
+    metadata,
+    Column("entity", String(64), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("payload", Text, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("first_seen", Timestamp, nullable=False),
+    Column("last_changed", Timestamp, nullable=False),
+    Column("change_seq", BigInteger, nullable=False),
+    Column("source_job", String(64), nullable=False),
+    Column("deleted", Boolean, nullable=False, default=False),
+    Index("ix_records_entity_seq", "entity", "change_seq"),
+)
+
+checkpoints = Table(
+    "checkpoints",
+    metadata,
+    Column("job", String(64), primary_key=True),
+    Column("cursor", Text, nullable=False),
+    Column("run_id", String(36), nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("job", String(64), nullable=False),
+    Column("instance", String(128), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("started_at", Timestamp, nullable=False),
+    Column("ended_at", Timestamp),
+    Column("read", BigInteger, nullable=False, default=0),
+    Column("inserted", BigInteger, nullable=False, default=0),
+    Column("updated", BigInteger, nullable=False, default=0),
+    Column("unchanged", BigInteger, nullable=False, default=0),
+    Column("rejected", BigInteger, nullable=False, default=0),
+    Column("retried", BigInteger, nullable=False, default=0),
+    Column("mapping_digest", String(64)),
+    Column("error", Text),
+    Index("ix_runs_job_started", "job", "started_at"),
+)
+
+dead_letters = Table(
+    "dead_letters",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("job", String(64), nullable=False),
+    Column("run_id", String(36), nullable=False),
+    Column("entity", String(64), nullable=False),
+    Column("source", String(512), nullable=False),
+    Column("record_key", String(255)),
+    Column("key_digest", String(64)),
+    Column("raw", Text, nullable=False),
+    Column("reasons", Text, nullable=False),
+    Column("rules", String(512), nullable=False),
+    Column("attempts", Integer, nullable=False, default=1),
+    Column("status", String(16), nullable=False, default="open"),
+    Column("note", Text),
+    Column("created_at", Timestamp, nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
+    Index("ix_dead_letters_job_status", "job", "status"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("job", String(64), primary_key=True),
+    Column("idempotency_key", String(64), primary_key=True),
+    Column("record_key", String(255), nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("change_seq", BigInteger, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("receipt", String(128)),
+    Column("code", String(64)),
+    Column("reason", Text),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("first_sent_at", Timestamp),
+    Column("last_sent_at", Timestamp),
+    Index("ix_outbox_job_status", "job", "status"),
+    Index("ix_outbox_job_record", "job", "record_key"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("format_version", Integer, nullable=False),
+    Column("ts", Timestamp, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("run_id", String(36)),
+    Column("job", String(64)),
+    Column("platform", String(64)),
+    Column("direction", String(8)),
+    Column("operation", String(64)),
+    Column("endpoint", String(512)),
+    Column("attempt", Integer),
+    Column("http_status", Integer),
+    Column("business_code", String(64)),
+    Column("duration_ms", Float),
+    Column("record_count", Integer, nullable=False, default=0),
+    Column("record_keys", Text, nullable=False, default="[]"),
+    Column("key_digests", Text, nullable=False, default="[]"),
+    Column("request_digest", String(64)),
+    Column("response_digest", String(64)),
+    Column("mapping", String(128)),
+    Column("mapping_version", Integer),
+    Column("mapping_digest", String(64)),
+    Column("outcome", String(16), nullable=False),
+    Column("detail", Text),
+    Column("prev_hash", String(64), nullable=False),
+    Column("entry_hash", String(64), nullable=False),
+    Index("ix_audit_job_ts", "job", "ts"),
+    Index("ix_audit_run", "run_id"),
+)
+
+audit_key_index = Table(
+    "audit_key_index",
+    metadata,
+    Column("digest", String(64), primary_key=True),
+    Column("seq", BigInteger, primary_key=True),
+)
+
+leases = Table(
+    "leases",
+    metadata,
+    Column("job", String(64), primary_key=True),
+    Column("instance", String(128), nullable=False),
+    Column("acquired_at", Timestamp, nullable=False),
+    Column("expires_at", Timestamp, nullable=False),
+)
+
+breakers = Table(
+    "breakers",
+    metadata,
+    Column("platform", String(64), primary_key=True),
+    Column("state", String(16), nullable=False),
+    Column("failures", Integer, nullable=False),
+    Column("opened_at", Timestamp),
+    Column("reason", Text),
+    Column("updated_at", Timestamp, nullable=False),
+)
