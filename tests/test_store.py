@@ -1,0 +1,152 @@
+"""The canonical store's contract, run on SQLite and PostgreSQL through one fixture."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
+
+from gateway.errors import StoreError
+from gateway.mapping.result import FieldIssue
+from gateway.store import RecordRow, Store, schema
+from gateway.store import outbox as ob
+from gateway.store.deadletters import DeadLetter, add_dead_letters
+from gateway.store.migrations import LATEST
+from gateway.store.records import changes_since, iter_hashes, upsert_records
+
+
+@pytest.fixture
+def store(store_url: str):
+    s = Store(store_url)
+    yield s
+    s.close()
+
+
+def _rows(n: int, version: str = "a") -> list[RecordRow]:
+    return [RecordRow(f"k{i:04d}", f'{{"v":"{version}{i}"}}', f"h{version}{i}") for i in range(n)]
+
+
+def test_migrations_run_once_and_are_current(store: Store) -> None:
+    """Opening the store twice applies each migration once and reports the schema current."""
+    Store(store.url).close()
+    with store.connect() as conn:
+        versions = conn.execute(select(schema.schema_version.c.version)).scalars().all()
+    assert sorted(versions) == list(range(1, LATEST + 1))
+    assert store.schema_current()
+
+
+def test_upsert_counts_inserted_updated_unchanged(store: Store) -> None:
+    """New keys insert, changed hashes update, identical content is counted and not rewritten."""
+    with store.transaction() as conn:
+        first = upsert_records(conn, "person", _rows(10), "job")
+    assert (first.inserted, first.updated, first.unchanged) == (10, 0, 0)
+    changed = _rows(10)
+    changed[3] = RecordRow("k0003", '{"v":"changed"}', "hchanged")
+    with store.transaction() as conn:
+        second = upsert_records(conn, "person", changed, "job")
+    assert (second.inserted, second.updated, second.unchanged) == (0, 1, 9)
+    with store.connect() as conn:
+        seqs = {k: s for k, s in conn.execute(select(schema.records.c.key, schema.records.c.change_seq))}
+    assert seqs["k0003"] == max(seqs.values())
+    assert len(set(seqs.values())) == 10
+
+
+def test_duplicate_key_in_one_batch_counts_once(store: Store) -> None:
+    """A key read twice in one batch is stored once; the second copy counts as unchanged."""
+    rows = [*_rows(3), RecordRow("k0001", '{"v":"a1"}', "ha1")]
+    with store.transaction() as conn:
+        counts = upsert_records(conn, "person", rows, "job")
+    assert (counts.inserted, counts.unchanged) == (3, 1)
+
+
+def test_changes_since_follows_change_sequence(store: Store) -> None:
+    """A push reader sees every change exactly once, in change order, from its last number."""
+    with store.transaction() as conn:
+        upsert_records(conn, "verification", _rows(5), "job")
+    with store.connect() as conn:
+        first = changes_since(conn, "verification", 0, 3)
+        rest = changes_since(conn, "verification", first[-1].change_seq, 10)
+    assert [c.key for c in first + rest] == [f"k{i:04d}" for i in range(5)]
+    assert [c.change_seq for c in first + rest] == sorted(c.change_seq for c in first + rest)
+
+
+def test_checkpoint_round_trip_and_version_check(store: Store) -> None:
+    """A cursor saved in a transaction loads back; an unknown format version is refused."""
+    with store.transaction() as conn:
+        store.save_checkpoint(conn, "job", {"v": 1, "updated_since": "2025-01-01 00:00:00"}, "r1")
+        store.save_checkpoint(conn, "job", {"v": 1, "updated_since": "2025-02-01 00:00:00"}, "r1")
+    assert store.load_checkpoint("job") == {"v": 1, "updated_since": "2025-02-01 00:00:00"}
+    with store.transaction() as conn:
+        conn.execute(schema.checkpoints.update().values(cursor='{"v": 99, "cursor": null}'))
+    with pytest.raises(StoreError):
+        store.load_checkpoint("job")
+
+
+def test_rolled_back_batch_leaves_nothing(store: Store) -> None:
+    """Records, cursor and counts of a batch that fails are all rolled back together."""
+    run_id = store.start_run("job", "test", None)
+    with pytest.raises(RuntimeError), store.transaction() as conn:
+        upsert_records(conn, "person", _rows(4), "job")
+        store.save_checkpoint(conn, "job", {"v": 1}, run_id)
+        store.add_run_counts(conn, run_id, {"read": 4, "inserted": 4})
+        raise RuntimeError("crash inside the batch")
+    with store.connect() as conn:
+        assert list(iter_hashes(conn)) == []
+    assert store.load_checkpoint("job") is None
+    assert store.run(run_id)["read"] == 0
+
+
+def test_run_counts_and_status(store: Store) -> None:
+    """Run counters add up inside transactions and the run ends with its status."""
+    run_id = store.start_run("job", "test", "digest")
+    with store.transaction() as conn:
+        store.add_run_counts(conn, run_id, {"read": 5, "inserted": 3, "rejected": 2})
+        store.add_run_counts(conn, run_id, {"read": 1, "unchanged": 1})
+        store.finish_run(conn, run_id, "succeeded", None)
+    run = store.run(run_id)
+    assert (run["read"], run["inserted"], run["unchanged"], run["rejected"]) == (6, 3, 1, 2)
+    assert run["status"] == "succeeded" and run["ended_at"]
+    assert store.last_runs(["job"])[0]["id"] == run_id
+
+
+def test_dead_letters_keep_raw_and_every_reason(store: Store) -> None:
+    """A rejected record is kept whole with each reason and its rule summary."""
+    letter = DeadLetter(
+        source="persons.csv#17",
+        raw={"AAC003": "x"},
+        reasons=[FieldIssue("AAC002", "missing"), FieldIssue("AAC005", "code_table", "77")],
+    )
+    with store.transaction() as conn:
+        add_dead_letters(conn, "job", "run", "person", [letter])
+    with store.connect() as conn:
+        row = conn.execute(select(schema.dead_letters)).one()
+    assert row.source == "persons.csv#17" and row.status == "open"
+    assert row.rules == "AAC002:missing,AAC005:code_table"
+
+
+def test_outbox_states(store: Store) -> None:
+    """Outbox rows are 'sending' before the request and carry the answer after it."""
+    entries = [ob.OutboxEntry(f"idem{i}", f"k{i}", f"h{i}", i + 1) for i in range(3)]
+    with store.transaction() as conn:
+        ob.mark_sending(conn, "push", entries)
+        ob.mark_sending(conn, "push", entries[:1])
+    with store.transaction() as conn:
+        ob.record_outcomes(conn, "push", [("idem0", ob.ACCEPTED, "R1", None, None)])
+        states = ob.known_states(conn, "push", ["idem0", "idem1", "idem9"])
+        assert ob.accepted_before(conn, "push", ["k0", "k1"]) == {"k0"}
+        attempts = conn.execute(
+            select(schema.outbox.c.attempts).where(schema.outbox.c.idempotency_key == "idem0")
+        ).scalar_one()
+    assert states == {"idem0": ob.ACCEPTED, "idem1": ob.SENDING}
+    assert attempts == 2
+
+
+@pytest.mark.parametrize("statement", ["UPDATE audit_log SET outcome = 'x'", "DELETE FROM audit_log"])
+def test_audit_log_refuses_update_and_delete(store: Store, statement: str) -> None:
+    """The database itself refuses to change or remove exchange-log entries."""
+    from gateway.audit import AuditEvent, AuditLog
+
+    with store.transaction() as conn:
+        AuditLog(b"k" * 32).append(conn, [AuditEvent(kind="run_start", outcome="ok")])
+    with pytest.raises(DBAPIError), store.transaction() as conn:
+        conn.execute(text(statement))
