@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
 
+import openpyxl
 import pytest
 
 from adapters.files import ERROR_FIELD, FilesAdapter, FilesPullStream, FilesPushStream, adapter
@@ -92,8 +94,8 @@ def test_exact_multiple_of_page_size_ends_with_the_full_page(tmp_path: Path) -> 
     assert pages[-1].cursor["file"] is None
 
 
-def test_files_in_name_order_and_one_exchange_each(tmp_path: Path) -> None:
-    """Files are read sorted by name; each gets one file.read exchange with its digest."""
+def test_files_in_name_order_with_an_exchange_per_page(tmp_path: Path) -> None:
+    """Files are read sorted by name; each page carries a file.read exchange with the digest."""
     ctx = make_ctx(tmp_path)
     b = drop(tmp_path, "b.csv", HEADER + fake_rows(2, start=10))
     a = drop(tmp_path, "a.csv", HEADER + fake_rows(3))
@@ -107,6 +109,7 @@ def test_files_in_name_order_and_one_exchange_each(tmp_path: Path) -> None:
     ]
     assert all(e.direction is Direction.PULL and e.operation == "file.read" for e in exchanges)
     assert all(e.platform == "bureau_files" and e.response_body == b"" for e in exchanges)
+    assert [p.exchange for p in pages] == exchanges
     assert not a.exists()
     assert not b.exists()
 
@@ -124,7 +127,7 @@ def test_resume_from_mid_file_cursor(tmp_path: Path) -> None:
     assert resumed[0].records[0]["身份证号"] == "520102199000000003"
     assert resumed[1].refs == ["b.csv#8"]
     read = [e for e in ctx.exchanges.drain() if e.endpoint.startswith("file:b.csv")]
-    assert [e.record_count for e in read] == [7]
+    assert [e.record_count for e in read] == [3, 3, 1]
 
 
 def test_crash_after_commit_before_move_only_moves(tmp_path: Path) -> None:
@@ -180,10 +183,22 @@ def test_failure_mid_file_keeps_rows_read(tmp_path: Path) -> None:
     drop(tmp_path, "a.csv", (HEADER + fake_rows(1000)).encode() + b"\xff\xfe,x,y\r\n")
     pages = run(ctx)
     assert 0 < sum(len(p.records) for p in pages) < 1000
+    exchanges = ctx.exchanges.drain()
+    assert [e.outcome for e in exchanges] == ["ok"] * (len(pages) - 1) + ["error"]
+    assert "not valid utf-8-sig" in str(exchanges[-1].error)
+    assert [e.record_count for e in exchanges] == [len(p.records) for p in pages]
+    assert (tmp_path / "inbox" / "failed" / "a.csv").exists()
+
+
+def test_rows_before_an_unparsable_row_are_delivered(tmp_path: Path) -> None:
+    """Every row parsed before a file-level failure reaches the failure page, the last one too."""
+    ctx = make_ctx(tmp_path, page_size=100)
+    drop(tmp_path, "a.csv", HEADER + fake_rows(3) + "测试," + "9" * 200_000 + ",x\r\n")
+    [page] = run(ctx)
+    assert page.refs == ["a.csv#2", "a.csv#3", "a.csv#4"]
     [exchange] = ctx.exchanges.drain()
     assert exchange.outcome == "error"
-    assert "not valid utf-8-sig" in str(exchange.error)
-    assert exchange.record_count == sum(len(p.records) for p in pages)
+    assert exchange.error == "malformed CSV (after_row=4)"
     assert (tmp_path / "inbox" / "failed" / "a.csv").exists()
 
 
@@ -197,7 +212,7 @@ def test_malformed_row_is_a_record_not_a_failure(tmp_path: Path) -> None:
     assert (tmp_path / "inbox" / "processed" / "a.csv").exists()
 
 
-def test_jsonl_and_xlsx_through_the_stream(tmp_path: Path) -> None:
+def test_jsonl_through_the_stream(tmp_path: Path) -> None:
     """JSONL lines count from 1 and a malformed line is an __error__ record at its line."""
     ctx = make_ctx(tmp_path, pattern="*.jsonl")
     drop(tmp_path, "v.jsonl", '{"a": 1}\nnot json\n{"a": 3}\n')
@@ -205,6 +220,23 @@ def test_jsonl_and_xlsx_through_the_stream(tmp_path: Path) -> None:
     assert page.refs == ["v.jsonl#1", "v.jsonl#2", "v.jsonl#3"]
     assert ERROR_FIELD in page.records[1]
     assert page.records[2] == {"a": 3}
+    assert (tmp_path / "inbox" / "processed" / "v.jsonl").exists()
+
+
+def test_xlsx_through_the_stream(tmp_path: Path) -> None:
+    """An XLSX file is paged with spreadsheet row numbers and moved to processed/."""
+    ctx = make_ctx(tmp_path, pattern="*.xlsx", page_size=2)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["身份证号", "核验日期"])
+    for n in range(3):
+        sheet.append([f"5201021990{n:08d}", date(2024, 3, n + 1)])
+    book.save(tmp_path / "inbox" / "v.xlsx")
+    pages = run(ctx)
+    assert [p.refs for p in pages] == [["v.xlsx#2", "v.xlsx#3"], ["v.xlsx#4"]]
+    assert pages[1].records == [{"身份证号": "520102199000000002", "核验日期": "2024-03-03"}]
+    assert (tmp_path / "inbox" / "processed" / "v.xlsx").exists()
 
 
 def test_processed_name_clash_keeps_both_files(tmp_path: Path) -> None:

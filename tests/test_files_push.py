@@ -7,6 +7,8 @@ import csv
 import errno
 import io
 import os
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
@@ -17,6 +19,7 @@ import orjson
 import pytest
 
 from adapters.files import FilesPushStream
+from adapters.files.journal import Journal, journal_path, key_digest, read_journal
 from gateway.adapter import (
     Direction,
     ExchangeRecorder,
@@ -96,8 +99,9 @@ def test_csv_utf8_sig_with_header_from_first_record(tmp_path: Path) -> None:
     stream = FilesPushStream("verifications")
     first = stream.send(ctx, [person(0)])
     second = stream.send(ctx, [person(1)])
-    stream.close(ctx)
     final = tmp_path / "out" / "verify_push-r1.csv"
+    assert not final.exists()
+    stream.close(ctx)
     assert receipts(first + second) == [f"{final.name}#2", f"{final.name}#3"]
     data = final.read_bytes()
     assert data.startswith(codecs.BOM_UTF8)
@@ -225,10 +229,14 @@ def test_close_without_records_creates_no_file(tmp_path: Path) -> None:
 
 
 def test_unknown_write_option_is_a_config_error(tmp_path: Path) -> None:
-    """A typo in the job's options names the key."""
-    ctx = make_ctx(tmp_path, fromat="csv")
+    """A typo in the job's options names the key; the runtime's page_size is tolerated."""
+    ctx = make_ctx(tmp_path, fromat="csv", page_size=500)
     with pytest.raises(ConfigError, match="fromat"):
         FilesPushStream("verifications").send(ctx, [person(0)])
+    ctx.options = {"page_size": 500}
+    stream = FilesPushStream("verifications")
+    assert receipts(stream.send(ctx, [person(0)])) == ["verify_push-r1.jsonl#1"]
+    stream.close(ctx)
 
 
 def test_failed_batch_is_cut_off_and_can_be_sent_again(
@@ -266,3 +274,107 @@ def test_jsonl_value_that_is_not_json_is_rejected(tmp_path: Path) -> None:
     stream.close(ctx)
     assert [o.status for o in outcomes] == [PushStatus.REJECTED, PushStatus.ACCEPTED]
     assert outcomes[1].receipt == "verify_push-r1.jsonl#1"
+
+
+DEAD_RUN = """
+import os, sys
+from types import SimpleNamespace
+from adapters.files import FilesPushStream
+from gateway.adapter import ExchangeRecorder, OutgoingRecord, StreamContext
+
+ctx = StreamContext(
+    job="verify_push", run_id="dead", platform_name="bureau_outbox",
+    platform=SimpleNamespace(options={"outbox": sys.argv[1]}),
+    options={"format": sys.argv[2]}, exchanges=ExchangeRecorder(),
+)
+stream = FilesPushStream("verifications")
+for n in range(2):
+    stream.send(ctx, [OutgoingRecord(f"k{n}", f"idem-{n}", {"n": n, "name": f"测试{n}"})])
+os._exit(0)  # dies like kill -9: acknowledged, never closed
+"""
+
+
+def die_after_two_batches(outbox: Path, fmt: str) -> None:
+    root = Path(__file__).resolve().parents[1]
+    subprocess.run(
+        [sys.executable, "-c", DEAD_RUN, str(outbox), fmt], cwd=root, check=True, timeout=60
+    )
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "xlsx"])
+def test_next_run_publishes_what_a_dead_run_acknowledged(tmp_path: Path, fmt: str) -> None:
+    """A run killed before close leaves a journal; the next run publishes its acknowledged rows."""
+    outbox = tmp_path / "out"
+    die_after_two_batches(outbox, fmt)
+    name = f"verify_push-dead.{fmt}"
+    part = outbox / f".{name}.part"
+    assert part.exists()
+    assert not (outbox / name).exists()
+    with part.open("ab") as handle:
+        handle.write(b'["torn batch, never acknowledged"')
+    ctx = make_ctx(tmp_path, "next", format=fmt)
+    stream = FilesPushStream("verifications")
+    first_row = 1 if fmt == "jsonl" else 2
+    answers = stream.lookup(ctx, ["idem-1", "idem-2"])
+    assert answers is not None
+    assert [(a.status, a.receipt) for a in answers] == [
+        (PushStatus.ACCEPTED, f"{name}#{first_row + 1}"),
+        (PushStatus.UNKNOWN, None),
+    ]
+    stream.close(ctx)
+    assert sorted(p.name for p in outbox.iterdir()) == [name]
+    assert [e.operation for e in ctx.exchanges.drain()] == ["file.recover"]
+    if fmt == "xlsx":
+        book = openpyxl.load_workbook(outbox / name, read_only=True)
+        rows = list(book.worksheets[0].values)
+        book.close()
+        assert rows == [("n", "name"), (0, "测试0"), (1, "测试1")]
+    elif fmt == "csv":
+        assert (outbox / name).read_bytes().decode("utf-8-sig").splitlines() == [
+            "n,name",
+            "0,测试0",
+            "1,测试1",
+        ]
+    else:
+        lines = (outbox / name).read_bytes().splitlines()
+        assert [orjson.loads(line) for line in lines] == [
+            {"n": 0, "name": "测试0"},
+            {"n": 1, "name": "测试1"},
+        ]
+
+
+def test_recovery_leaves_other_jobs_alone(tmp_path: Path) -> None:
+    """A dead run of another job is not this job's to publish."""
+    outbox = tmp_path / "out"
+    die_after_two_batches(outbox, "jsonl")
+    ctx = make_ctx(tmp_path, "next")
+    ctx.job = "another_job"
+    stream = FilesPushStream("verifications")
+    stream.close(ctx)
+    assert (outbox / ".verify_push-dead.jsonl.part").exists()
+    assert not (outbox / "verify_push-dead.jsonl").exists()
+
+
+def test_journal_ignores_a_torn_last_line_and_keeps_no_raw_keys(tmp_path: Path) -> None:
+    """The journal holds key digests only, and a line cut by a crash is not trusted."""
+    final = tmp_path / "f.jsonl"
+    journal = Journal(final, {"job": "j", "stream": "s", "run_id": "r", "format": "jsonl"})
+    journal.append(10, 1, {"520102199000000000@2024": "f.jsonl#1"})
+    journal.append(20, 2, {"520102199000000001@2024": "f.jsonl#2"})
+    with journal_path(final).open("ab") as handle:
+        handle.write(b'{"size": 30, "rows"')
+    assert b"520102199000000001" not in journal_path(final).read_bytes()
+    state = read_journal(journal_path(final))
+    assert state is not None
+    assert (state.size, state.rows) == (20, 2)
+    assert state.last_keys == {key_digest("520102199000000001@2024"): "f.jsonl#2"}
+    assert state.header["job"] == "j"
+    journal.remove()
+    assert not journal_path(final).exists()
+
+
+def test_journal_of_another_version_is_not_read(tmp_path: Path) -> None:
+    """A journal written by a different format version is left alone, not misread."""
+    path = tmp_path / ".f.jsonl.journal"
+    path.write_bytes(b'{"v": 2, "job": "j"}\n{"size": 1, "rows": 1, "keys": {}}\n')
+    assert read_journal(path) is None

@@ -10,20 +10,26 @@ from typing import Any, cast
 from adapters.files import FilesPullStream
 from gateway.adapter import ExchangeRecorder, StreamContext
 
-ROWS = 200_000
+# Wide rows make a big file (~13 MB) out of few rows, so tracemalloc, which slows every
+# allocation, has few to trace.
+ROWS = 50_000
+NOTE = "核验通过，信息与户籍系统一致，已电话回访确认就业状态与工作地点，无需补充材料。" * 2
 
 
 def write_large_csv(path: Path) -> int:
     with path.open("w", encoding="gb18030", newline="") as handle:
-        handle.write("姓名,身份证号,手机号,核验状态,更新时间\r\n")
+        handle.write("姓名,身份证号,手机号,工作地点,备注\r\n")
         for n in range(ROWS):
             # Synthetic values shaped like ID and phone numbers; they belong to no one.
-            handle.write(f"测试{n},5201021990{n:08d},1390000{n % 10000:04d},已核验,2024-03-05\r\n")
+            handle.write(
+                f"测试{n},5201021990{n:08d},1390000{n % 10000:04d},"
+                f"贵州省贵阳市测试区测试大道{n}号测试科技园区第{n % 100}栋{n % 30}层,{NOTE}\r\n"
+            )
     return path.stat().st_size
 
 
-def test_200k_row_csv_streams_in_bounded_memory(tmp_path: Path) -> None:
-    """Reading a 200k-row GB18030 CSV peaks far below the file size and yields every row."""
+def test_large_csv_streams_in_bounded_memory(tmp_path: Path) -> None:
+    """Reading a large GB18030 CSV peaks far below the file size and yields every row."""
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     size = write_large_csv(inbox / "persons.csv")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import queue
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -53,11 +56,11 @@ def split_page(run: RunContext, page: Page) -> tuple[list[RecordRow], list[DeadL
     return rows, letters, keys
 
 
-def commit_page(run: RunContext, page: Page) -> None:
+def commit_page(run: RunContext, page: Page, exchanges: list[Exchange]) -> None:
+    """The page's records, rejects, cursor, counts and exchanges: one transaction."""
     rows, letters, keys = split_page(run, page)
     if page.exchange is not None:
         page.exchange.record_keys = keys
-    exchanges: list[Exchange] = run.recorder.drain()
     with run.store.transaction() as conn:
         upserted = upsert_records(conn, run.mapping.entity, rows, run.job_name)
         add_dead_letters(conn, run.job_name, run.run_id, run.mapping.entity, letters)
@@ -79,9 +82,51 @@ def commit_page(run: RunContext, page: Page) -> None:
     run.report()
 
 
+_DONE = object()
+
+
+def prefetched(run: RunContext, stream: PullStream, depth: int = 2) -> Iterator[tuple[Page, list[Exchange]]]:
+    """Read the next page while this one is mapped and written.
+
+    The reader thread drains the exchange recorder right after each page, so every page is
+    paired with exactly the exchanges (retries included) that fetched it.
+    """
+    pages: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    cancel = threading.Event()
+
+    def produce() -> None:
+        try:
+            cursor = run.store.load_checkpoint(run.job_name)
+            for page in stream.read(run.stream_ctx, cursor):
+                pages.put((page, run.recorder.drain()))
+                if cancel.is_set():
+                    break
+            pages.put(_DONE)
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            pages.put(exc)
+
+    reader = threading.Thread(target=produce, name=f"read-{run.job_name}", daemon=True)
+    reader.start()
+    try:
+        while True:
+            item = pages.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        cancel.set()
+        while reader.is_alive():
+            try:
+                pages.get(timeout=0.1)
+            except queue.Empty:
+                continue
+        reader.join()
+
+
 def run_pull(run: RunContext, stream: PullStream) -> None:
-    cursor = run.store.load_checkpoint(run.job_name)
-    for page in stream.read(run.stream_ctx, cursor):
-        commit_page(run, page)
+    for page, exchanges in prefetched(run, stream):
+        commit_page(run, page, exchanges)
         if run.stop.is_set():
             return

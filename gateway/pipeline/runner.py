@@ -11,12 +11,14 @@ from gateway.adapter import Direction, ExchangeRecorder, PullStream, PushStream,
 from gateway.audit import AuditEvent, AuditLog
 from gateway.config import GatewayConfig
 from gateway.errors import ConfigError, GatewayError
+from gateway.http.breaker import use_ledger
 from gateway.logging import bind_run, get_logger, unbind_run
 from gateway.mapping import CompiledMapping, load_mapping
 from gateway.pipeline.context import Progress, RunContext, instance_name
 from gateway.pipeline.pull import run_pull
 from gateway.pipeline.push import run_push
 from gateway.store import Store
+from gateway.store.breakers import StoreBreakerLedger
 from mappings import resolve_mapping
 
 log = get_logger("gateway.pipeline")
@@ -66,6 +68,7 @@ class JobRunner:
         self.instance = instance or config.service.instance_id or instance_name()
         self.stop = stop or threading.Event()
         self.audit = audit_log_for(config)
+        self.breakers = StoreBreakerLedger(store)
 
     def mapping_for(self, job_name: str) -> CompiledMapping:
         job = self.config.job(job_name)
@@ -87,6 +90,9 @@ class JobRunner:
         job = self.config.job(job_name)
         mapping = self.mapping_for(job_name)
         stream = self._stream(job_name)
+        # Breaker states live in this runner's store, so a failure streak survives the process
+        # and a run in a new process sees the breaker open (gateway.http.breaker).
+        use_ledger(self.breakers)
         run_id = self.store.start_run(job_name, self.instance, mapping.digest)
         ctx = StreamContext(
             job=job_name,

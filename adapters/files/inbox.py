@@ -1,0 +1,64 @@
+"""The inbox directory: which files wait, what their content digest is, where they go after.
+
+Finished files move to ``processed/``, unreadable ones to ``failed/``, both inside the inbox, so
+an operator sees at a glance what was taken and what needs a look. Hidden files (``.name``) are
+never taken: writers that follow the usual convention write under a hidden temporary name and
+rename when done, so a half-written file is never read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from gateway.errors import PermanentError
+
+PROCESSED = "processed"
+FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class InboxFile:
+    path: Path
+    name: str  # relative to the inbox, as refs and the audit log show it
+    digest: str  # sha256 hex of the content
+
+
+def content_digest(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def waiting_files(inbox: Path, pattern: str) -> list[InboxFile]:
+    """Files matching ``pattern``, sorted by name, outside ``processed/`` and ``failed/``."""
+    found: list[InboxFile] = []
+    for path in sorted(inbox.glob(pattern)):
+        relative = path.relative_to(inbox)
+        if relative.parts[0] in (PROCESSED, FAILED):
+            continue
+        if any(part.startswith(".") for part in relative.parts) or not path.is_file():
+            continue
+        found.append(InboxFile(path, relative.as_posix(), content_digest(path)))
+    return found
+
+
+def move_file(inbox: Path, file: InboxFile, folder: str) -> None:
+    """Move ``file`` into ``folder`` of the inbox without overwriting an earlier, different file.
+
+    A file already gone (moved by an earlier attempt or by an operator) is not an error.
+    """
+    target_dir = inbox / folder
+    target = target_dir / file.path.name
+    if target.exists() and content_digest(target) != file.digest:
+        target = target_dir / f"{file.path.stem}.{file.digest[:12]}{file.path.suffix}"
+    try:
+        target_dir.mkdir(exist_ok=True)
+        os.replace(file.path, target)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise PermanentError(
+            "cannot move an inbox file", file=file.name, folder=folder, reason=exc.strerror
+        ) from exc

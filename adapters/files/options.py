@@ -1,0 +1,124 @@
+"""The files adapter's settings: where the inbox and outbox are, and how a job reads or writes.
+
+Platform options (``platforms.NAME.options`` in ``gateway.yaml``) name the directories; job
+options say which files to read and in which format. Both are validated here, once, so a typo
+fails the run with a :class:`~gateway.errors.ConfigError` naming the key instead of being ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path, PurePath
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from gateway.adapter import StreamContext
+from gateway.errors import ConfigError
+
+ReadFormat = Literal["auto", "csv", "jsonl", "xlsx"]
+WriteFormat = Literal["csv", "jsonl", "xlsx"]
+ReadEncoding = Literal["auto", "utf-8", "utf-8-sig", "gb18030"]
+WriteEncoding = Literal["utf-8", "utf-8-sig", "gb18030"]
+
+
+class _Options(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PlatformOptions(_Options):
+    """``options`` of a platform whose adapter is ``files``."""
+
+    inbox: str | None = None
+    outbox: str | None = None
+
+
+class ReadOptions(_Options):
+    """Job options of a pull from the inbox."""
+
+    pattern: str
+    format: ReadFormat = "auto"
+    encoding: ReadEncoding = "auto"
+    sheet: str | None = None
+    delimiter: str | None = None
+    page_size: int = Field(1000, ge=1, le=100_000)
+
+    @field_validator("pattern")
+    @classmethod
+    def _inside_inbox(cls, value: str) -> str:
+        if not value or PurePath(value).is_absolute() or ".." in PurePath(value).parts:
+            raise ValueError("must be a glob relative to the inbox, without '..'")
+        return value
+
+    @field_validator("delimiter")
+    @classmethod
+    def _one_character(cls, value: str | None) -> str | None:
+        if value is not None and len(value) != 1:
+            raise ValueError("must be exactly one character")
+        return value
+
+
+class WriteOptions(_Options):
+    """Job options of a push to the outbox."""
+
+    format: WriteFormat = "jsonl"
+    file_name: str = "{job}-{run_id}.{ext}"
+    encoding: WriteEncoding = "utf-8-sig"
+    sheet: str | None = None
+    delimiter: str = Field(",", min_length=1, max_length=1)
+
+
+_M = TypeVar("_M", bound=_Options)
+
+
+def _validate(model: type[_M], raw: Mapping[str, Any], where: str, platform: str) -> _M:
+    try:
+        return model.model_validate(dict(raw))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = ".".join(str(part) for part in first["loc"]) or "options"
+        raise ConfigError(
+            f"invalid {where} option {key!r}: {first['msg']}", platform=platform
+        ) from None
+
+
+def platform_options(ctx: StreamContext) -> PlatformOptions:
+    raw: Mapping[str, Any] = getattr(ctx.platform, "options", None) or {}
+    return _validate(PlatformOptions, raw, "platform", ctx.platform_name)
+
+
+def read_options(ctx: StreamContext) -> ReadOptions:
+    return _validate(ReadOptions, ctx.options, "job", ctx.platform_name)
+
+
+def write_options(ctx: StreamContext) -> WriteOptions:
+    # The runtime hands every job its batch size as page_size; an outbox file has no pages.
+    raw = {k: v for k, v in ctx.options.items() if k != "page_size"}
+    return _validate(WriteOptions, raw, "job", ctx.platform_name)
+
+
+def _directory(ctx: StreamContext, value: str | None, key: str) -> Path:
+    if not value:
+        raise ConfigError(f"the files platform needs options.{key}", platform=ctx.platform_name)
+    path = Path(value)
+    return path if path.is_absolute() else Path(ctx.base_dir) / path
+
+
+def inbox_dir(ctx: StreamContext) -> Path:
+    """The inbox; it must exist, since reading from a missing directory is a typo, not 'no data'."""
+    path = _directory(ctx, platform_options(ctx).inbox, "inbox")
+    if not path.is_dir():
+        raise ConfigError("inbox directory does not exist", platform=ctx.platform_name, path=path)
+    return path
+
+
+def outbox_dir(ctx: StreamContext) -> Path:
+    """The outbox, created on first use."""
+    path = _directory(ctx, platform_options(ctx).outbox, "outbox")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            "outbox directory cannot be created", platform=ctx.platform_name, path=path
+        ) from exc
+    return path

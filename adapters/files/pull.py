@@ -1,0 +1,125 @@
+"""Pull stream: read the files waiting in the inbox, page by page.
+
+One file after the other (the one the cursor left half-read first, then by name): each is read in
+pages of ``page_size`` records; the page that finishes a file marks its digest done in the cursor
+and, once committed, moves it to ``processed/``. A file that cannot be read is reported as an
+``error`` exchange and moved to ``failed/`` by an otherwise empty page, and the next file goes on.
+
+Every page carries its own ``file.read`` exchange (endpoint ``file:NAME#sha256=DIGEST``), as an
+HTTP page does: the runtime fills in the keys of the records it carried, so the audit log can
+answer "was this ID number ever received?" for every row of a large file, and each entry is
+written in the same transaction as the page and cursor it describes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import closing
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from adapters.files.cursor import InboxCursor
+from adapters.files.errors import FileReadError
+from adapters.files.inbox import FAILED, PROCESSED, InboxFile, move_file, waiting_files
+from adapters.files.options import ReadOptions, inbox_dir, read_options
+from adapters.files.readers import read_rows
+from gateway.adapter import Direction, Exchange, Page, PullStream, StreamContext
+from gateway.errors import PermanentError
+
+log = structlog.get_logger(__name__)
+
+
+class FilesPullStream(PullStream):
+    """Records from inbox files; ``name`` is only a label (the job's options pick the files)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def read(self, ctx: StreamContext, cursor: dict[str, Any] | None) -> Iterator[Page]:
+        options = read_options(ctx)
+        inbox = inbox_dir(ctx)
+        state = InboxCursor.load(cursor)
+        files = waiting_files(inbox, options.pattern)
+        # The half-read file goes first: starting another would lose its place in the cursor.
+        files.sort(key=lambda f: f.digest != state.file)
+        for file in files:
+            if ctx.stop.is_set():
+                return
+            if state.is_done(file.digest):
+                # Committed earlier (a crash before the move, or the same content sent again).
+                log.info("files.already_processed", file=file.name)
+                move_file(inbox, file, PROCESSED)
+                continue
+            yield from _read_file(ctx, inbox, file, options, state)
+
+
+def _read_file(
+    ctx: StreamContext, inbox: Path, file: InboxFile, options: ReadOptions, state: InboxCursor
+) -> Iterator[Page]:
+    page = _PageBuilder(ctx, file)
+    skip = state.start(file.digest)
+    try:
+        with closing(read_rows(file.path, options, skip)) as rows:
+            # One row of look-ahead: the page that ends the file must know it does.
+            row = next(rows, None)
+            while row is not None:
+                page.records.append(row.record)
+                page.refs.append(f"{file.name}#{row.number}")
+                following = next(rows, None)
+                if following is not None and len(page.records) == options.page_size:
+                    state.row = row.position
+                    yield page.build(state.dump())
+                    if ctx.stop.is_set():
+                        return
+                row = following
+    except FileReadError as exc:
+        log.warning("files.unreadable", file=file.name, reason=str(exc))
+        state.finish(file.digest)
+        yield page.build(state.dump(), partial(move_file, inbox, file, FAILED), error=str(exc))
+        return
+    except FileNotFoundError:
+        log.warning("files.vanished", file=file.name)
+        return
+    except OSError as exc:
+        # The disk, not the file, is at fault: fail the run and keep the file for the next one.
+        raise PermanentError(
+            "cannot read an inbox file", file=file.name, reason=exc.strerror
+        ) from exc
+    state.finish(file.digest)
+    yield page.build(state.dump(), partial(move_file, inbox, file, PROCESSED))
+
+
+class _PageBuilder:
+    """Collects one page of a file and records the ``file.read`` exchange that delivers it."""
+
+    def __init__(self, ctx: StreamContext, file: InboxFile) -> None:
+        self.ctx = ctx
+        self.file = file
+        self.records: list[dict[str, Any]] = []
+        self.refs: list[str] = []
+        self.started = time.monotonic()
+
+    def build(
+        self,
+        cursor: dict[str, Any],
+        on_commit: Callable[[], None] | None = None,
+        error: str | None = None,
+    ) -> Page:
+        exchange = Exchange(
+            platform=self.ctx.platform_name,
+            direction=Direction.PULL,
+            operation="file.read",
+            endpoint=f"file:{self.file.name}#sha256={self.file.digest}",
+            duration_ms=(time.monotonic() - self.started) * 1000,
+            outcome="ok" if error is None else "error",
+            error=error,
+            record_count=len(self.records),
+        )
+        self.ctx.exchanges.record(exchange)
+        page = Page(self.records, cursor, self.refs, self.file.name, on_commit, exchange)
+        self.records, self.refs, self.started = [], [], time.monotonic()
+        return page

@@ -1,0 +1,243 @@
+"""Replaying dead letters through the CURRENT mapping file of their job.
+
+The usual story: a platform starts sending a code value the mapping does not know, records land
+in the dead-letter queue, an integrator adds the value to the mapping file, an operator runs
+``gateway dlq replay``. For a pull job each open letter's raw input is mapped again:
+
+- it maps now → its record is upserted into the store (the same payload and content hash a
+  fresh read would give), the letter becomes ``replayed``;
+- it still fails → it stays ``open`` with ``attempts + 1`` and this attempt's reasons;
+- the store already holds a version of the record written after the letter was filed (the
+  source sent a newer, valid version meanwhile) → replaying would bring back stale data, so the
+  letter is ``discarded`` with a note saying it was superseded.
+
+Push-job letters are sent to the platform again (:mod:`gateway.pipeline.replay_push`). Each
+chunk's store writes, letter changes and audit entries commit in one transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from itertools import groupby
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, select
+
+from gateway.audit import (
+    AuditEvent,
+    AuditLog,
+    DigestedKey,
+    audit_log_from_config,
+    dlq_discard_event,
+    dlq_replay_event,
+)
+from gateway.config import GatewayConfig
+from gateway.errors import StoreError
+from gateway.mapping import CompiledMapping, FieldIssue
+from gateway.pipeline.context import content_hash, key_masker
+from gateway.pipeline.pull import MALFORMED
+from gateway.pipeline.runner import JobRunner
+from gateway.store import Store, schema
+from gateway.store.dlq import (
+    OPEN,
+    Letter,
+    list_letters,
+    mark_discarded,
+    mark_replayed,
+    mark_still_failing,
+)
+from gateway.store.records import RecordRow, upsert_records
+
+CHUNK = 500
+SUPERSEDED = "superseded: the store holds a newer version of this record"
+
+
+@dataclass
+class ReplayResult:
+    """What one replay did for one job, by letter id."""
+
+    job: str
+    replayed: list[int] = field(default_factory=list)
+    still_failing: list[int] = field(default_factory=list)
+    superseded: list[int] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "job": self.job,
+            "replayed": len(self.replayed),
+            "still_failing": len(self.still_failing),
+            "superseded": len(self.superseded),
+            "ids": {
+                "replayed": self.replayed,
+                "still_failing": self.still_failing,
+                "superseded": self.superseded,
+            },
+        }
+
+
+@dataclass
+class ChunkOutcome:
+    """Per letter of one chunk: what to write, and the keys for the audit entries."""
+
+    rows: dict[int, RecordRow] = field(default_factory=dict)
+    replayed: list[tuple[Letter, str | None]] = field(default_factory=list)
+    failing: list[tuple[Letter, list[FieldIssue], str | None]] = field(default_factory=list)
+    superseded: list[Letter] = field(default_factory=list)
+
+
+def letter_reasons(letter: Letter) -> list[FieldIssue]:
+    return [
+        FieldIssue(str(r.get("field")), str(r.get("rule")), r.get("value"), r.get("detail"))
+        for r in letter.reasons
+    ]
+
+
+class Replayer:
+    """Replays open dead letters; ``replay_id`` ties this replay's audit entries together."""
+
+    def __init__(self, config: GatewayConfig, store: Store) -> None:
+        self.config = config
+        self.store = store
+        self.audit: AuditLog = audit_log_from_config(config)
+        self.runner = JobRunner(config, store)
+        self.replay_id = str(uuid.uuid4())
+
+    def replay(
+        self, job: str | None = None, ids: Sequence[int] | None = None
+    ) -> list[ReplayResult]:
+        """Replay the open letters of ``job`` (or of every job), or only ``ids``."""
+        if job is not None:
+            self.config.job(job)
+        with self.store.connect() as conn:
+            letters = list_letters(conn, job=job, status=OPEN, ids=ids)
+        if ids:
+            missing = sorted(set(ids) - {letter.id for letter in letters})
+            if missing:
+                raise StoreError(
+                    "dead letters not found or not open", ids=",".join(map(str, missing))
+                )
+        results = []
+        for name, group in groupby(sorted(letters, key=lambda x: (x.job, x.id)), lambda x: x.job):
+            results.append(self.replay_job(name, list(group)))
+        return results
+
+    def replay_job(self, job_name: str, letters: list[Letter]) -> ReplayResult:
+        job = self.config.job(job_name)
+        mapping = self.runner.mapping_for(job_name)
+        result = ReplayResult(job_name)
+        if not job.is_pull:
+            # Imported here: the push replay builds on this module's pieces.
+            from gateway.pipeline.replay_push import PushReplay
+
+            PushReplay(self, job_name, mapping).replay(letters, result)
+            return result
+        for start in range(0, len(letters), CHUNK):
+            chunk = letters[start : start + CHUNK]
+            self._commit_pull(job_name, mapping, self._map_chunk(mapping, chunk), result)
+        return result
+
+    def _map_chunk(self, mapping: CompiledMapping, letters: list[Letter]) -> ChunkOutcome:
+        outcome = ChunkOutcome()
+        for letter in letters:
+            raw = letter.raw
+            if MALFORMED in raw:
+                # The source could not even be parsed; no mapping change can repair that.
+                outcome.failing.append((letter, letter_reasons(letter), None))
+                continue
+            mapped = mapping.map(raw)
+            if mapped.ok and mapped.record is not None and mapped.key:
+                payload = orjson.dumps(mapped.record, option=orjson.OPT_SORT_KEYS)
+                row = RecordRow(mapped.key, payload.decode(), content_hash(payload))
+                outcome.rows[letter.id] = row
+                outcome.replayed.append((letter, mapped.key))
+            else:
+                reasons = mapped.errors or [FieldIssue("(record)", "no_key")]
+                outcome.failing.append((letter, reasons, mapped.key))
+        return outcome
+
+    def _commit_pull(
+        self, job: str, mapping: CompiledMapping, outcome: ChunkOutcome, result: ReplayResult
+    ) -> None:
+        with self.store.transaction() as conn:
+            newer = changed_after(conn, mapping.entity, outcome.replayed)
+            outcome.superseded = [letter for letter, _ in outcome.replayed if letter.id in newer]
+            outcome.replayed = [pair for pair in outcome.replayed if pair[0].id not in newer]
+            rows = [outcome.rows[letter.id] for letter, _ in outcome.replayed]
+            upsert_records(conn, mapping.entity, rows, job)
+            self.apply(conn, job, mapping, outcome, result)
+
+    def apply(
+        self,
+        conn: Connection,
+        job: str,
+        mapping: CompiledMapping,
+        outcome: ChunkOutcome,
+        result: ReplayResult,
+        extra_events: Sequence[AuditEvent] = (),
+    ) -> None:
+        """Letter changes and their audit entries, in the caller's transaction."""
+        for letter, _key in outcome.replayed:
+            mark_replayed(conn, letter)
+        for letter, reasons, _key in outcome.failing:
+            mark_still_failing(conn, letter, reasons)
+        for letter in outcome.superseded:
+            mark_discarded(conn, letter, SUPERSEDED)
+        events = list(extra_events)
+        masker = key_masker(mapping)
+        tried = [(letter, key) for letter, key in outcome.replayed]
+        tried += [(letter, key) for letter, _reasons, key in outcome.failing]
+        if tried:
+            event = dlq_replay_event(
+                job=job,
+                letter_ids=[letter.id for letter, _ in tried],
+                keys=[known_key(x) for x, key in tried if key is None and x.key_digest],
+                replayed=len(outcome.replayed),
+                still_rejected=len(outcome.failing),
+                run_id=self.replay_id,
+            )
+            event.record_keys = [key for _letter, key in tried if key is not None]
+            event.key_masker = masker
+            events.append(event)
+        if outcome.superseded:
+            events.append(
+                dlq_discard_event(
+                    job=job,
+                    letter_ids=[letter.id for letter in outcome.superseded],
+                    keys=[known_key(x) for x in outcome.superseded if x.key_digest],
+                    reason=SUPERSEDED,
+                )
+            )
+        self.audit.append(conn, events)
+        result.replayed += [letter.id for letter, _ in outcome.replayed]
+        result.still_failing += [letter.id for letter, _, _ in outcome.failing]
+        result.superseded += [letter.id for letter in outcome.superseded]
+
+
+def known_key(letter: Letter) -> DigestedKey:
+    """The key as the queue holds it (masked, digested): for letters whose raw key is unknown."""
+    return DigestedKey(letter.record_key or "", letter.key_digest or "")
+
+
+def changed_after(
+    conn: Connection, entity: str, candidates: Sequence[tuple[Letter, str | None]]
+) -> set[int]:
+    """Ids of letters whose record the store changed after the letter was filed."""
+    by_key: dict[str, list[Letter]] = {}
+    for letter, key in candidates:
+        if key is not None:
+            by_key.setdefault(key, []).append(letter)
+    table = schema.records
+    found: set[int] = set()
+    keys = list(by_key)
+    for start in range(0, len(keys), 900):
+        rows = conn.execute(
+            select(table.c.key, table.c.last_changed).where(
+                table.c.entity == entity, table.c.key.in_(keys[start : start + 900])
+            )
+        )
+        for key, changed in rows:
+            found.update(letter.id for letter in by_key[key] if changed > letter.created_at)
+    return found

@@ -1,0 +1,1 @@
+"""The labor-force pull benchmark: ``make bench`` (see docs/performance.md)."""

@@ -1,0 +1,207 @@
+"""``make bench``: the full labor-force pull measured against a bare fetch-parse-insert loop.
+
+Starts the labor-force simulator in its own process on loopback, then measures, each step in a
+fresh process: bare loop, full pull into SQLite, no-change sync, incremental sync after 1% of
+persons changed, and the full pull into PostgreSQL when reachable. Prints a table and, with
+``--json PATH``, writes one JSON document.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import platform
+import secrets
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import psycopg
+import yaml
+from rich.console import Console
+from rich.table import Table
+
+from gateway.store import Store
+from gateway.store.records import iter_hashes
+
+SEED_FIGURE = 2_247_000
+PG_ADMIN = os.environ.get("GATEWAY_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@contextmanager
+def simulator(size: int, seed: int, env: dict[str, str]) -> Iterator[str]:
+    command = [
+        sys.executable, "-m", "adapters.labor_force.simulator", "--port", "0",
+        "--size", str(size), "--seed", str(seed), "--app-key", "bench",
+        "--secret-env", "BENCH_SECRET",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, env=env, text=True)  # noqa: S603
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if line.startswith("http"):
+                yield line.strip()
+                break
+        else:
+            raise SystemExit("the simulator did not start")
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def worker(args: list[str], env: dict[str, str]) -> dict[str, Any]:
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "tests.bench.worker", *args],
+        env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise SystemExit(f"benchmark step {args[0]} failed:\n{done.stderr[-2000:]}")
+    result: dict[str, Any] = orjson.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def write_config(directory: Path, url: str, store_url: str, page_size: int) -> Path:
+    (directory / "audit.key").write_text(secrets.token_hex(16), encoding="utf-8")
+    config = {
+        "version": 1,
+        "store": {"url": store_url},
+        "audit": {"key": "file:audit.key"},
+        "logging": {"level": "WARNING", "file": None},
+        "platforms": {
+            "labor_force": {
+                "adapter": "labor_force",
+                "base_url": url,
+                "app_key": "bench",
+                "app_secret": "env:BENCH_SECRET",
+                "timeout": {"read": 120},
+                "rate_limit": {"per_second": 100000, "burst": 100000},
+            }
+        },
+        "jobs": {
+            "labor-persons": {
+                "source": "labor_force.persons",
+                "target": "store",
+                "mapping": "labor_force/persons.yaml",
+                "batch_size": page_size,
+            }
+        },
+    }
+    path = directory / "gateway.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    return path
+
+
+def store_digest(url: str) -> str:
+    """One digest over every (entity, key, content hash): equal stores, equal digests."""
+    store = Store(url)
+    digest = hashlib.sha256()
+    with store.connect() as conn:
+        for entity, key, content in iter_hashes(conn):
+            digest.update(f"{entity}\t{key}\t{content}\n".encode())
+    store.close()
+    return digest.hexdigest()
+
+
+@contextmanager
+def pg_database() -> Iterator[str | None]:
+    name = f"gateway_bench_{secrets.token_hex(4)}"
+    try:
+        with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError:
+        yield None
+        return
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def measure(size: int, seed: int, page_size: int, with_pg: bool) -> dict[str, Any]:
+    env = {**os.environ, "BENCH_SECRET": secrets.token_hex(16)}
+    steps: dict[str, Any] = {}
+    with (
+        tempfile.TemporaryDirectory(prefix="gateway-bench-") as tmp,
+        simulator(size, seed, env) as url,
+    ):
+        work = Path(tmp)
+        steps["bare"] = worker(["bare", url, str(work / "bare.db"), str(page_size)], env)
+        sqlite_url = f"sqlite:///{work / 'gateway.db'}"
+        config = write_config(work, url, sqlite_url, page_size)
+        steps["full_sqlite"] = worker(["gateway", str(config), "labor-persons"], env)
+        steps["no_change"] = worker(["gateway", str(config), "labor-persons"], env)
+        changed = httpx.post(f"{url}/_sim/advance", json={"fraction": 0.01}).json()
+        steps["incremental"] = worker(["gateway", str(config), "labor-persons"], env)
+        steps["incremental"]["changed_at_source"] = changed.get("changed", changed)
+        digests = {"sqlite": store_digest(sqlite_url)}
+        if with_pg:
+            with pg_database() as pg_url:
+                if pg_url is not None:
+                    (work / "pg").mkdir()
+                    pg_config = write_config(work / "pg", url, pg_url, page_size)
+                    steps["full_postgresql"] = worker(
+                        ["gateway", str(pg_config), "labor-persons"], env
+                    )
+                    # Pulled after the 1% change, so it must equal the SQLite store's end state.
+                    digests["postgresql"] = store_digest(pg_url)
+    bare_rate = steps["bare"]["records"] / steps["bare"]["seconds"]
+    for step in steps.values():
+        step["records_per_s"] = step["records"] / step["seconds"] if step["seconds"] else 0.0
+        step["ratio_to_bare"] = step["records_per_s"] / bare_rate if bare_rate else 0.0
+    return {
+        "size": size,
+        "page_size": page_size,
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "system": platform.platform(),
+        },
+        "steps": steps,
+        "store_digests": digests,
+        "incremental_share_of_full": steps["incremental"]["seconds"]
+        / steps["full_sqlite"]["seconds"],
+    }
+
+
+def print_report(report: dict[str, Any]) -> None:
+    table = Table(
+        title=f"labor-force pull, {report['size']:,} persons, pages of {report['page_size']}"
+    )
+    for column in ("step", "records", "seconds", "records/s", "peak RSS MB", "vs bare"):
+        table.add_column(column, justify="left" if column == "step" else "right")
+    for name, step in report["steps"].items():
+        table.add_row(
+            name, f"{step['records']:,}", f"{step['seconds']:.2f}", f"{step['records_per_s']:,.0f}",
+            f"{step['peak_rss_mb']:.0f}", f"{step['ratio_to_bare']:.2f}",
+        )  # fmt: skip
+    console = Console()
+    console.print(table)
+    console.print(f"incremental / full time: {report['incremental_share_of_full']:.3%}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="make bench", description=__doc__)
+    parser.add_argument(
+        "--size", type=int, default=SEED_FIGURE, help="persons (default: the seed figure)"
+    )
+    parser.add_argument("--seed", type=int, default=2022)
+    parser.add_argument("--page-size", type=int, default=1000)
+    parser.add_argument("--json", type=Path, help="write the figures to this file")
+    parser.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL step")
+    args = parser.parse_args()
+    report = measure(args.size, args.seed, args.page_size, not args.no_postgres)
+    print_report(report)
+    if args.json:
+        args.json.write_bytes(orjson.dumps(report, option=orjson.OPT_INDENT_2))
+
+
+if __name__ == "__main__":
+    main()

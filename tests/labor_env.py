@@ -1,0 +1,43 @@
+"""A demo working directory with the labor-force simulator running, for end-to-end tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from gateway.config import GatewayConfig, load_config
+from gateway.demo import DemoContext, running_simulators, write_config
+from gateway.pipeline import JobRunner, RunSummary
+from gateway.store import Store
+
+
+@dataclass
+class LaborEnv:
+    config_path: Path
+    config: GatewayConfig
+    store: Store
+    sim_url: str
+
+    def run(self, job: str) -> RunSummary:
+        return JobRunner(self.config, self.store).run(job)
+
+    def sim(self, method: str, path: str, **kwargs: object) -> httpx.Response:
+        response = httpx.request(method, f"{self.sim_url}{path}", timeout=30, **kwargs)  # type: ignore[arg-type]
+        response.raise_for_status()
+        return response
+
+
+@contextmanager
+def labor_env(directory: Path, size: int = 3000, seed: int = 2022) -> Iterator[LaborEnv]:
+    config_path = write_config(DemoContext(directory, size=size, seed=seed))
+    config = load_config(config_path)
+    store = Store(config.store_url)
+    try:
+        with running_simulators(config, only=["labor_force"]) as urls:
+            yield LaborEnv(config_path, config, store, urls["labor_force"])
+    finally:
+        store.close()
