@@ -175,6 +175,10 @@ class Adapter(ABC):
         """An ASGI app that speaks this platform's dialect, or ``None``."""
         return None
 
+    def reports(self) -> Mapping[str, Callable[..., None]]:
+        """Typer command functions mounted as ``gateway report NAME`` (e.g. ``inspection``)."""
+        return {}
+
     def demo_part(self, ctx: DemoContext) -> DemoPart | None:
         """Platforms, jobs and inbox files this adapter adds to ``gateway demo``, or ``None``."""
         return None

@@ -1,62 +1,136 @@
 """structlog set-up: one processor chain, readable in ten lines.
 
 JSON when not on a terminal (or when asked), readable colours on a terminal. The job and run are
-bound with :func:`bind_run`. Masking and secret-dropping are processors in the chain, so nothing
-reaches a handler unmasked.
+bound with :func:`bind_run`. Every handler renders through the same safety chain: secrets are
+dropped, then personal data is masked, right before rendering, for structlog's own events and for
+standard-library records (httpx, uvicorn) alike, tracebacks included.
+
+Values are masked by shape (``scrub_text``: ID numbers, mobile numbers), by key (``name``,
+``*_name``, ``id_number``, ``phone``, the MOHRSS codes: see
+:func:`gateway.masking.pii_class_for_key`) and by mark (a :class:`gateway.masking.Pii` value).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import sys
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
 import structlog
+from structlog.typing import Processor
 
-from gateway.masking import scrub_text
+from gateway.masking import (
+    REDACTED,
+    Pii,
+    PiiClass,
+    mask,
+    pii_class_for_key,
+    redact_secrets,
+    scrub_text,
+)
 
-_REDACTED = "[secret]"
+# Keys whose whole value is a credential, whatever it looks like.
+_SECRET_KEY = re.compile(
+    r"(?i)(secret|passw|token|signature|authorization|cookie|private_key|api_key|^sign$)"
+)
+
+
+def _as_text(value: object) -> str:
+    """How a renderer would show a value that is not plain data, before it is cleaned."""
+    if isinstance(value, BaseException):
+        return f"{type(value).__name__}: {value}"
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "backslashreplace")
+    # Renderers fall back to repr(); a repr of a record or an exchange holds raw data.
+    return repr(value)
+
+
+def _is_plain(value: object) -> bool:
+    return value is None or isinstance(value, bool | int | float | Pii)
 
 
 class DropSecrets:
-    """Replace every configured secret value, wherever it appears, by a fixed marker."""
+    """Replace configured secret values (and URL credentials) wherever they appear."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
-        self.secrets = sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True)
+        self.secrets = tuple(secrets)
 
     def _clean(self, value: Any) -> Any:
-        if isinstance(value, str):
-            for secret in self.secrets:
-                if secret in value:
-                    value = value.replace(secret, _REDACTED)
-            return value
-        if isinstance(value, dict):
-            return {k: self._clean(v) for k, v in value.items()}
-        if isinstance(value, list | tuple):
+        if isinstance(value, Mapping):
+            return {
+                k: REDACTED if _SECRET_KEY.search(str(k)) else self._clean(v)
+                for k, v in value.items()
+            }
+        if isinstance(value, list | tuple | set | frozenset):
             return [self._clean(v) for v in value]
-        return value
+        if _is_plain(value):
+            return value
+        text = value if isinstance(value, str) else _as_text(value)
+        return redact_secrets(text, self.secrets)
 
     def __call__(self, _logger: Any, _name: str, event: MutableMapping[str, Any]) -> Any:
-        return {k: self._clean(v) for k, v in event.items()} if self.secrets else event
+        return self._clean(event)
 
 
-def _scrub(value: Any) -> Any:
-    if isinstance(value, str):
-        return scrub_text(value)
-    if isinstance(value, dict):
-        return {k: _scrub(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_scrub(v) for v in value]
-    if isinstance(value, BaseException):
-        return scrub_text(f"{type(value).__name__}: {value}")
-    return value
+def _mask(value: Any, pii: PiiClass | None) -> Any:
+    if isinstance(value, Pii):
+        return str(value)
+    if value is None or isinstance(value, bool | float):
+        return value
+    if isinstance(value, str | int):
+        text = str(value)
+        masked = mask(text, pii) if pii else scrub_text(text)
+        return value if masked == text else masked
+    if isinstance(value, Mapping):
+        return {
+            scrub_text(k) if isinstance(k, str) else k: _mask(v, pii_class_for_key(str(k)) or pii)
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_mask(v, pii) for v in value]
+    return scrub_text(_as_text(value))
 
 
 def mask_personal_data(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> Any:
-    """Mask ID numbers and mobile numbers in every value, including rendered exceptions."""
-    return {k: _scrub(v) for k, v in event.items()}
+    """Mask personal data in every value (and key), including rendered exceptions."""
+    return {k: _mask(v, pii_class_for_key(k)) for k, v in event.items()}
+
+
+def _pre_chain() -> list[Processor]:
+    """Context, level, time and tracebacks, for structlog and standard-library records alike."""
+    return [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.StackInfoRenderer(),
+        structlog.processors.format_exc_info,
+    ]
+
+
+def _safety_chain(secrets: Iterable[str]) -> list[Processor]:
+    """Runs right before every renderer: secrets out first, then personal data masked."""
+    return [
+        structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+        DropSecrets(secrets),
+        mask_personal_data,
+    ]
+
+
+def _handler(stream_or_file: Any, renderer: Processor, secrets: list[str]) -> logging.Handler:
+    handler = (
+        logging.FileHandler(stream_or_file, encoding="utf-8")
+        if isinstance(stream_or_file, Path)
+        else logging.StreamHandler(stream_or_file)
+    )
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            processors=[*_safety_chain(secrets), renderer], foreign_pre_chain=_pre_chain()
+        )
+    )
+    return handler
 
 
 def configure_logging(
@@ -66,51 +140,30 @@ def configure_logging(
     secrets: Iterable[str] = (),
 ) -> None:
     """Route structlog (and the standard library's logging) through the masking chain."""
+    secret_values = list(secrets)
     as_json = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
-    shared: list[Any] = [
-        structlog.contextvars.merge_contextvars,
-        structlog.processors.add_log_level,
-        structlog.processors.TimeStamper(fmt="iso", utc=True),
-        structlog.processors.format_exc_info,
-        mask_personal_data,
-        DropSecrets(secrets),
-    ]
-    renderer: Any = (
+    console: Processor = (
         structlog.processors.JSONRenderer()
         if as_json
-        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
-    )
-    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
-    handlers[0].setFormatter(
-        structlog.stdlib.ProcessorFormatter(processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *shared[4:], renderer],
-            foreign_pre_chain=shared[:4],
+        else structlog.dev.ConsoleRenderer(
+            colors=sys.stderr.isatty(), exception_formatter=structlog.dev.plain_traceback
         )
     )
+    handlers = [_handler(sys.stderr, console, secret_values)]
     if file is not None:
         file.parent.mkdir(parents=True, exist_ok=True)
-        file_handler = logging.FileHandler(file, encoding="utf-8")
-        file_handler.setFormatter(
-            structlog.stdlib.ProcessorFormatter(
-                processors=[
-                    structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                    *shared[4:],
-                    structlog.processors.JSONRenderer(),
-                ],
-                foreign_pre_chain=shared[:4],
-            )
-        )
-        handlers.append(file_handler)
+        handlers.append(_handler(file, structlog.processors.JSONRenderer(), secret_values))
     root = logging.getLogger()
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-        handler.close()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+        old.close()
     for handler in handlers:
         root.addHandler(handler)
     root.setLevel(level)
     for noisy in ("httpx", "httpcore", "uvicorn.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     structlog.configure(
-        processors=[*shared[:4], structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        processors=[*_pre_chain(), structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
         cache_logger_on_first_use=False,

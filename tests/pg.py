@@ -31,7 +31,9 @@ def temporary_database(prefix: str = "gateway_test") -> Iterator[str]:
     """Create a database with a random name; yield its SQLAlchemy URL; drop it afterwards."""
     if not pg_available():
         if pg_required():
-            pytest.fail("PostgreSQL at 127.0.0.1:5432 is required (GATEWAY_TEST_PG=1) but unreachable")
+            pytest.fail(
+                "PostgreSQL at 127.0.0.1:5432 is required (GATEWAY_TEST_PG=1) but unreachable"
+            )
         pytest.skip("PostgreSQL at 127.0.0.1:5432 is not reachable")
     name = f"{prefix}_{secrets.token_hex(6)}"
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:

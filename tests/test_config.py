@@ -52,10 +52,14 @@ def test_valid_config_resolves_paths_relative_to_the_file(tmp_path: Path) -> Non
         (("unknown", "    colour: blue\n"), "jobs.labor-persons.colour"),
     ],
 )
-def test_broken_values_name_the_key_path(tmp_path: Path, change: tuple[str, str], expected: str) -> None:
+def test_broken_values_name_the_key_path(
+    tmp_path: Path, change: tuple[str, str], expected: str
+) -> None:
     """Each broken setting fails with one message naming the file and the key path."""
     kind, line = change
-    text = GOOD.replace("    app_secret: env:LF_SECRET\n", line) if kind == "secret" else GOOD + line
+    text = (
+        GOOD.replace("    app_secret: env:LF_SECRET\n", line) if kind == "secret" else GOOD + line
+    )
     with pytest.raises(ConfigError) as caught:
         load_config(_write(tmp_path, text))
     message = str(caught.value)
@@ -73,7 +77,9 @@ def test_yaml_syntax_error_names_line(tmp_path: Path) -> None:
 def test_job_naming_unknown_platform_is_refused(tmp_path: Path) -> None:
     """A job that names a platform the file does not define is a configuration error."""
     with pytest.raises(ConfigError, match="unknown platform 'nowhere'"):
-        load_config(_write(tmp_path, GOOD.replace("source: labor_force.persons", "source: nowhere.persons")))
+        load_config(
+            _write(tmp_path, GOOD.replace("source: labor_force.persons", "source: nowhere.persons"))
+        )
 
 
 def test_environment_overrides_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -37,7 +37,15 @@ def test_sigkill_mid_sync_then_rerun_converges(tmp_path: Path) -> None:
         data = yaml.safe_load(env.config_path.read_text(encoding="utf-8"))
         data["jobs"]["labor-persons"]["batch_size"] = 200
         env.config_path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-        command = [sys.executable, "-m", "gateway", "sync", "labor-persons", "--config", str(env.config_path)]
+        command = [
+            sys.executable,
+            "-m",
+            "gateway",
+            "sync",
+            "labor-persons",
+            "--config",
+            str(env.config_path),
+        ]
         victim = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 60
         while _read_so_far(env.store) < 1000 and victim.poll() is None:
@@ -61,7 +69,9 @@ def test_sigkill_mid_sync_then_rerun_converges(tmp_path: Path) -> None:
 def test_wrong_credentials_fail_with_one_line(tmp_path: Path) -> None:
     """A secret the platform does not know: exit 1, one line, nothing written."""
     with labor_env(tmp_path, 500) as env:
-        (tmp_path / "secrets" / "labor-force.txt").write_text("not-the-right-secret", encoding="utf-8")
+        (tmp_path / "secrets" / "labor-force.txt").write_text(
+            "not-the-right-secret", encoding="utf-8"
+        )
         done = subprocess.run(
             [sys.executable, "-m", "gateway", "sync", "labor-persons", "--config", str(env.config_path)],
             capture_output=True, text=True, timeout=120, check=False,

@@ -98,7 +98,9 @@ def test_run_rows_add_up(tmp_path) -> None:
             env.run(job)
         with env.store.connect() as conn:
             runs = conn.execute(select(schema.runs)).all()
-            open_letters = conn.execute(select(func.count()).select_from(schema.dead_letters)).scalar()
+            open_letters = conn.execute(
+                select(func.count()).select_from(schema.dead_letters)
+            ).scalar()
     assert len(runs) == 3 and open_letters
     for run in runs:
         assert run.status == "succeeded"

@@ -46,7 +46,9 @@ def test_upsert_counts_inserted_updated_unchanged(store: Store) -> None:
         second = upsert_records(conn, "person", changed, "job")
     assert (second.inserted, second.updated, second.unchanged) == (0, 1, 9)
     with store.connect() as conn:
-        seqs = {k: s for k, s in conn.execute(select(schema.records.c.key, schema.records.c.change_seq))}
+        seqs = {
+            k: s for k, s in conn.execute(select(schema.records.c.key, schema.records.c.change_seq))
+        }
     assert seqs["k0003"] == max(seqs.values())
     assert len(set(seqs.values())) == 10
 
@@ -141,7 +143,9 @@ def test_outbox_states(store: Store) -> None:
     assert attempts == 2
 
 
-@pytest.mark.parametrize("statement", ["UPDATE audit_log SET outcome = 'x'", "DELETE FROM audit_log"])
+@pytest.mark.parametrize(
+    "statement", ["UPDATE audit_log SET outcome = 'x'", "DELETE FROM audit_log"]
+)
 def test_audit_log_refuses_update_and_delete(store: Store, statement: str) -> None:
     """The database itself refuses to change or remove exchange-log entries."""
     from gateway.audit import AuditEvent, AuditLog

@@ -1,111 +1,153 @@
 """Appending to the hash chain, inside the caller's transaction.
 
-Each entry's hash covers its canonical JSON form, which includes the previous entry's hash, so
-changing or removing any entry breaks every hash after it. Appends take a lock first
-(PostgreSQL: an advisory transaction lock; SQLite: the write lock of BEGIN IMMEDIATE), so two
-writers never read the same head and fork the chain.
+Each entry's hash covers its canonical form (:mod:`gateway.audit.hashing`), which includes its
+sequence number and the previous entry's hash, so changing, inserting or removing any entry
+breaks the chain at that point. Each entry is also sealed with the audit key
+(:class:`gateway.audit.keys.Sealer`), so rewriting the chain from an edit onwards needs that key.
+
+Appends take a lock before reading the head (PostgreSQL: an advisory transaction lock; SQLite:
+the write lock that the store's ``BEGIN IMMEDIATE`` holds), so two writers never chain from the
+same head; ``seq`` is the primary key, so even a writer that somehow read a stale head fails its
+transaction instead of forking the chain.
+
+Everything slow (masking, digests, archiving payloads) happens before the lock is taken. The
+lock is held until the caller commits: append last in a transaction.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, String, select, text
 
-from gateway.audit.events import FORMAT_VERSION, AuditEvent
+from gateway.audit.archive import PayloadArchive
+from gateway.audit.events import AuditEvent
+from gateway.audit.hashing import FORMAT_VERSION, GENESIS, body_digest, entry_hash
+from gateway.audit.keys import KeyDigester, Sealer
 from gateway.clock import utc_now_iso
+from gateway.masking import redact_secrets, scrub_text
 from gateway.store import schema
 
-GENESIS = "0" * 64
 # Any fixed 64-bit number: the advisory lock that serialises appends on PostgreSQL.
 _APPEND_LOCK = 7_411_020_223
-# Columns covered by the entry hash, in this order; a new format version may add some.
-HASHED_COLUMNS = (
-    "seq", "format_version", "ts", "kind", "run_id", "job", "platform", "direction",
-    "operation", "endpoint", "attempt", "http_status", "business_code", "duration_ms",
-    "record_count", "record_keys", "key_digests", "request_digest", "response_digest",
-    "mapping", "mapping_version", "mapping_digest", "outcome", "detail", "prev_hash",
-)  # fmt: skip
+_LENGTHS = {
+    column.name: column.type.length
+    for column in schema.audit_log.columns
+    if isinstance(column.type, String) and column.type.length
+}
 
 
-def entry_hash(row: dict[str, Any]) -> str:
-    canonical = orjson.dumps({name: row.get(name) for name in HASHED_COLUMNS})
-    return hashlib.sha256(canonical).hexdigest()
+def lock_head(conn: Connection) -> tuple[int, str]:
+    """Take the append lock; answer the head's ``(seq, entry_hash)``, ``(0, GENESIS)`` if empty."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _APPEND_LOCK})
+    table = schema.audit_log
+    row = conn.execute(
+        select(table.c.seq, table.c.entry_hash).order_by(table.c.seq.desc()).limit(1)
+    ).first()
+    return (0, GENESIS) if row is None else (int(row[0]), str(row[1]))
 
 
-def body_digest(body: bytes) -> str | None:
-    return hashlib.sha256(body).hexdigest() if body else None
+def chain_entries(
+    conn: Connection,
+    bodies: Sequence[Mapping[str, Any]],
+    sealer: Sealer,
+    clock: Callable[[], str] = utc_now_iso,
+) -> list[int]:
+    """Number, time-stamp, hash and seal ``bodies`` after the head; insert them and their index."""
+    if not bodies:
+        return []
+    seq, prev = lock_head(conn)
+    # Read the clock under the lock, so time never runs backwards along the chain.
+    ts = clock()
+    rows: list[dict[str, Any]] = []
+    index: list[dict[str, Any]] = []
+    for body in bodies:
+        seq += 1
+        row = {**body, "seq": seq, "format_version": FORMAT_VERSION, "ts": ts, "prev_hash": prev}
+        row["entry_hash"] = prev = entry_hash(row)
+        row["seal"] = sealer.seal(prev)
+        rows.append(row)
+        index.extend({"digest": d, "seq": seq} for d in orjson.loads(row["key_digests"]))
+    conn.execute(schema.audit_log.insert(), rows)
+    if index:
+        conn.execute(schema.audit_key_index.insert(), index)
+    return [row["seq"] for row in rows]
 
 
 class AuditLog:
-    """Writes entries; ``key`` is the HMAC key for record-key digests (from the config)."""
+    """Writes entries. ``key`` is the HMAC key for record-key digests (``audit.key``).
 
-    def __init__(self, key: bytes) -> None:
-        self._key = key
+    With ``archive_dir``, exact request and response bodies are kept there, compressed;
+    ``secrets`` are removed from endpoints and details like they are from logs.
+    """
+
+    def __init__(
+        self,
+        key: bytes,
+        *,
+        archive_dir: str | Path | None = None,
+        secrets: Iterable[str] = (),
+        clock: Callable[[], str] = utc_now_iso,
+    ) -> None:
+        self._digester = KeyDigester(key)
+        self.sealer = Sealer(key)
+        self.archive = PayloadArchive(archive_dir) if archive_dir is not None else None
+        self._secrets = tuple(secrets)
+        self._clock = clock
 
     def key_digest(self, record_key: str) -> str:
-        return hmac.new(self._key, record_key.encode(), hashlib.sha256).hexdigest()[:32]
+        """The digest that ``audit trace`` looks a key up by (and the dead-letter queue keeps)."""
+        return self._digester.digest(record_key)
 
-    def _head(self, conn: Connection) -> tuple[int, str]:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _APPEND_LOCK})
-        table = schema.audit_log
-        row = conn.execute(
-            select(table.c.seq, table.c.entry_hash).order_by(table.c.seq.desc()).limit(1)
-        ).first()
-        return (0, GENESIS) if row is None else (int(row[0]), str(row[1]))
+    def _text(self, name: str, value: str | None) -> str | None:
+        if not value:
+            return None
+        cleaned = redact_secrets(scrub_text(str(value)), self._secrets)
+        limit = _LENGTHS.get(name)
+        return cleaned[:limit] if limit else cleaned
 
-    def build_row(self, event: AuditEvent, seq: int, prev_hash: str, ts: str) -> dict[str, Any]:
-        digests = [self.key_digest(key) for key in event.record_keys]
-        row: dict[str, Any] = {
-            "seq": seq,
-            "format_version": FORMAT_VERSION,
-            "ts": ts,
-            "kind": event.kind,
-            "run_id": event.run_id,
-            "job": event.job,
-            "platform": event.platform,
-            "direction": event.direction,
-            "operation": event.operation,
-            "endpoint": event.endpoint,
+    def _body(self, body: bytes) -> str | None:
+        return self.archive.put(body) if self.archive is not None else body_digest(body)
+
+    def entry_body(self, event: AuditEvent) -> dict[str, Any]:
+        """The entry's columns except numbering, time and hashes; nothing raw survives here."""
+        masked = [scrub_text(event.key_masker(key)) for key in event.record_keys]
+        masked += [scrub_text(key.masked) for key in event.digested_keys]
+        digests = {key.digest for key in event.digested_keys}
+        for key in event.record_keys:
+            digests |= self._digester.digests_for(key)
+        count = event.record_count if event.record_count is not None else len(masked)
+        duration = round(event.duration_ms, 3) if event.duration_ms is not None else None
+        mapping = event.mapping
+        return {
+            "kind": str(event.kind),
+            "run_id": self._text("run_id", event.run_id),
+            "job": self._text("job", event.job),
+            "platform": self._text("platform", event.platform),
+            "direction": self._text("direction", event.direction),
+            "operation": self._text("operation", event.operation),
+            "endpoint": self._text("endpoint", event.endpoint),
             "attempt": event.attempt,
             "http_status": event.http_status,
-            "business_code": event.business_code,
-            "duration_ms": event.duration_ms,
-            "record_count": len(event.record_keys),
-            "record_keys": orjson.dumps([event.key_masker(k) for k in event.record_keys]).decode(),
-            "key_digests": orjson.dumps(digests).decode(),
-            "request_digest": body_digest(event.request_body),
-            "response_digest": body_digest(event.response_body),
-            "mapping": event.mapping.name if event.mapping else None,
-            "mapping_version": event.mapping.version if event.mapping else None,
-            "mapping_digest": event.mapping.digest if event.mapping else None,
-            "outcome": event.outcome,
-            "detail": event.detail,
-            "prev_hash": prev_hash,
+            "business_code": self._text("business_code", event.business_code),
+            "duration_ms": duration,
+            "record_count": count,
+            "record_keys": orjson.dumps(masked).decode(),
+            "key_digests": orjson.dumps(sorted(digests)).decode(),
+            "request_digest": self._body(event.request_body),
+            "response_digest": self._body(event.response_body),
+            "mapping": self._text("mapping", mapping.name) if mapping else None,
+            "mapping_version": mapping.version if mapping else None,
+            "mapping_digest": self._text("mapping_digest", mapping.digest) if mapping else None,
+            "outcome": self._text("outcome", str(event.outcome)),
+            "detail": self._text("detail", event.detail),
         }
-        row["entry_hash"] = entry_hash(row)
-        return row
 
     def append(self, conn: Connection, events: Sequence[AuditEvent]) -> list[int]:
-        """Chain ``events`` after the current head, in the caller's transaction."""
-        if not events:
-            return []
-        seq, prev = self._head(conn)
-        ts = utc_now_iso()
-        rows = []
-        index = []
-        for event in events:
-            seq += 1
-            row = self.build_row(event, seq, prev, ts)
-            prev = row["entry_hash"]
-            rows.append(row)
-            index.extend({"digest": d, "seq": seq} for d in set(orjson.loads(row["key_digests"])))
-        conn.execute(schema.audit_log.insert(), rows)
-        if index:
-            conn.execute(schema.audit_key_index.insert(), index)
-        return [row["seq"] for row in rows]
+        """Chain ``events`` after the current head, in the caller's transaction; their seqs."""
+        bodies = [self.entry_body(event) for event in events]
+        return chain_entries(conn, bodies, self.sealer, self._clock)

@@ -1,14 +1,32 @@
-"""What the runtime hands to the exchange log before it is masked, digested and chained."""
+"""What the runtime hands to the exchange log before it is masked, digested and chained.
+
+``AuditEvent.from_exchange`` covers HTTP attempts and file operations; the helpers below build
+the other kinds of entry (run start and end, dead-letter replays and discards), so each kind's
+``detail`` has one shape. Prune checkpoints are written by :mod:`gateway.audit.prune` alone.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import getpass
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import orjson
 
 from gateway.adapter import Exchange
+from gateway.errors import AuditError
 from gateway.masking import scrub_text
 
-FORMAT_VERSION = 1
+
+class Kind(StrEnum):
+    EXCHANGE = "exchange"
+    RUN_START = "run_start"
+    RUN_END = "run_end"
+    DLQ_REPLAY = "dlq_replay"
+    DLQ_DISCARD = "dlq_discard"
+    PRUNE_CHECKPOINT = "prune_checkpoint"
 
 
 @dataclass(frozen=True)
@@ -18,9 +36,21 @@ class MappingRef:
     digest: str
 
 
+@dataclass(frozen=True)
+class DigestedKey:
+    """A record key already masked and digested, as the dead-letter queue keeps it."""
+
+    masked: str
+    digest: str
+
+
 @dataclass
 class AuditEvent:
-    """One entry-to-be. ``record_keys`` are raw: the log masks and digests them, never stores them."""
+    """One entry-to-be. ``record_keys`` are raw: the log masks and digests them, never stores them.
+
+    ``record_count`` defaults to the number of keys; set it when a page's count is known but its
+    keys are not listed.
+    """
 
     kind: str
     outcome: str
@@ -34,12 +64,24 @@ class AuditEvent:
     http_status: int | None = None
     business_code: str | None = None
     duration_ms: float | None = None
+    record_count: int | None = None
     record_keys: list[str] = field(default_factory=list)
+    digested_keys: list[DigestedKey] = field(default_factory=list)
     key_masker: Callable[[str], str] = scrub_text
     request_body: bytes = b""
     response_body: bytes = b""
     mapping: MappingRef | None = None
     detail: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in {kind.value for kind in Kind}:
+            raise AuditError("unknown audit entry kind", kind=self.kind)
+        if self.kind == Kind.PRUNE_CHECKPOINT:
+            # Verification trusts a checkpoint's anchor; only a prune that checked the chain
+            # may write one.
+            raise AuditError("prune checkpoints are written by prune alone")
+        if not self.outcome:
+            raise AuditError("an audit entry needs an outcome", kind=self.kind)
 
     @classmethod
     def from_exchange(
@@ -52,7 +94,7 @@ class AuditEvent:
         key_masker: Callable[[str], str] = scrub_text,
     ) -> AuditEvent:
         return cls(
-            kind="exchange",
+            kind=Kind.EXCHANGE,
             outcome=exchange.outcome,
             run_id=run_id,
             job=job,
@@ -63,7 +105,8 @@ class AuditEvent:
             attempt=exchange.attempt,
             http_status=exchange.http_status,
             business_code=exchange.business_code,
-            duration_ms=round(exchange.duration_ms, 3),
+            duration_ms=exchange.duration_ms,
+            record_count=max(exchange.record_count, len(exchange.record_keys)),
             record_keys=list(exchange.record_keys),
             key_masker=key_masker,
             request_body=exchange.request_body,
@@ -71,3 +114,115 @@ class AuditEvent:
             mapping=mapping,
             detail=exchange.error,
         )
+
+
+def detail_json(values: Mapping[str, Any]) -> str | None:
+    """A structured ``detail``: compact JSON, keys sorted, ``None`` values left out."""
+    present = {k: v for k, v in values.items() if v is not None}
+    return orjson.dumps(present, option=orjson.OPT_SORT_KEYS).decode() if present else None
+
+
+def current_actor() -> str:
+    """Who ran a manual action (replay, discard, prune): the operating-system user."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "unknown"
+
+
+def run_start_event(
+    *,
+    run_id: str,
+    job: str,
+    platform: str | None = None,
+    direction: str | None = None,
+    mapping: MappingRef | None = None,
+    instance: str | None = None,
+) -> AuditEvent:
+    return AuditEvent(
+        kind=Kind.RUN_START,
+        outcome="started",
+        run_id=run_id,
+        job=job,
+        platform=platform,
+        direction=direction,
+        mapping=mapping,
+        detail=detail_json({"instance": instance}),
+    )
+
+
+def run_end_event(
+    *,
+    run_id: str,
+    job: str,
+    status: str,
+    counts: Mapping[str, int],
+    platform: str | None = None,
+    direction: str | None = None,
+    mapping: MappingRef | None = None,
+    duration_ms: float | None = None,
+    error: str | None = None,
+) -> AuditEvent:
+    """``status`` is the run's outcome (succeeded, failed, interrupted…); ``counts`` its totals."""
+    return AuditEvent(
+        kind=Kind.RUN_END,
+        outcome=status,
+        run_id=run_id,
+        job=job,
+        platform=platform,
+        direction=direction,
+        mapping=mapping,
+        duration_ms=duration_ms,
+        record_count=int(counts.get("read", 0)),
+        detail=detail_json({"counts": dict(counts), "error": error}),
+    )
+
+
+def _dlq_event(
+    kind: Kind,
+    job: str,
+    letter_ids: Sequence[int],
+    keys: Sequence[DigestedKey],
+    values: Mapping[str, Any],
+    run_id: str | None,
+    actor: str | None,
+) -> AuditEvent:
+    return AuditEvent(
+        kind=kind,
+        outcome="ok",
+        run_id=run_id,
+        job=job,
+        operation=kind.value,
+        record_count=len(letter_ids),
+        digested_keys=list(keys),
+        detail=detail_json(
+            {"dead_letters": list(letter_ids), "actor": actor or current_actor(), **values}
+        ),
+    )
+
+
+def dlq_replay_event(
+    *,
+    job: str,
+    letter_ids: Sequence[int],
+    keys: Sequence[DigestedKey] = (),
+    replayed: int | None = None,
+    still_rejected: int | None = None,
+    run_id: str | None = None,
+    actor: str | None = None,
+) -> AuditEvent:
+    """Dead letters sent through the mapping again; ``keys`` as the queue holds them."""
+    values = {"replayed": replayed, "still_rejected": still_rejected}
+    return _dlq_event(Kind.DLQ_REPLAY, job, letter_ids, keys, values, run_id, actor)
+
+
+def dlq_discard_event(
+    *,
+    job: str,
+    letter_ids: Sequence[int],
+    keys: Sequence[DigestedKey] = (),
+    reason: str | None = None,
+    actor: str | None = None,
+) -> AuditEvent:
+    """Dead letters given up on, with the operator's reason."""
+    return _dlq_event(Kind.DLQ_DISCARD, job, letter_ids, keys, {"reason": reason}, None, actor)

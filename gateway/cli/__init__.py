@@ -31,7 +31,6 @@ def _mount_optional() -> None:
         ("gateway.cli_mappings", "mappings"),
         ("gateway.cli_audit", "audit"),
         ("gateway.cli_dlq", "dlq"),
-        ("gateway.cli_report", "report"),
         ("gateway.cli_service", "service"),
     ):
         try:
@@ -47,6 +46,23 @@ def _mount_optional() -> None:
 
 
 _mount_optional()
+
+
+def _mount_reports() -> None:
+    """``gateway report NAME``: reports that adapters contribute."""
+    from gateway.adapter import discover_adapters
+
+    report_app = typer.Typer(help="Reports computed from the synced data.", no_args_is_help=True)
+    count = 0
+    for adapter in discover_adapters().values():
+        for name, command in adapter.reports().items():
+            report_app.command(name)(command)
+            count += 1
+    if count:
+        app.add_typer(report_app, name="report")
+
+
+_mount_reports()
 
 
 def main() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,7 +15,8 @@ from gateway.config import GatewayConfig, load_config
 from gateway.logging import configure_logging
 from gateway.store import Store
 
-console = Console()
+# Piped output (CI logs, files) gets wide tables instead of Rich's 80-column default.
+console = Console(width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True)
 
 ConfigOption = Annotated[
@@ -35,6 +38,11 @@ def setup(config_path: Path | None, *, log_to_file: bool = True) -> GatewayConfi
     configure_logging(
         config.logging.level, config.logging.format, log_file, secrets=config.secret_values()
     )
+    # The terminal shows tables and progress; its log lines are warnings and errors only,
+    # while the log file keeps the configured level.
+    for handler in logging.getLogger().handlers:
+        if not isinstance(handler, logging.FileHandler):
+            handler.setLevel(max(logging.WARNING, logging.getLevelName(config.logging.level)))
     return config
 
 

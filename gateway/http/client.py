@@ -1,14 +1,16 @@
 """The signed, enveloped, retried HTTP client every platform adapter uses.
 
-One request goes: breaker check → rate limit → sign → send → classify. Each attempt is recorded
-as an :class:`~gateway.adapter.Exchange` for the audit log, including failed ones. An adapter
-changes how answers are judged by overriding :meth:`ResponseClassifier.classify`.
+One request goes: breaker check → rate limit → sign → send → classify, each attempt within what
+is left of the retry budget. Each attempt is recorded as an :class:`~gateway.adapter.Exchange`
+for the audit log, including failed ones. An adapter changes how answers are judged by
+overriding :meth:`ResponseClassifier.classify`.
 """
 
 from __future__ import annotations
 
 import email.utils
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -25,11 +27,16 @@ from gateway.errors import (
     PermanentError,
     RetryableError,
 )
-from gateway.http.policy import breaker_for, call_with_retries, limiter_for
+from gateway.http.breaker import CircuitBreaker, breaker_for
+from gateway.http.policy import RetryPolicy, limiter_for
 from gateway.http.signing import SignatureAlgorithm, sign_headers
 from gateway.masking import scrub_text
 
 BUSY_CODES = frozenset({"SYSTEM_BUSY", "BUSY", "RATE_LIMITED", "TRY_LATER"})
+
+# Called with every attempt's exchange once its outcome is known: how the service counts HTTP
+# calls for its metrics. An observer must be quick and must not raise.
+exchange_observers: list[Callable[[Exchange], None]] = []
 
 
 @dataclass(frozen=True)
@@ -40,8 +47,9 @@ class Envelope:
     request_id: str | None
 
 
-def retry_after_seconds(value: str | None) -> float | None:
-    """``Retry-After`` as seconds, from either form the HTTP standard allows."""
+def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """``Retry-After`` as seconds, from either form HTTP allows: delay-seconds or an HTTP date
+    (``now``: the current Unix time, for tests). Unreadable values count as absent."""
     if not value:
         return None
     value = value.strip()
@@ -51,7 +59,14 @@ def retry_after_seconds(value: str | None) -> float | None:
         moment = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    return max(0.0, moment.timestamp() - time.time())
+    if moment.tzinfo is None:
+        return None
+    return max(0.0, moment.timestamp() - (time.time() if now is None else now))
+
+
+def counts_against_platform(error: GatewayError) -> bool:
+    """Whether a failed attempt says the platform is unwell (see :mod:`gateway.http.breaker`)."""
+    return isinstance(error, RetryableError) and error.context.get("status") != 429
 
 
 class ResponseClassifier:
@@ -61,7 +76,7 @@ class ResponseClassifier:
 
     def classify(self, response: httpx.Response) -> Envelope:
         status = response.status_code
-        context = {"status": status, "path": response.request.url.path}
+        context: dict[str, Any] = {"status": status, "path": response.request.url.path}
         if status == 429:
             raise RetryableError(
                 "rate limited by the platform",
@@ -69,7 +84,11 @@ class ResponseClassifier:
                 **context,
             )
         if status >= 500:
-            raise RetryableError("platform server error", **context)
+            raise RetryableError(
+                "platform server error",
+                retry_after=retry_after_seconds(response.headers.get("Retry-After")),
+                **context,
+            )
         envelope = self._envelope(response)
         if status in (401, 403):
             raise AuthError("the platform refused our credentials", code=envelope.code, **context)
@@ -111,7 +130,10 @@ class ResponseClassifier:
 
 
 class PlatformClient:
-    """A client for one platform within one run; the retry counter feeds the run's counts."""
+    """A client for one platform within one run; the retry counter feeds the run's counts.
+
+    ``policy``, ``breaker`` and ``transport`` default to the configured ones; tests pass fakes.
+    """
 
     def __init__(
         self,
@@ -122,6 +144,8 @@ class PlatformClient:
         secret: str,
         classifier: ResponseClassifier | None = None,
         transport: httpx.BaseTransport | None = None,
+        policy: RetryPolicy | None = None,
+        breaker: CircuitBreaker | None = None,
     ) -> None:
         if not platform.base_url or not platform.app_key:
             raise ConfigError("platform needs base_url and app_key", platform=name)
@@ -132,13 +156,10 @@ class PlatformClient:
         self.algorithm = SignatureAlgorithm(platform.signature)
         self._secret = secret.encode()
         self._limiter = limiter_for(name, platform.rate_limit)
-        self._breaker = breaker_for(name, platform.breaker)
+        self._breaker = breaker or breaker_for(name, platform.breaker)
+        self._policy = policy or RetryPolicy(platform.retry)
         self.retries = 0
-        self._http = httpx.Client(
-            base_url=platform.base_url,
-            timeout=httpx.Timeout(platform.timeout.read, connect=platform.timeout.connect),
-            transport=transport,
-        )
+        self._http = httpx.Client(base_url=platform.base_url, transport=transport)
 
     def close(self) -> None:
         self._http.close()
@@ -161,53 +182,62 @@ class PlatformClient:
     ) -> tuple[Envelope, Exchange]:
         """Send with retries; returns the envelope and the successful attempt's exchange."""
         content = orjson.dumps(body) if body is not None else b""
-        query = sorted((params or {}).items())
+        query = tuple(sorted((params or {}).items()))
 
-        def attempt(number: int) -> tuple[Envelope, Exchange]:
-            return self._attempt(method, path, query, content, operation, direction, number)
+        def attempt(number: int, remaining: float) -> tuple[Envelope, Exchange]:
+            request = _Request(method, path, query, content, operation, direction)
+            return self._attempt(request, number, remaining)
 
-        def on_retry(_error: RetryableError) -> None:
+        def on_retry(_error: RetryableError, _wait: float) -> None:
             self.retries += 1
 
-        return call_with_retries(self.platform.retry, attempt, on_retry)
+        return self._policy.run(attempt, on_retry)
 
-    def _attempt(
-        self,
-        method: str,
-        path: str,
-        query: list[tuple[str, str]],
-        content: bytes,
-        operation: str,
-        direction: Direction,
-        number: int,
-    ) -> tuple[Envelope, Exchange]:
+    def _timeout(self, remaining: float) -> httpx.Timeout:
+        """The configured timeouts, shortened so one attempt cannot outlast the retry budget."""
+        limit = max(remaining, 0.001)
+        timeout = self.platform.timeout
+        return httpx.Timeout(min(timeout.read, limit), connect=min(timeout.connect, limit))
+
+    def _attempt(self, req: _Request, number: int, remaining: float) -> tuple[Envelope, Exchange]:
         self._breaker.before_call()
         self._limiter.acquire()
         headers = sign_headers(
-            self.algorithm, self.platform.app_key or "", self._secret, method, path, query, content
+            self.algorithm,
+            self.platform.app_key or "",
+            self._secret,
+            req.method,
+            req.path,
+            req.query,
+            req.content,
         )
-        if content:
+        if req.content:
             headers["Content-Type"] = "application/json"
         exchange = Exchange(
             platform=self.name,
-            direction=direction,
-            operation=operation,
-            endpoint=f"{method} {path}" + (f"?{urlencode(query)}" if query else ""),
+            direction=req.direction,
+            operation=req.operation,
+            endpoint=f"{req.method} {req.path}" + (f"?{urlencode(req.query)}" if req.query else ""),
             attempt=number,
-            request_body=content,
+            request_body=req.content,
         )
         started = time.perf_counter()
         try:
             response = self._http.request(
-                method, path, params=query or None, content=content or None, headers=headers
+                req.method,
+                req.path,
+                params=req.query or None,
+                content=req.content or None,
+                headers=headers,
+                timeout=self._timeout(remaining),
             )
         except httpx.TimeoutException as exc:
             self._fail(exchange, started, "timeout")
-            raise RetryableError("request timed out", platform=self.name, path=path) from exc
+            raise RetryableError("request timed out", platform=self.name, path=req.path) from exc
         except httpx.TransportError as exc:
             self._fail(exchange, started, type(exc).__name__)
             raise RetryableError(
-                "platform unreachable", platform=self.name, path=path, error=type(exc).__name__
+                "platform unreachable", platform=self.name, path=req.path, error=type(exc).__name__
             ) from exc
         exchange.duration_ms = (time.perf_counter() - started) * 1000
         exchange.http_status = response.status_code
@@ -218,17 +248,36 @@ class PlatformClient:
             exchange.business_code = exc.context.get("code")
             exchange.outcome = "retry" if isinstance(exc, RetryableError) else "error"
             exchange.error = exc.message
-            self.recorder.record(exchange)
-            self._breaker.record_failure(exc.message)
+            self._record(exchange)
+            if counts_against_platform(exc):
+                self._breaker.record_failure(exc.message)
+            elif exc.context.get("status") != 429:
+                # An answer, even a refusal, shows the platform is up: the streak ends.
+                self._breaker.record_success()
             raise
         exchange.business_code = envelope.code
         self._breaker.record_success()
-        self.recorder.record(exchange)
+        self._record(exchange)
         return envelope, exchange
+
+    def _record(self, exchange: Exchange) -> None:
+        self.recorder.record(exchange)
+        for observe in exchange_observers:
+            observe(exchange)
 
     def _fail(self, exchange: Exchange, started: float, reason: str) -> None:
         exchange.duration_ms = (time.perf_counter() - started) * 1000
         exchange.outcome = "retry"
         exchange.error = reason
-        self.recorder.record(exchange)
+        self._record(exchange)
         self._breaker.record_failure(reason)
+
+
+@dataclass(frozen=True)
+class _Request:
+    method: str
+    path: str
+    query: tuple[tuple[str, str], ...]
+    content: bytes
+    operation: str
+    direction: Direction

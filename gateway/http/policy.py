@@ -1,41 +1,141 @@
-"""Retry, rate-limit and circuit-breaker policy, as data from the configuration.
+"""Retry and rate-limit policy, as data from the configuration.
 
-Rate limiters and breakers are per platform and process-wide, so every job that talks to one
-platform shares them. Retries use tenacity: exponential backoff with jitter, capped in attempts
-and in total time, and a server's ``Retry-After`` wins over the computed wait.
+Retries (tenacity underneath): exponential backoff with additive jitter, a server's
+``Retry-After`` wins over the computed wait, and two caps: ``max_attempts`` and ``max_seconds``.
+The time cap covers everything, waits included: a retry whose wait would end past the budget is
+not attempted, and each attempt is told how much budget is left so its own timeout can shrink.
+
+Rate limiters are token buckets per platform and process-wide, so every job of one process that
+talks to one platform shares one budget. The circuit breaker lives in
+:mod:`gateway.http.breaker`.
+
+Clocks, sleeps and randomness are injectable, so tests drive a fake clock instead of waiting.
 """
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TypeVar
 
-from tenacity import (
-    RetryCallState,
-    Retrying,
-    retry_if_exception_type,
-    stop_after_attempt,
-    stop_after_delay,
-    wait_exponential_jitter,
-)
+from tenacity import RetryCallState, Retrying, retry_if_exception_type
 
-from gateway.config import BreakerSettings, RateLimitSettings, RetrySettings
-from gateway.errors import BreakerOpenError, RetriesExhausted, RetryableError
+from gateway.config import RateLimitSettings, RetrySettings
+from gateway.errors import RetriesExhausted, RetryableError
 
 T = TypeVar("T")
+Clock = Callable[[], float]
+Sleep = Callable[[float], None]
+
+
+class RetryPolicy:
+    """Runs an attempt until it succeeds, fails permanently, or the budget is spent."""
+
+    def __init__(
+        self,
+        settings: RetrySettings,
+        *,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.settings = settings
+        self._clock = clock
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+
+    def backoff(self, failed_attempt: int) -> float:
+        """Wait after the ``failed_attempt``-th failure: ``initial·2^(n−1)`` capped at
+        ``max_backoff``, plus up to ``jitter`` seconds so clients that failed together spread
+        out (the jitter is kept at the cap, where synchronised retries would hurt most)."""
+        s = self.settings
+        base = min(s.max_backoff, s.initial_backoff * 2.0 ** (failed_attempt - 1))
+        return base + self._rng.uniform(0, s.jitter)
+
+    def run(
+        self,
+        attempt: Callable[[int, float], T],
+        on_retry: Callable[[RetryableError, float], None] | None = None,
+    ) -> T:
+        """``attempt(number, remaining_seconds)``; ``on_retry(error, wait)`` before each wait."""
+        s = self.settings
+        deadline = self._clock() + s.max_seconds
+        planned: dict[int, float] = {}
+
+        def wait_for(state: RetryCallState) -> float:
+            # Tenacity asks for the wait and for the stop decision in an order that changed
+            # between versions; planning once per attempt keeps the two consistent.
+            number = state.attempt_number
+            if number not in planned:
+                error = state.outcome.exception() if state.outcome else None
+                after = error.retry_after if isinstance(error, RetryableError) else None
+                planned[number] = after if after is not None else self.backoff(number)
+            return planned[number]
+
+        def stop(state: RetryCallState) -> bool:
+            return (
+                state.attempt_number >= s.max_attempts
+                or self._clock() + wait_for(state) >= deadline
+            )
+
+        def before_sleep(state: RetryCallState) -> None:
+            error = state.outcome.exception() if state.outcome else None
+            if on_retry is not None and isinstance(error, RetryableError):
+                on_retry(error, wait_for(state))
+
+        retrying = Retrying(
+            stop=stop,
+            wait=wait_for,
+            sleep=self._sleep,
+            retry=retry_if_exception_type(RetryableError),
+            before_sleep=before_sleep,
+            reraise=True,
+        )
+        number = 0
+        try:
+            for state in retrying:
+                with state:
+                    number = state.retry_state.attempt_number
+                    return attempt(number, max(0.0, deadline - self._clock()))
+        except RetryableError as exc:
+            raise self._exhausted(exc, number, planned.get(number)) from exc
+        raise AssertionError("unreachable: tenacity either returns or raises")
+
+    def _exhausted(
+        self, exc: RetryableError, attempts: int, wait: float | None
+    ) -> RetriesExhausted:
+        budget = f"{self.settings.max_seconds:g} s retry budget"
+        if attempts >= self.settings.max_attempts:
+            why = f"gave up after {attempts} attempts"
+        elif exc.retry_after is not None and wait == exc.retry_after:
+            why = f"the platform asked to wait {wait:g} s, past the {budget}"
+        else:
+            why = f"gave up after {attempts} attempts: the {budget} is spent"
+        return RetriesExhausted(why, last_error=exc.message, **exc.context)
 
 
 class TokenBucket:
-    """``per_second`` tokens a second, at most ``burst`` saved up; ``acquire`` blocks."""
+    """``per_second`` tokens a second, at most ``burst`` saved up; ``acquire`` blocks.
 
-    def __init__(self, settings: RateLimitSettings, clock: Callable[[], float] = time.monotonic):
+    A caller that finds the bucket empty reserves its token (the count goes negative) and sleeps
+    outside the lock, so waiting callers are served in arrival order without holding each other.
+    """
+
+    def __init__(
+        self,
+        settings: RateLimitSettings,
+        *,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = time.sleep,
+    ) -> None:
+        self.settings = settings
         self.rate = settings.per_second
         self.burst = float(settings.burst)
         self._tokens = self.burst
         self._clock = clock
+        self._sleep = sleep
         self._last = clock()
         self._lock = threading.Lock()
 
@@ -48,119 +148,18 @@ class TokenBucket:
             self._tokens -= 1
             wait = -self._tokens / self.rate if self._tokens < 0 else 0.0
         if wait > 0:
-            time.sleep(wait)
+            self._sleep(wait)
         return wait
-
-
-@dataclass
-class BreakerState:
-    state: str = "closed"
-    failures: int = 0
-    opened_at: float | None = None
-    reason: str | None = None
-
-
-class CircuitBreaker:
-    """Opens after ``failure_threshold`` consecutive failures; after the cool-down one probe
-    is let through (half-open): success closes it, failure opens it again."""
-
-    def __init__(
-        self, platform: str, settings: BreakerSettings, clock: Callable[[], float] = time.monotonic
-    ):
-        self.platform = platform
-        self.settings = settings
-        self._clock = clock
-        self._lock = threading.Lock()
-        self.status = BreakerState()
-
-    def before_call(self) -> None:
-        with self._lock:
-            status = self.status
-            if status.state == "open":
-                assert status.opened_at is not None
-                remaining = status.opened_at + self.settings.cooldown_seconds - self._clock()
-                if remaining > 0:
-                    raise BreakerOpenError(
-                        "circuit breaker is open: the platform kept failing",
-                        platform=self.platform,
-                        retry_in_s=round(remaining, 1),
-                        last_error=status.reason,
-                    )
-                status.state = "half_open"
-
-    def record_success(self) -> None:
-        with self._lock:
-            self.status = BreakerState()
-
-    def record_failure(self, reason: str) -> None:
-        with self._lock:
-            status = self.status
-            status.failures += 1
-            status.reason = reason
-            if status.state == "half_open" or status.failures >= self.settings.failure_threshold:
-                status.state = "open"
-                status.opened_at = self._clock()
 
 
 _registry_lock = threading.Lock()
 _limiters: dict[str, TokenBucket] = {}
-_breakers: dict[str, CircuitBreaker] = {}
 
 
 def limiter_for(platform: str, settings: RateLimitSettings) -> TokenBucket:
+    """The process's one bucket for ``platform``; new settings (a reloaded config) replace it."""
     with _registry_lock:
         limiter = _limiters.get(platform)
-        if limiter is None or limiter.rate != settings.per_second:
+        if limiter is None or limiter.settings != settings:
             limiter = _limiters[platform] = TokenBucket(settings)
         return limiter
-
-
-def breaker_for(platform: str, settings: BreakerSettings) -> CircuitBreaker:
-    with _registry_lock:
-        breaker = _breakers.get(platform)
-        if breaker is None or breaker.settings != settings:
-            breaker = _breakers[platform] = CircuitBreaker(platform, settings)
-        return breaker
-
-
-def breakers() -> dict[str, CircuitBreaker]:
-    with _registry_lock:
-        return dict(_breakers)
-
-
-def _wait(settings: RetrySettings) -> Callable[[RetryCallState], float]:
-    backoff = wait_exponential_jitter(
-        initial=settings.initial_backoff, max=settings.max_backoff, jitter=settings.jitter
-    )
-
-    def wait(state: RetryCallState) -> float:
-        error = state.outcome.exception() if state.outcome else None
-        if isinstance(error, RetryableError) and error.retry_after is not None:
-            return min(error.retry_after, settings.max_seconds)
-        return float(backoff(state))
-
-    return wait
-
-
-def call_with_retries(
-    settings: RetrySettings,
-    attempt: Callable[[int], T],
-    on_retry: Callable[[RetryableError], None] | None = None,
-) -> T:
-    """Run ``attempt(n)`` until it succeeds, fails permanently, or the budget is spent."""
-    retrying = Retrying(
-        stop=stop_after_attempt(settings.max_attempts) | stop_after_delay(settings.max_seconds),
-        wait=_wait(settings),
-        retry=retry_if_exception_type(RetryableError),
-        before_sleep=(lambda s: on_retry(s.outcome.exception())) if on_retry else None,  # type: ignore[union-attr, arg-type]
-        reraise=True,
-    )
-    try:
-        for state in retrying:
-            with state:
-                return attempt(state.retry_state.attempt_number)
-    except RetryableError as exc:
-        raise RetriesExhausted(
-            "gave up after retries", last_error=exc.message, **exc.context
-        ) from exc
-    raise AssertionError("unreachable: tenacity either returns or raises")

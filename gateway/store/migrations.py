@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, inspect, select, text
 
 from gateway.clock import utc_now_iso
 from gateway.store import schema
@@ -43,9 +43,26 @@ def _v2_audit_append_only(conn: Connection) -> None:
     )
 
 
+def _v3_audit_seal_index_truncate(conn: Connection) -> None:
+    """Audit entry seals, the key index by seq, and (PostgreSQL) TRUNCATE refused too.
+
+    A new store already has the column and the index from ``create_all``. Row triggers do not
+    fire on TRUNCATE, which would otherwise empty the log in one statement.
+    """
+    if "seal" not in {column["name"] for column in inspect(conn).get_columns("audit_log")}:
+        conn.exec_driver_sql("ALTER TABLE audit_log ADD COLUMN seal VARCHAR(64)")
+    conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_audit_key_seq ON audit_key_index (seq)")
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(
+            "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log "
+            "FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()"
+        )
+
+
 MIGRATIONS: list[tuple[int, Migration]] = [
     (1, _v1_initial),
     (2, _v2_audit_append_only),
+    (3, _v3_audit_seal_index_truncate),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -148,6 +148,8 @@ audit_log = Table(
     Column("detail", Text),
     Column("prev_hash", String(64), nullable=False),
     Column("entry_hash", String(64), nullable=False),
+    # HMAC of entry_hash under a key derived from audit.key: rewriting the chain needs the key.
+    Column("seal", String(64)),
     Index("ix_audit_job_ts", "job", "ts"),
     Index("ix_audit_run", "run_id"),
 )
@@ -157,6 +159,8 @@ audit_key_index = Table(
     metadata,
     Column("digest", String(64), primary_key=True),
     Column("seq", BigInteger, primary_key=True),
+    # Verification and pruning walk the index by seq; lookups by digest use the primary key.
+    Index("ix_audit_key_seq", "seq"),
 )
 
 leases = Table(

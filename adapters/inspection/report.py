@@ -1,0 +1,84 @@
+"""``gateway report inspection``: the double-random figures of a period, from the synced data."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from adapters.inspection.figures import Period, compute
+from gateway.cli.common import ConfigOption, JsonOption, console, open_store, print_json, setup
+from gateway.errors import ConfigError
+
+DAY = ["%Y-%m-%d"]
+
+
+def _period(since: datetime | None, until: datetime | None) -> Period:
+    start = since.date() if since else None
+    end = until.date() if until else None
+    if start and end and end < start:
+        raise ConfigError("--until is before --since", since=start, until=end)
+    return Period(start, end)
+
+
+def _describe(period: dict[str, Any]) -> str:
+    since, until = period["since"], period["until"]
+    if since is None and until is None:
+        return "all synced data"
+    return f"{since or '…'} to {until or '…'}"
+
+
+def render(figures: dict[str, Any]) -> None:
+    summary = Table(title=f"Double-random inspection, {_describe(figures['period'])}")
+    summary.add_column("figure")
+    summary.add_column("count", justify="right")
+    rows = (
+        ("tasks drawn (抽查次数)", figures["tasks_drawn"]),
+        ("subjects checked (抽查企业户数)", figures["subjects_checked"]),
+        ("inspector assignments (抽取执法人员人次)", figures["inspector_assignments"]),
+        ("results published (结果公开次数)", figures["results_published"]),
+        (f"  published later than {figures['publish_rule_working_days']} working days after "
+         "the check", figures["published_late"]),
+        ("results loaded but not accepted by the platform", figures["results_not_accepted"]),
+        ("subjects drawn without a published result", figures["awaiting_results"]),
+        (f"  of which past due on {figures['as_of']}", figures["awaiting_past_due"]),
+    )  # fmt: skip
+    for label, count in rows:
+        summary.add_row(label, f"{count:,}")
+    console.print(summary)
+    categories = Table(title="Results published by category (检查结果)")
+    categories.add_column("code")
+    categories.add_column("category")
+    categories.add_column("count", justify="right")
+    for entry in figures["by_category"]:
+        categories.add_row(entry["code"], entry["label"], f"{entry['count']:,}")
+    console.print(categories)
+
+
+def inspection(
+    config: ConfigOption = None,
+    since: Annotated[
+        datetime | None,
+        typer.Option(formats=DAY, help="First day (YYYY-MM-DD).", show_default=False),
+    ] = None,
+    until: Annotated[
+        datetime | None,
+        typer.Option(formats=DAY, help="Last day (YYYY-MM-DD).", show_default=False),
+    ] = None,
+    json: JsonOption = False,
+) -> None:
+    """Tasks drawn, subjects checked, inspector assignments, results published by category and
+    results overdue against the 20-working-day rule, for a period, from the synced data."""
+    period = _period(since, until)
+    cfg = setup(config)
+    store = open_store(cfg)
+    try:
+        figures = compute(store, cfg, period).as_dict()
+    finally:
+        store.close()
+    if json:
+        print_json(figures)
+    else:
+        render(figures)

@@ -1,0 +1,133 @@
+"""The simulated platform's verification intake: validation, idempotency, receipts.
+
+Each item is answered on its own: accepted with a receipt number, or rejected with a code and
+a reason that names the field but never echoes its value. An idempotency key seen before is
+answered with the first answer again and counted as a duplicate, never applied twice.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+
+from adapters.labor_force.population_tables import EMPLOYMENT
+
+MAX_ITEMS = 500
+VERIFICATION_STATUSES = ("0", "1", "2")
+EMPLOYMENT_STATUSES = tuple(code for code, _ in EMPLOYMENT)
+E_INVALID_FIELD = "E_INVALID_FIELD"
+E_UNKNOWN_PERSON = "E_UNKNOWN_PERSON"
+APPLIED_FIELDS = ("HCZT", "AAC008", "AAE006")
+_TIME_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
+ITEM_FIELDS = ("idempotencyKey", "AAC002", "HCZT", "AAC008", "AAE006", "HCSJ", "HCR")
+
+
+def _is_time(value: Any) -> bool:
+    """``YYYY-MM-DD HH:MM:SS`` naming a real moment (fromisoformat: strptime is 30x slower)."""
+    if not isinstance(value, str) or not _TIME_TEXT.match(value):
+        return False
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+_FIELD_RULES: tuple[tuple[str, Callable[[Any], bool], str], ...] = (
+    ("AAC002", lambda v: isinstance(v, str) and len(v) == 18, "must be an 18-character ID number"),
+    ("HCZT", lambda v: v in VERIFICATION_STATUSES, "must be one of 0, 1, 2"),
+    ("AAC008", lambda v: v in EMPLOYMENT_STATUSES, "must be one of 1, 2, 3, 4, 5, 9"),
+    ("AAE006", lambda v: isinstance(v, str) and len(v) <= 200, "must be text, at most 200 long"),
+    ("HCSJ", _is_time, "must be a time YYYY-MM-DD HH:MM:SS"),
+    ("HCR", lambda v: isinstance(v, str) and 0 < len(v) <= 50, "must be text, 1 to 50 long"),
+)
+
+
+def _rejected(key: Any, code: str, reason: str) -> dict[str, Any]:
+    return {"idempotencyKey": key, "status": "rejected", "code": code, "reason": reason}
+
+
+def _answer(key: str, kept: tuple[str, str]) -> dict[str, Any]:
+    """The answer for ``key`` from what is kept of it: a receipt, or (code, reason)."""
+    code, detail = kept
+    if not code:
+        return {"idempotencyKey": key, "status": "accepted", "receiptNo": detail}
+    return _rejected(key, code, detail)
+
+
+class VerificationLedger:
+    """Answers per idempotency key; ``resolve`` maps an ID number to a person's index.
+
+    Answers and accepted items are kept as tuples: a benchmark may push millions of them.
+    """
+
+    def __init__(self, resolve: Callable[[str], int | None]) -> None:
+        self._resolve = resolve
+        self._lock = threading.Lock()
+        self._answers: dict[str, tuple[str, str]] = {}  # key -> ("", receipt) | (code, reason)
+        self._accepted: list[tuple[Any, ...]] = []  # ITEM_FIELDS values, then the receipt
+        self.duplicates = 0
+        self.rejected = 0
+
+    @property
+    def received(self) -> int:
+        """Distinct accepted verifications."""
+        return len(self._accepted)
+
+    def accepted(self) -> list[dict[str, Any]]:
+        """The accepted items as received, each with its receipt number."""
+        with self._lock:
+            return [
+                dict(zip((*ITEM_FIELDS, "receiptNo"), row, strict=True)) for row in self._accepted
+            ]
+
+    def submit(
+        self, items: Iterable[Any]
+    ) -> tuple[list[dict[str, Any]], list[tuple[int, dict[str, Any]]]]:
+        """One answer per item, and the (index, fields) changes the accepted ones make."""
+        answers: list[dict[str, Any]] = []
+        changes: list[tuple[int, dict[str, Any]]] = []
+        with self._lock:
+            for item in items:
+                key = item.get("idempotencyKey") if isinstance(item, dict) else None
+                if not isinstance(key, str) or not key:
+                    answers.append(
+                        _rejected(
+                            key if isinstance(key, str) else None,
+                            E_INVALID_FIELD,
+                            "idempotencyKey: required, non-empty text",
+                        )
+                    )
+                    continue
+                known = self._answers.get(key)
+                if known is not None:
+                    self.duplicates += 1
+                    answers.append(_answer(key, known))
+                    continue
+                kept, index = self._judge(item)
+                self._answers[key] = kept
+                answers.append(_answer(key, kept))
+                if index is None:
+                    self.rejected += 1
+                    continue
+                self._accepted.append((*(item[name] for name in ITEM_FIELDS), kept[1]))
+                changes.append((index, {name: item[name] for name in APPLIED_FIELDS}))
+        return answers, changes
+
+    def receipts(self, keys: Iterable[str]) -> list[dict[str, Any]]:
+        """The answers already given for ``keys``; unknown keys are left out."""
+        with self._lock:
+            return [_answer(key, self._answers[key]) for key in keys if key in self._answers]
+
+    def _judge(self, item: dict[str, Any]) -> tuple[tuple[str, str], int | None]:
+        """What to keep of the answer, and the person's index if accepted."""
+        for name, rule, message in _FIELD_RULES:
+            if not rule(item.get(name)):
+                return (E_INVALID_FIELD, f"{name}: {message}"), None
+        index = self._resolve(item["AAC002"])
+        if index is None:
+            return (E_UNKNOWN_PERSON, "AAC002: no such person on the platform"), None
+        return ("", f"HC{len(self._accepted) + 1:012d}"), index

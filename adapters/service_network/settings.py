@@ -1,0 +1,86 @@
+"""Settings of a service-network platform and of its local handling job, checked once.
+
+``platforms.NAME.options`` may carry ``calendar``: the office hours deadlines count in and the
+days the installed ``holidays`` package does not know yet (a State Council notice published
+after the package). A typo fails with a :class:`~gateway.errors.ConfigError` naming the key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from gateway.config import PlatformConfig
+from gateway.errors import ConfigError
+from gateway.workdays import DEFAULT_HOURS, WorkCalendar
+
+
+class _Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CalendarSettings(_Settings):
+    working_hours: tuple[str, ...] = DEFAULT_HOURS
+    timezone: str = "Asia/Shanghai"
+    extra_holidays: tuple[date, ...] = ()
+    extra_workdays: tuple[date, ...] = ()
+
+
+class PlatformOptions(_Settings):
+    """``options`` of a platform whose adapter is ``service_network``."""
+
+    calendar: CalendarSettings = CalendarSettings()
+
+
+class HandlingOptions(_Settings):
+    """Job options of the local handling rule engine (``service_network.handling``)."""
+
+    page_size: int = Field(1000, ge=1)
+    desks: int = Field(2, ge=1, le=100)
+    review_minutes: tuple[int, int] = (10, 25)
+    decision_minutes: tuple[int, int] = (10, 35)
+    completion_minutes: tuple[int, int] = (5, 10)
+    handler_dept: str = "州社会保险事业局"
+
+    @model_validator(mode="after")
+    def _ranges(self) -> HandlingOptions:
+        for name in ("review_minutes", "decision_minutes", "completion_minutes"):
+            low, high = getattr(self, name)
+            if not 0 <= low <= high:
+                raise ValueError(f"{name} must be [low, high] with 0 <= low <= high")
+        return self
+
+
+_S = TypeVar("_S", bound=_Settings)
+
+
+def _validate(model: type[_S], raw: Mapping[str, Any], where: str) -> _S:
+    try:
+        return model.model_validate(dict(raw))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = ".".join(str(part) for part in first["loc"]) or "options"
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"invalid {where} option {key!r}: {message}") from None
+
+
+def calendar_for(platform: PlatformConfig) -> WorkCalendar:
+    """The working-day calendar a service-network platform's deadlines count in."""
+    settings = _validate(PlatformOptions, platform.options, "service network platform").calendar
+    try:
+        return WorkCalendar.from_settings(
+            settings.working_hours,
+            settings.timezone,
+            settings.extra_holidays,
+            settings.extra_workdays,
+        )
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError("unknown time zone", timezone=settings.timezone) from None
+
+
+def handling_options(options: Mapping[str, Any]) -> HandlingOptions:
+    return _validate(HandlingOptions, options, "handling job")

@@ -1,0 +1,75 @@
+"""Keyed digests of record keys: how the log answers "was this ID number ever sent?".
+
+The log never holds a raw key. It holds the key masked (for reading) and an HMAC-SHA256 digest
+keyed by ``audit.key`` (for searching): with the key, the gateway can ask whether a given number
+was exchanged; without it, the digests cannot be reversed by trying every plausible ID number,
+which an unkeyed hash of so small a space would allow.
+
+A composite key (``ID number|verification time``) is also indexed by every resident ID number
+and unified social credit code inside it, so tracing a person finds those exchanges too; parts
+must be joined by a character that is not a letter or a digit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+
+# Resident ID number (GB 11643) and unified social credit code (GB 32100) shapes; the check
+# characters are not verified here: any key of that shape is indexed and normalised the same way.
+_ID = r"\d{17}[\dX]"
+_USCC = r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}"
+_IDENTIFIER = re.compile(rf"(?<![0-9A-Z])(?:{_ID}|{_USCC})(?![0-9A-Z])")
+DIGEST_CHARS = 32
+
+
+def normalise_key(key: str) -> str:
+    """Trim; an ID number or USCC is upper-cased (``x`` and ``X`` are the same check digit)."""
+    key = key.strip()
+    upper = key.upper()
+    return upper if _IDENTIFIER.fullmatch(upper) else key
+
+
+def embedded_identifiers(key: str) -> set[str]:
+    """ID numbers and credit codes that appear inside ``key``, upper-cased."""
+    return set(_IDENTIFIER.findall(key.upper()))
+
+
+class KeyDigester:
+    """HMAC digests of record keys, truncated to 128 bits (ample for lookups, half the index)."""
+
+    def __init__(self, key: bytes) -> None:
+        if not key:
+            raise ValueError("the audit key must not be empty")
+        self._key = key
+
+    def digest(self, record_key: str) -> str:
+        data = normalise_key(record_key).encode()
+        return hmac.new(self._key, data, hashlib.sha256).hexdigest()[:DIGEST_CHARS]
+
+    def digests_for(self, record_key: str) -> set[str]:
+        """The key's own digest plus one for each identifier embedded in it."""
+        found = {self.digest(record_key)}
+        found.update(self.digest(part) for part in embedded_identifiers(record_key))
+        return found
+
+
+class Sealer:
+    """Seals entry hashes with a key derived from ``audit.key`` for this one purpose.
+
+    Anyone can recompute the SHA-256 chain; only the holder of the key can seal. Someone who
+    can write to the database but does not hold the key can therefore not rewrite the chain
+    from an edited entry onwards, nor forge a prune checkpoint, without the seals giving it away.
+    """
+
+    def __init__(self, key: bytes) -> None:
+        if not key:
+            raise ValueError("the audit key must not be empty")
+        self._key = hmac.new(key, b"gateway audit entry seal v1", hashlib.sha256).digest()
+
+    def seal(self, entry_hash: str) -> str:
+        return hmac.new(self._key, entry_hash.encode(), hashlib.sha256).hexdigest()
+
+    def check(self, entry_hash: str, seal: str | None) -> bool:
+        return seal is not None and hmac.compare_digest(self.seal(entry_hash), seal)

@@ -1,0 +1,101 @@
+"""``gateway run`` (the scheduler service) and ``gateway leases`` (who runs which job now)."""
+
+from __future__ import annotations
+
+import threading
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from gateway.cli.common import ConfigOption, JsonOption, console, open_store, print_json, setup
+from gateway.clock import SHANGHAI, to_iso
+from gateway.config import GatewayConfig
+from gateway.pipeline import JobRunner, RunSummary
+from gateway.pipeline.context import Progress, instance_name
+from gateway.service import Execute, Service, lease_holders
+from gateway.store import Store
+
+
+def pipeline_executor(config: GatewayConfig, store: Store, instance: str) -> Execute:
+    """Each run through a fresh :class:`JobRunner` with the run's own stop event."""
+
+    def execute(job: str, stop: threading.Event, progress: Progress) -> RunSummary:
+        return JobRunner(config, store, instance=instance, stop=stop).run(job, progress=progress)
+
+    return execute
+
+
+def run(
+    config: ConfigOption = None,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(
+            "--metrics-port",
+            min=0,
+            max=65535,
+            help="Port of /healthz, /readyz and /metrics (default: service.metrics_port).",
+            show_default=False,
+        ),
+    ] = None,
+    instance_id: Annotated[
+        str | None,
+        typer.Option(
+            "--instance-id",
+            help="This instance's name in leases and runs (default: service.instance_id, "
+            "then HOST:PID).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Run the scheduler service: every enabled job on its schedule, until SIGTERM or Ctrl-C.
+
+    Several instances may share one PostgreSQL store: each job runs on one of them at a time.
+    """
+    cfg = setup(config)
+    instance = instance_id or cfg.service.instance_id or instance_name()
+    store = open_store(cfg)
+    service = Service(
+        cfg,
+        store,
+        pipeline_executor(cfg, store, instance),
+        instance=instance,
+        metrics_port=metrics_port,
+    )
+    raise typer.Exit(service.run_until_signalled())
+
+
+def leases(config: ConfigOption = None, json: JsonOption = False) -> None:
+    """Which instance holds which job's lease now, and until when (a held job is running)."""
+    cfg = setup(config, log_to_file=False)
+    store = open_store(cfg)
+    try:
+        holders = lease_holders(store)
+    finally:
+        store.close()
+    rows = [
+        {
+            "job": job,
+            "instance": holders[job][0] if job in holders else None,
+            "expires_at": to_iso(holders[job][1]) if job in holders else None,
+        }
+        for job in sorted(set(cfg.jobs) | set(holders))
+    ]
+    if json:
+        print_json(rows)
+        return
+    table = Table(title="Job leases")
+    for column in ("job", "held by", "expires (Asia/Shanghai)"):
+        table.add_column(column)
+    for job in sorted(set(cfg.jobs) | set(holders)):
+        if job in holders:
+            instance, expires = holders[job]
+            table.add_row(job, instance, expires.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"))
+        else:
+            table.add_row(job, "[dim]free[/]", "-")
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(run)
+    app.command()(leases)

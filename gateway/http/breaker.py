@@ -1,0 +1,157 @@
+"""The circuit breaker: one per platform, its state kept in a ledger that outlives the process.
+
+``gateway sync`` runs are separate processes, so a breaker that lived only in memory would
+forget a failure streak the moment a run ended. The state therefore lives in a
+:class:`BreakerLedger`: the store's ``breakers`` table when a runner has bound one
+(:func:`use_ledger`), or process memory otherwise. Every call reads the state, and every change
+is written at once, so a ``kill -9`` loses nothing and the next run, in a new process, sees the
+breaker open until the cool-down ends and then sends one probe.
+
+States::
+
+    closed ──N consecutive failures──▶ open ──cool-down over, next call──▶ half_open (probe)
+      ▲                                  ▲                                    │
+      └──────────── probe succeeds ──────┼──────────── probe fails ───────────┘
+
+Only failures that say the platform is unwell count: 5xx, timeouts, unreachable, busy codes,
+cut-off bodies. A 429 is the platform alive and pacing us (Retry-After handles it), and a 4xx or
+a business error is an answer, so it closes the streak. Times are wall-clock seconds, because a
+cool-down must be comparable across processes.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Literal, Protocol
+
+from gateway.config import BreakerSettings
+from gateway.errors import BreakerOpenError
+
+State = Literal["closed", "open", "half_open"]
+Update = Callable[["BreakerState"], "BreakerState"]
+
+
+@dataclass(frozen=True)
+class BreakerState:
+    state: State = "closed"
+    failures: int = 0
+    opened_at: float | None = None
+    reason: str | None = None
+
+
+CLOSED = BreakerState()
+
+
+class BreakerLedger(Protocol):
+    """Where breaker states live; ``update`` applies a change atomically and returns the result."""
+
+    def load(self, platform: str) -> BreakerState: ...
+
+    def update(self, platform: str, change: Update) -> BreakerState: ...
+
+
+class MemoryLedger:
+    """Breaker states of this process only: the fallback when no store is bound."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._states: dict[str, BreakerState] = {}
+
+    def load(self, platform: str) -> BreakerState:
+        with self._lock:
+            return self._states.get(platform, CLOSED)
+
+    def update(self, platform: str, change: Update) -> BreakerState:
+        with self._lock:
+            new = self._states[platform] = change(self._states.get(platform, CLOSED))
+            return new
+
+
+class CircuitBreaker:
+    """The breaker of one platform, reading and writing its state through a ledger."""
+
+    def __init__(
+        self,
+        platform: str,
+        settings: BreakerSettings,
+        ledger: BreakerLedger,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.platform = platform
+        self.settings = settings
+        self.ledger = ledger
+        self._clock = clock
+        self._clean = True
+
+    @property
+    def status(self) -> BreakerState:
+        return self.ledger.load(self.platform)
+
+    def before_call(self) -> None:
+        """Refuse the call while the breaker is open; after the cool-down, let a probe through."""
+        status = self.ledger.load(self.platform)
+        self._clean = status == CLOSED
+        if status.state != "open":
+            return
+        remaining = (status.opened_at or 0.0) + self.settings.cooldown_seconds - self._clock()
+        if remaining > 0:
+            raise BreakerOpenError(
+                "circuit breaker is open: the platform kept failing",
+                platform=self.platform,
+                failures=status.failures,
+                retry_in_s=round(remaining, 1),
+                last_error=status.reason,
+            )
+
+        def probe(current: BreakerState) -> BreakerState:
+            return replace(current, state="half_open") if current.state == "open" else current
+
+        self.ledger.update(self.platform, probe)
+        self._clean = False
+
+    def record_success(self) -> None:
+        # The common case (closed, no failures, nothing changed since before_call) writes nothing.
+        if not self._clean:
+            self.ledger.update(self.platform, lambda _current: CLOSED)
+            self._clean = True
+
+    def record_failure(self, reason: str) -> None:
+        now = self._clock()
+        threshold = self.settings.failure_threshold
+
+        def fail(current: BreakerState) -> BreakerState:
+            failures = current.failures + 1
+            if current.state == "open":
+                return replace(current, failures=failures)
+            if current.state == "half_open" or failures >= threshold:
+                return BreakerState("open", failures, now, reason)
+            return BreakerState("closed", failures, None, reason)
+
+        self.ledger.update(self.platform, fail)
+        self._clean = False
+
+
+_memory = MemoryLedger()
+_bound: BreakerLedger | None = None
+_bound_lock = threading.Lock()
+
+
+def use_ledger(ledger: BreakerLedger | None) -> None:
+    """Keep breaker states in ``ledger`` from now on, process-wide (``None``: in memory)."""
+    global _bound
+    with _bound_lock:
+        _bound = ledger
+
+
+def current_ledger() -> BreakerLedger:
+    with _bound_lock:
+        return _bound if _bound is not None else _memory
+
+
+def breaker_for(platform: str, settings: BreakerSettings) -> CircuitBreaker:
+    """The breaker of ``platform`` over the bound ledger; shares state with every other one."""
+    return CircuitBreaker(platform, settings, current_ledger())

@@ -1,0 +1,194 @@
+"""The service's Prometheus metrics, in a registry of its own.
+
+Counted in this process as things happen: records by job and outcome (as each batch commits),
+retries, runs and their duration, due runs not taken here and why, HTTP calls to platforms by
+status (an observer on :mod:`gateway.http.client`), and which job leases this instance holds.
+Read from the store at each scrape, so every instance reports the same, store-wide values: open
+dead letters per job, each job's last success, each platform's circuit-breaker state, and
+whether the store answers at all. Labels are job, platform, outcome and status names only;
+no record, key or personal data ever becomes a label.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from sqlalchemy import Connection, func, select
+from sqlalchemy.exc import SQLAlchemyError
+
+import gateway
+from gateway.adapter import Exchange
+from gateway.clock import parse_iso
+from gateway.store import Store, schema
+
+if TYPE_CHECKING:
+    from gateway.service.scheduler import RunOutcome
+
+OUTCOMES = ("inserted", "updated", "unchanged", "rejected")
+BREAKER_STATES = ("closed", "open", "half_open")
+# Run durations: from a quick incremental sync to a full 2.2-million-record pull.
+DURATION_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400)
+
+
+class ServiceMetrics:
+    """Every metric of one running service."""
+
+    def __init__(self, store: Store, jobs: Iterable[str], platforms: Iterable[str], instance: str):
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.records = Counter(
+            "gateway_records", "Records by job and outcome.", ["job", "outcome"], registry=r
+        )
+        self.retries = Counter(
+            "gateway_retries", "Retried platform calls by job.", ["job"], registry=r
+        )
+        self.http_requests = Counter(
+            "gateway_http_requests",
+            "HTTP calls to platforms by platform and status (HTTP status, or the transport error).",
+            ["platform", "status"],
+            registry=r,
+        )
+        self.runs = Counter(
+            "gateway_runs", "Runs finished here, by job and status.", ["job", "status"], registry=r
+        )
+        self.skips = Counter(
+            "gateway_runs_skipped",
+            "Due runs not taken by this instance, by job and reason.",
+            ["job", "reason"],
+            registry=r,
+        )
+        self.duration = Histogram(
+            "gateway_run_duration_seconds",
+            "Run duration by job.",
+            ["job"],
+            buckets=DURATION_BUCKETS,
+            registry=r,
+        )
+        self.lease_held = Gauge(
+            "gateway_lease_held",
+            "1 while this instance holds the job's lease.",
+            ["job"],
+            registry=r,
+        )
+        Info("gateway_instance", "This instance.", registry=r).info(
+            {"instance": instance, "version": gateway.__version__}
+        )
+        self.jobs = sorted(jobs)
+        for job in self.jobs:
+            self.lease_held.labels(job).set(0)
+        r.register(StoreCollector(store, self.jobs, sorted(platforms)))
+
+    def meter(self, job: str) -> RunMeter:
+        return RunMeter(self, job)
+
+    def skipped(self, job: str, reason: str) -> None:
+        self.skips.labels(job, reason).inc()
+
+    def observe_exchange(self, exchange: Exchange) -> None:
+        """Count one HTTP attempt (an observer of :mod:`gateway.http.client`)."""
+        status = str(exchange.http_status) if exchange.http_status else exchange.error or "error"
+        self.http_requests.labels(exchange.platform, status).inc()
+
+
+class RunMeter:
+    """One run's counts into the counters: as each batch commits (the runner's progress
+    callback, with running totals), then the remainder when the run ends."""
+
+    def __init__(self, metrics: ServiceMetrics, job: str) -> None:
+        self.metrics = metrics
+        self.job = job
+        self._seen = dict.fromkeys((*OUTCOMES, "retried"), 0)
+
+    def __call__(self, counts: Mapping[str, int]) -> None:
+        for name, seen in self._seen.items():
+            delta = counts.get(name, 0) - seen
+            if delta <= 0:
+                continue
+            self._seen[name] = seen + delta
+            if name == "retried":
+                self.metrics.retries.labels(self.job).inc(delta)
+            else:
+                self.metrics.records.labels(self.job, name).inc(delta)
+
+    def finished(self, outcome: RunOutcome) -> None:
+        self({name: getattr(outcome, name) for name in self._seen})
+        self.metrics.runs.labels(self.job, outcome.status).inc()
+        self.metrics.duration.labels(self.job).observe(outcome.seconds)
+
+    def crashed(self) -> None:
+        self.metrics.runs.labels(self.job, "crashed").inc()
+
+
+class StoreCollector(Collector):
+    """Store-wide values, queried at scrape time."""
+
+    def __init__(self, store: Store, jobs: list[str], platforms: list[str]) -> None:
+        self.store = store
+        self.jobs = jobs
+        self.platforms = platforms
+
+    def collect(self) -> Iterable[GaugeMetricFamily]:
+        up = GaugeMetricFamily("gateway_store_up", "1 if the store answered this scrape.")
+        try:
+            with self.store.connect() as conn:
+                families = [
+                    self._dead_letters(conn),
+                    self._last_success(conn),
+                    self._breakers(conn),
+                ]
+        except SQLAlchemyError:
+            up.add_metric([], 0)
+            return [up]
+        up.add_metric([], 1)
+        return [up, *families]
+
+    def _dead_letters(self, conn: Connection) -> GaugeMetricFamily:
+        table = schema.dead_letters
+        family = GaugeMetricFamily(
+            "gateway_dead_letters_open", "Open dead letters by job (store-wide).", labels=["job"]
+        )
+        counts = dict.fromkeys(self.jobs, 0)
+        rows = conn.execute(
+            select(table.c.job, func.count()).where(table.c.status == "open").group_by(table.c.job)
+        )
+        counts.update((job, int(n)) for job, n in rows)
+        for job, n in sorted(counts.items()):
+            family.add_metric([job], n)
+        return family
+
+    def _last_success(self, conn: Connection) -> GaugeMetricFamily:
+        runs = schema.runs
+        family = GaugeMetricFamily(
+            "gateway_last_success_timestamp_seconds",
+            "When the job's latest successful run ended, as Unix time (store-wide).",
+            labels=["job"],
+        )
+        for job in self.jobs:
+            # Newest first along the (job, started_at) index: cheap however long the history.
+            ended = conn.execute(
+                select(runs.c.ended_at)
+                .where(runs.c.job == job, runs.c.status == "succeeded")
+                .order_by(runs.c.started_at.desc())
+                .limit(1)
+            ).scalar()
+            if ended:
+                family.add_metric([job], parse_iso(ended).timestamp())
+        return family
+
+    def _breakers(self, conn: Connection) -> GaugeMetricFamily:
+        table = schema.breakers
+        family = GaugeMetricFamily(
+            "gateway_breaker_state",
+            "1 for each platform's current circuit-breaker state (store-wide).",
+            labels=["platform", "state"],
+        )
+        states = dict.fromkeys(self.platforms, "closed")
+        states.update(conn.execute(select(table.c.platform, table.c.state)).tuples())
+        for platform, current in sorted(states.items()):
+            for state in BREAKER_STATES:
+                family.add_metric([platform, state], 1 if current == state else 0)
+        return family

@@ -1,0 +1,270 @@
+"""The scheduler: every enabled job on its trigger, run here only if this instance wins it.
+
+Each instance schedules every job (APScheduler 3 ``BackgroundScheduler``, Asia/Shanghai,
+``max_instances=1``, ``coalesce=True``). When a job fires, :meth:`JobScheduler.fire` decides:
+
+1. not while this instance is stopping, nor while it already runs the job;
+2. only with the job's lease (:mod:`gateway.service.leases`): nobody else runs it now;
+3. only if no run of the job has started since the due time: another instance may have run this
+   occurrence already and finished before this one's timer went off. Due times come from the
+   trigger (:func:`gateway.service.triggers.previous_fire`), the same on every instance.
+
+Holding the lease, runs the job left ``running`` are abandoned (their holder died) and are marked
+``interrupted`` before the new run starts. A job with ``depends_on`` also runs right after each
+successful run of a dependency, on the instance that ran it (docs/decisions/0004); if the lease is
+busy then, it tries again shortly until some run has started after that success.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.date import DateTrigger
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from gateway.clock import SHANGHAI, to_iso, utc_now
+from gateway.config import GatewayConfig
+from gateway.errors import GatewayError
+from gateway.logging import get_logger
+from gateway.service.leases import LeaseManager
+from gateway.service.metrics import ServiceMetrics
+from gateway.service.triggers import make_trigger, previous_fire
+from gateway.store import Store, schema
+
+log = get_logger("gateway.service.scheduler")
+
+Progress = Callable[[Mapping[str, int]], None]
+# A fire up to this late (a busy host, a long GC pause) still runs; later ones coalesce into
+# the next due time.
+MISFIRE_GRACE_SECONDS = 60
+
+
+class RunOutcome(Protocol):
+    """What the scheduler needs from a finished run (``gateway.pipeline.RunSummary`` fits)."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def seconds(self) -> float: ...
+    @property
+    def inserted(self) -> int: ...
+    @property
+    def updated(self) -> int: ...
+    @property
+    def unchanged(self) -> int: ...
+    @property
+    def rejected(self) -> int: ...
+    @property
+    def retried(self) -> int: ...
+
+
+Execute = Callable[[str, threading.Event, Progress], RunOutcome]
+
+
+def ran_since(store: Store, job: str, due: datetime) -> bool:
+    """Whether any run of ``job`` started at or after ``due``."""
+    runs = schema.runs
+    with store.connect() as conn:
+        found = conn.execute(
+            select(runs.c.id).where(runs.c.job == job, runs.c.started_at >= to_iso(due)).limit(1)
+        ).first()
+    return found is not None
+
+
+class JobScheduler:
+    """Fires jobs on their triggers and runs those this instance wins."""
+
+    def __init__(
+        self,
+        config: GatewayConfig,
+        store: Store,
+        leases: LeaseManager,
+        execute: Execute,
+        metrics: ServiceMetrics,
+        *,
+        retry_seconds: float = 5.0,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.leases = leases
+        self.execute = execute
+        self.metrics = metrics
+        self.retry_seconds = retry_seconds
+        enabled = [name for name, job in config.jobs.items() if job.enabled]
+        self.triggers = {
+            name: make_trigger(name, config.jobs[name].schedule or "")
+            for name in enabled
+            if config.jobs[name].schedule
+        }
+        self.dependents: dict[str, list[str]] = {}
+        for name in enabled:
+            for dependency in config.jobs[name].depends_on:
+                self.dependents.setdefault(dependency, []).append(name)
+        self._local = {name: threading.Lock() for name in enabled}
+        self._active: dict[str, threading.Event] = {}
+        self._firing = 0  # fire() calls under way, runs or not: stop waits for all of them
+        self._changed = threading.Condition()
+        self._stopping = threading.Event()
+        self._aps: Any = BackgroundScheduler(
+            timezone=SHANGHAI,
+            # One thread per scheduled job and one per dependency trigger: a job never waits
+            # for a free thread behind another.
+            executors={"default": ThreadPoolExecutor(max_workers=2 * len(enabled) + 1)},
+            job_defaults={
+                "coalesce": True,
+                "max_instances": 1,
+                "misfire_grace_time": MISFIRE_GRACE_SECONDS,
+            },
+        )
+        self._aps.add_listener(self._on_skipped, EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED)
+
+    # lifecycle ---------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        for name, trigger in self.triggers.items():
+            self._aps.add_job(self._on_schedule, trigger, args=[name], id=name, name=name)
+        self._aps.start()
+        unscheduled = sorted(set(self._local) - set(self.triggers))
+        log.info("scheduler started", jobs=sorted(self.triggers), on_demand_only=unscheduled)
+
+    @property
+    def running(self) -> bool:
+        return bool(self._aps.running) and not self._stopping.is_set()
+
+    def stop(self) -> None:
+        """Take no new runs, and ask the runs in flight to stop after their current batch."""
+        with self._changed:
+            self._stopping.set()
+            for stop in self._active.values():
+                stop.set()
+        if self._aps.running:
+            self._aps.shutdown(wait=False)
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until no run is in flight and no firing is deciding whether to run; ``False`` if
+        some still are after ``timeout``."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self._firing == 0, timeout)
+
+    def active(self) -> list[str]:
+        with self._changed:
+            return sorted(self._active)
+
+    # firing ------------------------------------------------------------------------------------
+
+    def _on_schedule(self, job: str) -> None:
+        now = datetime.now(SHANGHAI)
+        self.fire(job, previous_fire(self.triggers[job], now) or now)
+
+    def _on_dependency(self, job: str, due: datetime, after: str) -> None:
+        if self.fire(job, due, reason=f"after {after}") in ("held_elsewhere", "running_here"):
+            self._later(job, due, after, delay=self.retry_seconds)
+
+    def _later(self, job: str, due: datetime, after: str, delay: float) -> None:
+        if self._stopping.is_set():
+            return
+        # One pending trigger per dependent: a newer one replaces it (its due time is later).
+        self._aps.add_job(
+            self._on_dependency,
+            DateTrigger(run_date=utc_now() + timedelta(seconds=delay)),
+            args=[job, due, after],
+            id=f"after:{job}",
+            replace_existing=True,
+            misfire_grace_time=None,
+        )
+
+    def _on_skipped(self, event: Any) -> None:
+        reason = "running_here" if event.code == EVENT_JOB_MAX_INSTANCES else "missed"
+        job = str(event.job_id).removeprefix("after:")
+        if job in self._local:
+            self.metrics.skipped(job, reason)
+
+    def fire(self, job: str, due: datetime, *, reason: str = "schedule") -> str:
+        """Run ``job`` for the occurrence due at ``due`` if this instance should; returns what
+        happened: ``ran``, ``stopping``, ``running_here``, ``held_elsewhere``, ``already_ran``
+        or ``store_error``."""
+        with self._changed:
+            if self._stopping.is_set():
+                return "stopping"
+            self._firing += 1
+        try:
+            local = self._local[job]
+            if not local.acquire(blocking=False):
+                return self._skip(job, "running_here")
+            try:
+                return self._fire_locked(job, due, reason)
+            finally:
+                local.release()
+        finally:
+            with self._changed:
+                self._firing -= 1
+                self._changed.notify_all()
+
+    def _fire_locked(self, job: str, due: datetime, reason: str) -> str:
+        stop = threading.Event()
+        try:
+            lease = self.leases.acquire(job, on_lost=stop.set)
+        except (SQLAlchemyError, GatewayError) as exc:
+            log.error("lease not acquired: store error", job=job, error=type(exc).__name__)
+            return self._skip(job, "store_error")
+        if lease is None:
+            return self._skip(job, "held_elsewhere")
+        self.metrics.lease_held.labels(job).set(1)
+        try:
+            if ran_since(self.store, job, due):
+                return self._skip(job, "already_ran")
+            abandoned = self.store.mark_abandoned_runs(job)
+            if abandoned:
+                log.warning(
+                    "runs left by a dead instance marked interrupted", job=job, count=abandoned
+                )
+            with self._tracked(job, stop):
+                self._run(job, stop, reason)
+            return "ran"
+        except (SQLAlchemyError, GatewayError) as exc:
+            log.error("job not run: store error", job=job, error=type(exc).__name__)
+            return self._skip(job, "store_error")
+        finally:
+            self.leases.release(lease)
+            self.metrics.lease_held.labels(job).set(0)
+
+    @contextmanager
+    def _tracked(self, job: str, stop: threading.Event) -> Iterator[None]:
+        with self._changed:
+            self._active[job] = stop
+            if self._stopping.is_set():
+                stop.set()
+        try:
+            yield
+        finally:
+            with self._changed:
+                del self._active[job]
+
+    def _run(self, job: str, stop: threading.Event, reason: str) -> None:
+        meter = self.metrics.meter(job)
+        log.info("run due", job=job, reason=reason)
+        try:
+            outcome = self.execute(job, stop, meter)
+        except Exception as exc:
+            # A broken run must not take the scheduler with it; the run row (if any) is marked
+            # interrupted by the next holder of the lease.
+            log.exception("run crashed", job=job, error=type(exc).__name__)
+            meter.crashed()
+            return
+        meter.finished(outcome)
+        if outcome.status == "succeeded":
+            for dependent in self.dependents.get(job, []):
+                self._later(dependent, utc_now(), job, delay=0)
+
+    def _skip(self, job: str, reason: str) -> str:
+        self.metrics.skipped(job, reason)
+        log.debug("due run not taken here", job=job, reason=reason)
+        return reason

@@ -1,0 +1,274 @@
+"""Dead-letter operations: queries, state changes, pull replay with a fixed mapping, discards."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from adapters.labor_force.population import Population
+from gateway.audit import verify_chain
+from gateway.cli import app as gateway_app
+from gateway.config import GatewayConfig, parse_config
+from gateway.errors import StoreError
+from gateway.mapping import CompiledMapping, load_mapping
+from gateway.pipeline.context import content_hash, key_masker
+from gateway.pipeline.replay import SUPERSEDED, Replayer
+from gateway.store import RecordRow, Store, dlq, schema
+from gateway.store.deadletters import DeadLetter, add_dead_letters
+from gateway.store.records import iter_hashes, upsert_records
+from mappings import MAPPINGS_DIR
+
+SEED = 7
+SIZE = 400
+JOB = "labor-persons"
+PERSONS = MAPPINGS_DIR / "labor_force" / "persons.yaml"
+
+
+def broken_copy(target: Path) -> Path:
+    """The shipped persons mapping without the employment code "9" (其他)."""
+    text = PERSONS.read_text(encoding="utf-8")
+    assert '    "9": other\n' in text
+    target.write_text(text.replace('    "9": other\n', ""), encoding="utf-8")
+    return target
+
+
+def make_config(tmp_path: Path, mapping: Path) -> GatewayConfig:
+    (tmp_path / "audit.key").write_text("k" * 32, encoding="utf-8")
+    data: dict[str, Any] = {
+        "store": {"url": f"sqlite:///{tmp_path / 'store.db'}"},
+        "audit": {"key": "file:audit.key"},
+        "logging": {"file": None},
+        "platforms": {
+            "labor_force": {
+                "adapter": "labor_force",
+                "base_url": "http://127.0.0.1:9",
+                "app_key": "bureau",
+                "app_secret": "env:UNUSED_IN_THESE_TESTS",
+            }
+        },
+        "jobs": {
+            JOB: {"source": "labor_force.persons", "target": "store", "mapping": str(mapping)}
+        },
+    }
+    return parse_config(data, "test", tmp_path)
+
+
+def file_page(
+    store: Store, config: GatewayConfig, mapping: CompiledMapping, raws: list[dict[str, Any]]
+) -> None:
+    """What a pull commits for one page: mapped rows into the store, the rest as letters."""
+    replayer = Replayer(config, store)
+    masker = key_masker(mapping)
+    rows, letters = [], []
+    for n, (raw, result) in enumerate(zip(raws, mapping.map_many(raws), strict=True)):
+        if result.ok and result.record is not None and result.key:
+            payload = orjson.dumps(result.record, option=orjson.OPT_SORT_KEYS)
+            rows.append(RecordRow(result.key, payload.decode(), content_hash(payload)))
+            continue
+        key = result.key
+        letters.append(
+            DeadLetter(
+                source=f"labor_force:persons [{n + 1}]",
+                raw=raw,
+                reasons=result.errors,
+                record_key=masker(key) if key else None,
+                key_digest=replayer.audit.key_digest(key) if key else None,
+            )
+        )
+    with store.transaction() as conn:
+        upsert_records(conn, mapping.entity, rows, JOB)
+        add_dead_letters(conn, JOB, "run-1", mapping.entity, letters)
+
+
+def persons() -> list[dict[str, Any]]:
+    population = Population(size=SIZE, seed=SEED)
+    return [population.person(i) for i in range(SIZE)]
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[tuple[GatewayConfig, Store, Path]]:
+    mapping_path = broken_copy(tmp_path / "persons.yaml")
+    config = make_config(tmp_path, mapping_path)
+    store = Store(config.store_url)
+    print(f"population seed={SEED} size={SIZE}")
+    file_page(store, config, load_mapping(mapping_path), persons())
+    yield config, store, mapping_path
+    store.close()
+
+
+def test_list_filters_by_job_status_and_rule(world: tuple[GatewayConfig, Store, Path]) -> None:
+    """``--reason`` matches a rule or a field:rule pair exactly; ``_`` is not a wildcard."""
+    _config, store, _ = world
+    with store.connect() as conn:
+        everything = dlq.list_letters(conn)
+        by_rule = dlq.list_letters(conn, rule="code_map")
+        by_pair = dlq.list_letters(conn, rule="employment_status:code_map")
+        wildcard = dlq.list_letters(conn, rule="code_ma_")
+        other_job = dlq.list_letters(conn, job="someone-else")
+        replayed = dlq.list_letters(conn, status=dlq.REPLAYED)
+        assert dlq.count_letters(conn, rule="code_map") == len(by_rule)
+    assert len(everything) > len(by_rule) > 0
+    assert {letter.id for letter in by_rule} == {letter.id for letter in by_pair}
+    assert all("employment_status:code_map" in letter.rules for letter in by_rule)
+    assert wildcard == []
+    assert other_job == []
+    assert replayed == []
+    with store.connect() as conn, pytest.raises(StoreError):
+        dlq.list_letters(conn, status="lost")
+
+
+def test_only_open_letters_change_state(world: tuple[GatewayConfig, Store, Path]) -> None:
+    """A discarded letter cannot be discarded or replayed again: the change names the letter."""
+    _config, store, _ = world
+    with store.transaction() as conn:
+        letter = dlq.list_letters(conn, limit=1)[0]
+        dlq.mark_discarded(conn, letter, "test")
+    with store.transaction() as conn, pytest.raises(StoreError, match="not open"):
+        dlq.mark_replayed(conn, letter)
+
+
+def test_replay_with_fixed_mapping_equals_a_clean_run(
+    world: tuple[GatewayConfig, Store, Path], tmp_path: Path
+) -> None:
+    """After adding the code value, replay stores exactly what a run with the fixed mapping
+    would have stored; records that are still invalid stay open with attempts 2."""
+    config, store, mapping_path = world
+    with store.connect() as conn:
+        code_letters = {x.id for x in dlq.list_letters(conn, rule="employment_status:code_map")}
+        other_letters = {x.id for x in dlq.list_letters(conn)} - code_letters
+    shutil.copyfile(PERSONS, mapping_path)
+    (result,) = Replayer(config, store).replay(job=JOB)
+    assert set(result.replayed) == code_letters
+    assert set(result.still_failing) == other_letters
+    assert result.superseded == []
+
+    clean = Store(f"sqlite:///{tmp_path / 'clean.db'}")
+    file_page(clean, config, load_mapping(PERSONS), persons())
+    with store.connect() as a, clean.connect() as b:
+        assert list(iter_hashes(a)) == list(iter_hashes(b))
+        assert verify_chain(a).ok
+        kinds = [row.kind for row in a.execute(select(schema.audit_log.c.kind))]
+        assert kinds == ["dlq_replay"]
+        still = dlq.list_letters(a, status=dlq.OPEN)
+    clean.close()
+    assert {x.id for x in still} == other_letters
+    assert {x.attempts for x in still} == {2}
+
+
+def test_replay_does_not_bring_back_stale_data(world: tuple[GatewayConfig, Store, Path]) -> None:
+    """A letter whose record the store received in a newer version since is discarded as
+    superseded; the newer version stays."""
+    config, store, mapping_path = world
+    with store.connect() as conn:
+        letter = dlq.list_letters(conn, rule="employment_status:code_map", limit=1)[0]
+    shutil.copyfile(PERSONS, mapping_path)
+    key = load_mapping(PERSONS).map(letter.raw).key
+    assert key is not None
+    with store.transaction() as conn:
+        upsert_records(conn, "person", [RecordRow(key, '{"newer": true}', "newer")], JOB)
+    result = Replayer(config, store).replay(ids=[letter.id])[0]
+    assert result.superseded == [letter.id]
+    with store.connect() as conn:
+        after = dlq.get_letter(conn, letter.id)
+        payload = conn.execute(
+            select(schema.records.c.payload).where(schema.records.c.key == key)
+        ).scalar_one()
+        kinds = [row.kind for row in conn.execute(select(schema.audit_log.c.kind))]
+    assert after.status == dlq.DISCARDED
+    assert after.note == SUPERSEDED
+    assert payload == '{"newer": true}'
+    assert kinds == ["dlq_discard"]
+
+
+def test_replay_of_unknown_or_closed_ids_is_refused(
+    world: tuple[GatewayConfig, Store, Path],
+) -> None:
+    """Asking for letters that do not exist or are not open fails and changes nothing."""
+    config, store, _ = world
+    with pytest.raises(StoreError, match="not found or not open"):
+        Replayer(config, store).replay(ids=[999_999])
+
+
+def cli(config: GatewayConfig, *args: str) -> Any:
+    assert config.base_dir is not None
+    (config.base_dir / "gateway.yaml").write_text(
+        orjson.dumps(config.model_dump(mode="json")).decode(), encoding="utf-8"
+    )
+    return CliRunner().invoke(
+        gateway_app,
+        ["dlq", *args, "--config", str(config.base_dir / "gateway.yaml")],
+        catch_exceptions=True,
+    )
+
+
+def test_show_masks_personal_data(world: tuple[GatewayConfig, Store, Path]) -> None:
+    """``dlq show`` prints the input through the mapping's masks: no ID, phone or name in clear."""
+    config, store, _ = world
+    with store.connect() as conn:
+        letter = dlq.list_letters(conn, rule="employment_status:code_map", limit=1)[0]
+    raw = letter.raw
+    for as_json in (True, False):
+        result = cli(config, "show", str(letter.id), *(["--json"] if as_json else []))
+        assert result.exit_code == 0, result.output
+        for value in (raw["AAC002"], raw["AAE005"], raw["AAC003"]):
+            assert value not in result.output
+        assert raw["AAC002"][:6] + "********" + raw["AAC002"][-4:] in result.output
+    shown = orjson.loads(cli(config, "show", str(letter.id), "--json").output)
+    assert shown["masked_by"] == "labor_force.persons"
+    assert shown["reasons"][0]["rule"] == "code_map"
+
+
+def test_show_hides_everything_without_a_mapping(world: tuple[GatewayConfig, Store, Path]) -> None:
+    """When the job's mapping file is gone, every input value is hidden rather than guessed."""
+    config, store, mapping_path = world
+    with store.connect() as conn:
+        letter = dlq.list_letters(conn, limit=1)[0]
+    mapping_path.unlink()
+    shown = orjson.loads(cli(config, "show", str(letter.id), "--json").output)
+    assert shown["masked_by"] == "none"
+    assert set(shown["raw"].values()) == {"(hidden: the job's mapping could not be loaded)"}
+
+
+def test_discard_keeps_the_letter_with_its_note_and_audits(
+    world: tuple[GatewayConfig, Store, Path],
+) -> None:
+    """Discard marks the letter with the (scrubbed) note, writes one audit entry, and refuses
+    to discard it twice."""
+    config, store, _ = world
+    with store.connect() as conn:
+        letter = dlq.list_letters(conn, limit=1)[0]
+    reason = "person left the province, see ticket for 520102199001011234"
+    result = cli(config, "discard", str(letter.id), "--reason", reason)
+    assert result.exit_code == 0, result.output
+    with store.connect() as conn:
+        after = dlq.get_letter(conn, letter.id)
+        rows = conn.execute(select(schema.audit_log)).mappings().all()
+        assert verify_chain(conn).ok
+    assert after.status == dlq.DISCARDED
+    assert after.note is not None
+    assert "520102199001011234" not in after.note
+    assert [r["kind"] for r in rows] == ["dlq_discard"]
+    assert "520102199001011234" not in (rows[0]["detail"] or "")
+    again = cli(config, "discard", str(letter.id), "--reason", "twice")
+    assert again.exit_code != 0
+    assert isinstance(again.exception, StoreError)
+
+
+def test_list_json_and_status_filter(world: tuple[GatewayConfig, Store, Path]) -> None:
+    """``dlq list --status replayed --json`` shows exactly the replayed letters, keys masked."""
+    config, store, mapping_path = world
+    shutil.copyfile(PERSONS, mapping_path)
+    replayed = set(Replayer(config, store).replay(job=JOB)[0].replayed)
+    result = cli(config, "list", "--status", "replayed", "--json")
+    assert result.exit_code == 0, result.output
+    listed = orjson.loads(result.output)
+    assert {row["id"] for row in listed} == replayed
+    assert all("*" in row["record_key"] for row in listed)
+    assert "raw" not in listed[0]
