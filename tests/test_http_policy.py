@@ -1,4 +1,4 @@
-"""The retry policy and the response classification, against httpx.MockTransport and a fake clock."""
+"""The retry policy and response classification, against httpx.MockTransport and a fake clock."""
 
 from __future__ import annotations
 
@@ -68,16 +68,8 @@ def make_client(
     seed: int = SEED,
     **retry: Any,
 ) -> tuple[PlatformClient, ExchangeRecorder]:
-    settings = RetrySettings(
-        **{
-            "max_attempts": 6,
-            "max_seconds": 60,
-            "initial_backoff": 0.5,
-            "max_backoff": 8,
-            "jitter": 0.25,
-            **retry,
-        }  # fmt: skip
-    )
+    defaults = {"max_attempts": 6, "max_seconds": 60, "initial_backoff": 0.5, "max_backoff": 8}
+    settings = RetrySettings(**{**defaults, "jitter": 0.25, **retry})
     platform = PlatformConfig(
         adapter="test", base_url="http://platform.test", app_key="k", retry=settings,
         rate_limit={"per_second": 1e6, "burst": 1_000_000}, breaker={"failure_threshold": 100},

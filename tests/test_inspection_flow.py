@@ -330,8 +330,7 @@ def one_bad_row(tmp_path: Path, with_adapter: None) -> tuple[GatewayConfig, Path
 def test_bad_uscc_row_goes_to_the_dead_letter_queue(
     one_bad_row: tuple[GatewayConfig, Path],
 ) -> None:
-    """Row 17 is dead-lettered naming the file, the row and the rule; the other 29 reach the
-    platform and the file moves to processed/."""
+    """Row 17 is dead-lettered with file, row and rule; 29 rows reach the platform; file done."""
     config, path = one_bad_row
     store = Store(config.store_url)
     try:

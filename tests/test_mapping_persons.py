@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from gateway.mapping import CompiledMapping, load_mapping
 from mappings import MAPPINGS_DIR
-from tests.mapping_helpers import make_id
+from tests.mapping_helpers import inline_mapping, make_id
 
 ID = make_id(region="522601", birth="19900307", seq="123")
 
@@ -222,3 +223,23 @@ def test_map_many_keeps_order(persons: CompiledMapping) -> None:
     """map_many maps a batch in order."""
     results = persons.map_many([person(), person(AAC003=None), person()])
     assert [r.ok for r in results] == [True, False, True]
+
+
+def test_derive_warn_prefer_id_and_default(tmp_path: Path) -> None:
+    """on_mismatch warn keeps the value, prefer_id takes the ID's, a missing one is derived."""
+    m = inline_mapping(
+        tmp_path,
+        "fields:\n  id: {source: id, validators: [resident_id]}\n"
+        "  g: {source: g, derive: {from: id, part: gender, on_mismatch: warn}}\n"
+        "  b: {source: b, type: date, format: YYYYMMDD, "
+        "derive: {from: id, part: birth_date, on_mismatch: prefer_id}}\n"
+        "  r: {source: r, default: '000000', derive: {from: id, part: region}}\n",
+        key="id",
+    )
+    result = m.map({"id": ID, "g": "2", "b": "19900308"})
+    assert result.ok
+    assert result.record == {"id": ID, "g": "2", "b": "1990-03-07", "r": "522601"}
+    assert [(w.field, w.rule) for w in result.warnings] == [
+        ("g", "derive_mismatch"),
+        ("b", "derive_mismatch"),
+    ]

@@ -71,7 +71,7 @@ def outcome(world: World, store: Store, job: str) -> dict[str, Any]:
                 select(schema.dead_letters).where(schema.dead_letters.c.job == job)
             )
         )
-        outbox = dict(
+        outbox: dict[str, int] = dict(
             conn.execute(
                 select(schema.outbox.c.status, func.count()).group_by(schema.outbox.c.status)
             ).all()

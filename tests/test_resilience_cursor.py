@@ -22,7 +22,8 @@ PAGE = 5
 def test_pages_that_split_timestamp_groups_lose_nothing(tmp_path: Path) -> None:
     """A pull stopped mid-group (checkpoint inside a shared AAE036) and resumed by a new runner
     stores exactly the persons of one uninterrupted pull."""
-    assert PAGE < DEFAULT_GROUP_SIZE and DEFAULT_GROUP_SIZE % PAGE
+    assert PAGE < DEFAULT_GROUP_SIZE
+    assert DEFAULT_GROUP_SIZE % PAGE
     print(f"seed={SEED} size={SIZE} page={PAGE}")
     world = make_world(tmp_path, size=SIZE, seed=SEED, page_size=PAGE)
     expected, invalid = expected_persons(SIZE, SEED)

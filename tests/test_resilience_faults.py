@@ -27,7 +27,7 @@ from tests.resilience_kit import (
 )
 
 SEED = 4242
-SIZE = 3000
+SIZE = 2000
 FAULTS = {
     "burst_503": {"every": 10, "length": 1},
     "timeout_rate": 0.05,
@@ -47,7 +47,7 @@ def test_full_pull_and_push_through_faults_have_exact_counts(tmp_path: Path) -> 
         tmp_path, size=SIZE, seed=SEED, page_size=100, push_batch=25, faults=FAULTS,
         platform=PLATFORM,
     )  # fmt: skip
-    rows = write_verifications(world, every=4)
+    rows = write_verifications(world, every=5)
     expected, invalid = expected_persons(SIZE, SEED)
     store = world.store()
     with world.simulator():
@@ -80,7 +80,7 @@ def test_full_pull_and_push_through_faults_have_exact_counts(tmp_path: Path) -> 
 
     with store.connect() as conn:
         letters = conn.execute(select(func.count()).select_from(schema.dead_letters)).scalar()
-        outbox = dict(
+        outbox: dict[str, int] = dict(
             conn.execute(
                 select(schema.outbox.c.status, func.count()).group_by(schema.outbox.c.status)
             ).all()

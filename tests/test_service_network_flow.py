@@ -26,6 +26,7 @@ from gateway.clock import SHANGHAI
 from gateway.demo import job_order
 from gateway.mapping import load_mapping
 from gateway.pipeline import RunSummary
+from gateway.pipeline.context import content_hash
 from gateway.store import schema
 from gateway.store.records import RecordRow, upsert_records
 from mappings import resolve_mapping
@@ -97,8 +98,7 @@ def test_every_job_of_the_flow_succeeds(flow: Flow) -> None:
 
 
 def test_platform_catalogue_equals_the_catalogue_file(flow: Flow) -> None:
-    """Every row of the file is on the platform, field for field, and nothing else is; the file
-    holds the bureau's figures: 76 power items by type, 125 fully online, 35 cross-province."""
+    """The platform holds the file's rows field for field: 76 power items, 125 online, 35 跨省."""
     rows = catalogue_rows(flow.env)
     type_codes = {label: code for code, label in ITEM_TYPES.items()}
     depth_codes = {label: code for code, label in ONLINE_DEPTHS.items()}
@@ -140,8 +140,7 @@ def test_platform_catalogue_equals_the_catalogue_file(flow: Flow) -> None:
 
 
 def test_report_accounts_for_every_registration(flow: Flow) -> None:
-    """All 2,551 registrations are in the report, handled and reported; its on-time and overdue
-    counts match a recomputation from the stored cases and events with a separate calendar."""
+    """All 2,551 registrations reported; on-time/overdue equal an independent recomputation."""
     env = flow.env
     report = build_report(
         env.config, env.store, since=date(2022, 1, 1), until=date(2022, 11, 30), as_of=AS_OF
@@ -212,8 +211,7 @@ def test_running_every_job_again_sends_nothing_twice(flow: Flow) -> None:
 
 
 def test_event_out_of_order_lands_in_the_dead_letter_queue(tmp_path: Path) -> None:
-    """办结 stored for a case nobody accepted is refused by the platform; the dead letter carries
-    the platform's code and reason; the handling rules' proper sequence then goes through."""
+    """办结 before 受理 is refused and dead-lettered with the platform's code and reason."""
     with service_network_env(tmp_path, cases=20) as env:
         assert env.run("sn-cases").inserted == 20
         case = min(payloads(env, "service_case"), key=lambda c: c["case_no"])
@@ -224,9 +222,10 @@ def test_event_out_of_order_lands_in_the_dead_letter_queue(tmp_path: Path) -> No
         assert result.ok
         assert result.record is not None
         assert result.key is not None
-        payload = orjson.dumps(result.record, option=orjson.OPT_SORT_KEYS).decode()
+        payload = orjson.dumps(result.record, option=orjson.OPT_SORT_KEYS)
+        row = RecordRow(result.key, payload.decode(), content_hash(payload))
         with env.store.transaction() as conn:
-            upsert_records(conn, mapping.entity, [RecordRow(result.key, payload, "x")], "test")
+            upsert_records(conn, mapping.entity, [row], "test")
         summary = env.run("sn-case-events-push")
         assert (summary.status, summary.rejected) == ("succeeded", 1)
         with env.store.connect() as conn:

@@ -5,11 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+import pytest
+
 from adapters.service_network.casegen import CaseSettings, generate_cases
 from adapters.service_network.handling import Desks, HandlingRules
 from adapters.service_network.model import TIME_FORMAT
-from adapters.service_network.settings import HandlingOptions
+from adapters.service_network.settings import HandlingOptions, calendar_for, handling_options
 from gateway.clock import SHANGHAI
+from gateway.config import PlatformConfig
+from gateway.errors import ConfigError
 from gateway.workdays import DEFAULT_CALENDAR
 
 
@@ -53,11 +57,12 @@ def test_missing_material_means_rejected_with_the_material_named() -> None:
 
 
 def test_cases_not_waiting_are_left_alone() -> None:
-    """A case already reported on (status other than 待受理), or malformed, derives nothing."""
+    """A case already reported on (not 待受理), or malformed, derives nothing."""
     handled = rules()
     done = case("52260020220301000001", "2022-03-01 10:00:00", caseStatus="4")
     assert handled.events(done) == []
     assert handled.events({"__error__": "not an object"}) == []
+    assert handled.events(case("52260020220301000002", "2022-03-01T10:00")) == []
 
 
 def test_one_desk_serves_first_come_first_served() -> None:
@@ -85,3 +90,25 @@ def test_resuming_from_the_saved_desks_gives_the_same_events() -> None:
     events += [e for c in cases[25:] for e in second.events(c)]
     assert events == expected
     assert len(events) == 3 * len(cases)
+
+
+def test_settings_mistakes_are_configuration_errors() -> None:
+    """A bad desk count, minute range, calendar key or time zone fails with the key named."""
+    with pytest.raises(ConfigError, match="desks"):
+        handling_options({"desks": 0})
+    with pytest.raises(ConfigError, match="review_minutes"):
+        handling_options({"review_minutes": [30, 10]})
+    platform = PlatformConfig(adapter="service_network", options={"calendar": {"hours": []}})
+    with pytest.raises(ConfigError, match=r"calendar\.hours"):
+        calendar_for(platform)
+    platform = PlatformConfig(adapter="service_network", options={"calendar": {"timezone": "Mars"}})
+    with pytest.raises(ConfigError, match="time zone"):
+        calendar_for(platform)
+
+
+def test_platform_calendar_options_reach_the_deadline() -> None:
+    """Office hours and extra days in the platform's options are the ones deadlines count in."""
+    options = {"calendar": {"working_hours": ["08:00-12:00"], "extra_holidays": ["2022-03-01"]}}
+    calendar = calendar_for(PlatformConfig(adapter="service_network", options=options))
+    received = datetime(2022, 2, 28, 11, 0, tzinfo=SHANGHAI)
+    assert calendar.due(received, "0.5") == datetime(2022, 3, 2, 9, 0, tzinfo=SHANGHAI)

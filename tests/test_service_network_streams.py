@@ -142,8 +142,7 @@ def test_a_push_over_the_platform_limit_is_split(
 
 
 def test_cases_pull_through_faults_stores_each_case_once(tmp_path: Path) -> None:
-    """500s, busy answers, 429s, cut bodies and repeated records: every case stored once, none
-    dead-lettered, and the retries counted."""
+    """Through 500s, busy, 429s, cut bodies and repeats every case is stored exactly once."""
     faults: dict[str, Any] = {
         "seed": 3,
         "error_rate": 0.15,

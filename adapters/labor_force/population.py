@@ -115,13 +115,21 @@ def _digit_sum(text: str, first_weight: int) -> int:
 
 
 _YOUNG_AFTER = _AGE_YEAR - max(age for age, _, _ in EDUCATION_AGE_LIMITS)
+# Given names by gender (0 female, 1 male), spread over 4,096 entries.
+_GIVEN = tuple(
+    tuple(chars[n % len(chars)] for n in range(4096)) for chars in (GIVEN_FEMALE, GIVEN_MALE)
+)
 # What a drawn region, birth day or sequence contributes, packed so one lookup fetches it:
 # its text, its share of the check-digit sum, and what else depends on it.
 _REGION_INFO = weighted(
     [((code, _digit_sum(code, 0), PROVINCE_PREFECTURE + name), w) for code, name, w in REGIONS]
 )
 _DAY_INFO = tuple((birth, _digit_sum(birth, 6), int(birth[:4]) > _YOUNG_AFTER) for birth in BIRTHS)
-_SEQ_INFO = tuple((f"{seq:03d}", _digit_sum(f"{seq:03d}", 14), seq & 1) for seq in range(1000))
+# The sequence's parity is the gender (odd: male, "1"), which picks the given names.
+_SEQ_INFO = tuple(
+    (f"{seq:03d}", _digit_sum(f"{seq:03d}", 14), "12"[~seq & 1], _GIVEN[seq & 1])
+    for seq in range(1000)
+)
 _ETHNICITY = weighted(ETHNICITIES)
 _EDUCATION = weighted(EDUCATION)
 _EMPLOYMENT = weighted(EMPLOYMENT)
@@ -130,10 +138,6 @@ _SURNAMES = weighted(SURNAMES)
 _HCZT = weighted(HCZT, 16_384)
 _PHONE_PREFIX = tuple(int(PHONE_PREFIXES[n % len(PHONE_PREFIXES)]) * 10**8 for n in range(64))
 _TWO_CHAR_BELOW = TWO_CHAR_GIVEN * 64 // 1000
-# Given names by the sequence's parity (0 female, 1 male), spread over 4,096 entries.
-_GIVEN = tuple(
-    tuple(chars[n % len(chars)] for n in range(4096)) for chars in (GIVEN_FEMALE, GIVEN_MALE)
-)
 _KEY = itemgetter("AAC002")
 _STAMP = itemgetter("AAE036")
 WORK_PLACE_CHOICES = tuple(place for place, _ in WORK_PLACES if place)
@@ -211,7 +215,7 @@ class Population:
         day, seq = self._slot(index)
         code, region_sum, _ = _REGION_INFO[(self._low[0][low] ^ self._high[0][high]) & 1023]
         birth, birth_sum, _ = _DAY_INFO[day]
-        seq_text, seq_sum, _ = _SEQ_INFO[seq]
+        seq_text, seq_sum, _, _ = _SEQ_INFO[seq]
         check = _CHECK[(region_sum + birth_sum + seq_sum) % 11]
         if self.invalid_kind(index) == "bad_check_digit":
             check = _wrong_check(check, (self._low[2][low] ^ self._high[2][high]) >> 38)
@@ -299,7 +303,7 @@ class Population:
         region_info, day_info, seq_info = _REGION_INFO, _DAY_INFO, _SEQ_INFO
         ethnicity, education, employment, places = _ETHNICITY, _EDUCATION, _EMPLOYMENT, _PLACES
         surnames, prefixes, at_home = _SURNAMES, _PHONE_PREFIX, EMPLOYMENT_AT_HOME
-        given_names, verification, sexes = _GIVEN, _HCZT, ("2", "1")
+        verification = _HCZT
         low_mask, low_bits, days, check_chars = _LOW_MASK, _LOW_BITS, _DAYS, _CHECK
         two_chars, m30 = _TWO_CHAR_BELOW, _M30
         out: list[dict[str, Any]] = []
@@ -310,15 +314,13 @@ class Population:
             w2 = low2[low] ^ high2[high]
             w3 = low3[low] ^ high3[high]
             # _slot(), inlined: a call per person costs more than the rounds themselves.
-            left, right = divmod(index, 1000)
-            left = (left + f1[right]) % days
-            seq = (right + f2[left]) % 1000
+            left = (index // 1000 + f1[index % 1000]) % days
+            seq = (index % 1000 + f2[left]) % 1000
             day = (left + f3[seq]) % days
             code, region_sum, home = region_info[w1 & 1023]
             birth, birth_sum, young = day_info[day]
-            seq_text, seq_sum, sex = seq_info[seq]
+            seq_text, seq_sum, gender, given = seq_info[seq]
             check = check_chars[(region_sum + birth_sum + seq_sum) % 11]
-            given = given_names[sex]
             name = surnames[(w1 >> 10) & 1023] + given[(w1 >> 20) & 4095]
             if (w1 >> 32) & 63 < two_chars:
                 name += given[(w1 >> 38) & 4095]
@@ -329,7 +331,7 @@ class Population:
             record: dict[str, Any] = {
                 "AAC002": code + birth + seq_text + check,
                 "AAC003": name,
-                "AAC004": sexes[sex],
+                "AAC004": gender,
                 "AAC005": ethnicity[(w1 >> 50) & 1023],
                 "AAC006": birth,
                 "AAB299": code,

@@ -94,13 +94,8 @@ class VerificationLedger:
             for item in items:
                 key = item.get("idempotencyKey") if isinstance(item, dict) else None
                 if not isinstance(key, str) or not key:
-                    answers.append(
-                        _rejected(
-                            key if isinstance(key, str) else None,
-                            E_INVALID_FIELD,
-                            "idempotencyKey: required, non-empty text",
-                        )
-                    )
+                    reason = "idempotencyKey: required, non-empty text"
+                    answers.append(_rejected(None, E_INVALID_FIELD, reason))
                     continue
                 known = self._answers.get(key)
                 if known is not None:

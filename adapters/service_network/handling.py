@@ -60,9 +60,12 @@ class HandlingRules:
         self.desks = desks
 
     def events(self, case: dict[str, Any]) -> list[dict[str, Any]]:
-        if MALFORMED in case or case.get("caseStatus") != SUBMITTED:
+        if MALFORMED in case or case.get("caseStatus") != SUBMITTED or not case.get("caseNo"):
             return []
-        received = datetime.strptime(str(case["receiveTime"]), TIME_FORMAT)
+        try:
+            received = datetime.strptime(str(case.get("receiveTime")), TIME_FORMAT)
+        except ValueError:
+            return []  # the cases job dead-letters the same record, with the reason
         digest = hashlib.sha256(str(case["caseNo"]).encode()).digest()
         desk, free_at = self.desks.take()
         start = max(received.replace(tzinfo=self.calendar.zone), free_at)

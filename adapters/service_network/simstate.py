@@ -268,3 +268,9 @@ class PlatformState:
             "cases_visible": self.visible_count(),
             "cases_by_status": {STATUS_LABELS[s]: n for s, n in sorted(statuses.items())},
         }
+
+    def figures(self) -> dict[str, Any]:
+        """What ``GET /_sim/stats`` adds: the catalogue, the cases, the answers by outcome."""
+        with self._lock:
+            counts = dict(self.counts)
+        return {**self.catalogue_figures(), **self.case_figures(), **counts}

@@ -197,7 +197,7 @@ def build_app(settings: Mapping[str, Any]) -> PlatformApp:
         version="1.0",
         description=DESCRIPTION,
         kit=kit,
-        stats=lambda: {**state.catalogue_figures(), **state.case_figures(), **state.counts},
+        stats=state.figures,
         documented_models=(ItemBatch, EventBatch),
     )
     push_responses: dict[int | str, dict[str, Any]] = {

@@ -7,6 +7,7 @@ from gateway.codes.idnumber import (
     id_birth_date,
     id_check_char,
     id_gender,
+    id_validator,
     is_valid_id_number,
     validate_id_number,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "id_birth_date",
     "id_check_char",
     "id_gender",
+    "id_validator",
     "is_landline",
     "is_mobile",
     "is_phone",

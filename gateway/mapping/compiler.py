@@ -190,7 +190,11 @@ class _Emitter:
         self.emit(f"f{i} = d", 4)
         self.emit(f"elif f{i} != d:", 3)
         self.emit(f"f{i} = _mm{i}(f{i}, d, errors, warnings)", 4)
-        if fp.required:
+        if fp.default is not NO_DEFAULT:
+            self.bind(f"_d{i}", fp.default)
+            self.emit(f"elif f{i} is None:", 2)
+            self.emit(f"f{i} = _d{i}", 3)
+        elif fp.required:
             self.bind(f"_n{i}", fp.name)
             self.emit(f"elif f{i} is None:", 2)
             self.emit(f'errors.append(_Issue(_n{i}, "required", None, "missing or empty"))', 3)
@@ -198,10 +202,12 @@ class _Emitter:
         self.ns["_Issue"] = FieldIssue
 
     def missing(self, fp: FieldPlan) -> None:
-        if fp.default is not NO_DEFAULT:
+        if fp.spec.derive is not None:
+            self.emit("v = None", 4)  # filled from the ID number, or by default, after all fields
+        elif fp.default is not NO_DEFAULT:
             self.bind(f"_d{fp.index}", fp.default)
             self.emit(f"v = _d{fp.index}", 4)
-        elif fp.required and fp.derive is None and fp.spec.derive is None:
+        elif fp.required:
             self.emit('raise _Reject("required", "missing or empty")', 4)
         else:
             self.emit("v = None", 4)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from gateway.errors import MappingFileError
-from gateway.mapping.compiler import compile_plan, mask_value
+from gateway.mapping.compiler import compile_plan
 from gateway.mapping.plan import Plan, build_plan
 from gateway.mapping.result import MapResult
 from gateway.mapping.spec import read_spec
@@ -194,4 +194,4 @@ def load_mapping(path: Path) -> CompiledMapping:
     return compiled
 
 
-__all__ = ["CompiledMapping", "MappingProblem", "check_mapping", "load_mapping", "mask_value"]
+__all__ = ["CompiledMapping", "MappingProblem", "check_mapping", "load_mapping"]

@@ -35,7 +35,8 @@ def describe_fields(plan: Plan) -> list[tuple[str, str, str, str, str, str]]:
         need = "required" if fs.required else "optional"
         if fp.default is not NO_DEFAULT and fs.default is not None:
             need += f", default {fs.default.text!r}"
-        rows.append((fs.name, source, kind, " → ".join(steps) or "—", need, fp.pii.value))
+        name = f"{fs.name}\n{fs.description}" if fs.description else fs.name
+        rows.append((name, source, kind, " → ".join(steps) or "—", need, fp.pii.value))
     return rows
 
 

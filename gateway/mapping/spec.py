@@ -80,7 +80,6 @@ class FieldSpec:
     sources: tuple[str, ...] = ()
     multi_source: bool = False
     type_name: str = "str"
-    type_node: Node | None = None
     patterns: tuple[Pattern, ...] = ()
     places: int | None = None
     transforms: list[Step] = field(default_factory=list)
@@ -228,7 +227,6 @@ class _Reader:
             self.source(keys["source"], fs)
         if "type" in keys:
             fs.type_name = self.choice(keys["type"], "type", TYPES) or "str"
-            fs.type_node = keys["type"]
         if "format" in keys:
             self.format(keys["format"], fs)
         if "transforms" in keys:

@@ -92,8 +92,10 @@ def _cached(read: Callable[[str], Any], what: str) -> Parse:
 
 
 def _iso_date(value: str) -> date | None:
+    if len(value) != 10 or value[4] != "-" or value[7] != "-":
+        return None  # fromisoformat would also read week dates such as 2023-W01-1
     try:
-        return date.fromisoformat(value) if len(value) == 10 else None
+        return date.fromisoformat(value)
     except ValueError:
         return None
 

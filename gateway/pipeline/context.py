@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import socket
 import os
+import socket
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -15,7 +15,7 @@ from gateway.adapter import Exchange, ExchangeRecorder, StreamContext
 from gateway.audit import AuditEvent, AuditLog, MappingRef
 from gateway.config import GatewayConfig, JobConfig
 from gateway.mapping import CompiledMapping
-from gateway.masking import PiiClass, mask, scrub_text
+from gateway.masking import MASKERS, PiiClass, scrub_text
 from gateway.store import Store
 
 Progress = Callable[[Mapping[str, int]], None]
@@ -27,16 +27,18 @@ def instance_name() -> str:
 
 def key_masker(mapping: CompiledMapping) -> Callable[[str], str]:
     """Masks a record key part by part, each by its key field's PII class."""
-    classes = [mapping.pii.get(name, PiiClass.NONE) for name in mapping.key_fields]
+    maskers = [
+        scrub_text if pii is PiiClass.NONE else MASKERS[pii]
+        for pii in (mapping.pii.get(name, PiiClass.NONE) for name in mapping.key_fields)
+    ]
+    if len(maskers) == 1:
+        return maskers[0]
 
     def masked(key: str) -> str:
         parts = key.split("|")
-        if len(parts) != len(classes):
+        if len(parts) != len(maskers):
             return scrub_text(key)
-        return "|".join(
-            scrub_text(part) if pii is PiiClass.NONE else mask(part, pii)
-            for part, pii in zip(parts, classes, strict=True)
-        )
+        return "|".join(m(part) for m, part in zip(maskers, parts, strict=True))
 
     return masked
 

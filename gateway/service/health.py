@@ -85,7 +85,13 @@ class HealthServer:
 def _handler_for(server: HealthServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # the name http.server dispatches GET requests to
-            status, content_type, body = server.respond(self.path)
+            try:
+                status, content_type, body = server.respond(self.path)
+            except Exception as exc:
+                # A probe or a scrape gets an answer even when building it failed.
+                log.exception("health endpoint failed", path=self.path.split("?", 1)[0])
+                status, content_type = HTTPStatus.INTERNAL_SERVER_ERROR, "application/json"
+                body = orjson.dumps({"status": "error", "detail": type(exc).__name__})
             self.send_response(status)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))

@@ -187,7 +187,7 @@ class StoreCollector(Collector):
             labels=["platform", "state"],
         )
         states = dict.fromkeys(self.platforms, "closed")
-        states.update(conn.execute(select(table.c.platform, table.c.state)).tuples())
+        states.update((p, s) for p, s in conn.execute(select(table.c.platform, table.c.state)))
         for platform, current in sorted(states.items()):
             for state in BREAKER_STATES:
                 family.add_metric([platform, state], 1 if current == state else 0)

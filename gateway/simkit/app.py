@@ -105,7 +105,7 @@ def create_platform_app(
     @app.get("/_sim/stats", tags=[HARNESS_TAG], summary="Counters since start")
     async def get_stats() -> JSONBytes:
         figures: dict[str, Any] = {"requests": 0, **kit.tally.snapshot()}
-        figures["faults"] = dict(kit.faults.counts)
+        figures["faults"] = kit.faults.counts()
         if stats is not None:
             figures.update(stats())
         return plain(figures)

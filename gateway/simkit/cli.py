@@ -35,6 +35,7 @@ def fault_flag(name: str) -> str:
 
 
 def add_fault_arguments(parser: argparse.ArgumentParser) -> None:
+    """One flag per :class:`FaultSettings` field (``--error-rate``, ``--burst-503 N:K``, ...)."""
     group = parser.add_argument_group("faults", "what the simulated platform does wrong")
     for name, info in FaultSettings.model_fields.items():
         dest = f"fault_{name}"
@@ -47,6 +48,7 @@ def add_fault_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def fault_settings(args: argparse.Namespace) -> FaultSettings:
+    """The fault settings the flags of :func:`add_fault_arguments` describe."""
     given = {
         name: getattr(args, f"fault_{name}")
         for name in FaultSettings.model_fields

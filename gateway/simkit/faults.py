@@ -48,7 +48,10 @@ class FaultSettings(BaseModel):
         default=1, ge=0, description="Retry-After header of a 429, in seconds"
     )
     timeout_rate: float = Field(
-        default=0.0, ge=0, le=1, description="Share answered only after slow_seconds"
+        default=0.0,
+        ge=0,
+        le=1,
+        description="Share processed, then answered only after slow_seconds",
     )
     slow_seconds: float = Field(
         default=5.0, ge=0, description="Delay of a timeout fault, beyond a client's read timeout"
@@ -97,12 +100,17 @@ class FaultInjector:
 
     def __init__(self, settings: FaultSettings | None = None) -> None:
         self._lock = threading.Lock()
-        self.counts: Counter[str] = Counter()
+        self._counts: Counter[str] = Counter()
         self.configure(settings or FaultSettings())
 
     @property
     def settings(self) -> FaultSettings:
         return self._settings
+
+    def counts(self) -> dict[str, int]:
+        """How many faults of each kind were injected since start."""
+        with self._lock:
+            return dict(self._counts)
 
     def configure(self, settings: FaultSettings) -> None:
         """Replace the settings and restart the sequence, so the same settings replay."""
@@ -140,12 +148,12 @@ class FaultInjector:
             delay = s.latency_seconds
             if slow < s.timeout_rate:
                 delay += s.slow_seconds
-                self.counts["timeout"] += 1
+                self._counts["timeout"] += 1
             truncate_at = None
             if cut < s.truncated_rate:
                 # Somewhere in the middle 60 % of the body: always inside the JSON document.
                 truncate_at = 0.2 + 0.6 * where
-                self.counts["truncated"] += 1
+                self._counts["truncated"] += 1
             if delay == 0.0 and truncate_at is None:
                 return NO_FAULT
             return FaultPlan(delay=delay, truncate_at=truncate_at)
@@ -155,7 +163,7 @@ class FaultInjector:
         if not self._settings.down:
             return None
         with self._lock:
-            self.counts["down"] += 1
+            self._counts["down"] += 1
         return _UNAVAILABLE
 
     def duplicate_page(self) -> bool:
@@ -163,9 +171,9 @@ class FaultInjector:
         with self._lock:
             hit = self._pages.random() < self._settings.duplicate_rate
             if hit:
-                self.counts["duplicate_page"] += 1
+                self._counts["duplicate_page"] += 1
             return hit
 
     def _count(self, kind: str, plan: FaultPlan) -> FaultPlan:
-        self.counts[kind] += 1
+        self._counts[kind] += 1
         return plan
