@@ -157,6 +157,7 @@ class PushStream(ABC):
 
     def close(self, ctx: StreamContext) -> None:
         """Called once when the run ends (an outbox writer finishes its file here)."""
+        return
 
 
 class Adapter(ABC):

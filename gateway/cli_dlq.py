@@ -128,12 +128,12 @@ def show(
 
 def _results_table(results: list[ReplayResult]) -> Table:
     table = Table(title="Replay")
-    for column in ("job", "replayed", "still failing", "superseded"):
+    for column in ("job", "replayed", "still failing", "superseded", "job not configured"):
         table.add_column(column, justify="left" if column == "job" else "right")
     for r in results:
         table.add_row(
             escape(r.job), f"{len(r.replayed):,}", f"{len(r.still_failing):,}",
-            f"{len(r.superseded):,}",
+            f"{len(r.superseded):,}", f"{r.not_configured:,}",
         )  # fmt: skip
     return table
 

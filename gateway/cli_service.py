@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Annotated
 
@@ -53,6 +54,10 @@ def run(
     Several instances may share one PostgreSQL store: each job runs on one of them at a time.
     """
     cfg = setup(config)
+    # A service's stderr is its log (journald, the container runtime), not a terminal showing
+    # tables: the configured level applies there too, not only in the log file.
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(cfg.logging.level)
     instance = instance_id or cfg.service.instance_id or instance_name()
     store = open_store(cfg)
     service = Service(

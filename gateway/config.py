@@ -25,6 +25,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import ErrorDetails
 
 from gateway.errors import ConfigError
 
@@ -232,7 +233,7 @@ class GatewayConfig(_Model):
         url = self.store.url
         prefix = "sqlite:///"
         if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
-            return prefix + str((self.base_dir / url[len(prefix):]).resolve())
+            return prefix + str((self.base_dir / url[len(prefix) :]).resolve())
         return url
 
     def secret_values(self) -> list[str]:
@@ -252,7 +253,7 @@ def _env_overrides(data: dict[str, Any], environ: dict[str, str]) -> dict[str, A
     for name, value in environ.items():
         if not name.startswith(ENV_PREFIX):
             continue
-        keys = name[len(ENV_PREFIX):].lower().split("__")
+        keys = name[len(ENV_PREFIX) :].lower().split("__")
         node = data
         for key in keys[:-1]:
             child = node.get(key)
@@ -264,7 +265,7 @@ def _env_overrides(data: dict[str, Any], environ: dict[str, str]) -> dict[str, A
     return data
 
 
-def _describe(error: dict[str, Any]) -> str:
+def _describe(error: ErrorDetails) -> str:
     where = ".".join(str(p) for p in error["loc"]) or "(top level)"
     message = str(error["msg"]).removeprefix("Value error, ")
     return f"{where}: {message}"

@@ -78,7 +78,11 @@ def build_config(ctx: DemoContext) -> dict[str, Any]:
         for platform, settings in part.platforms.items():
             existing = config["platforms"].get(platform)
             if existing is not None and existing != settings:
-                raise ConfigError("two adapters define one demo platform differently", platform=platform, adapter=name)
+                raise ConfigError(
+                    "two adapters define one demo platform differently",
+                    platform=platform,
+                    adapter=name,
+                )
             config["platforms"][platform] = settings
         config["jobs"].update(part.jobs)
     return config
@@ -119,7 +123,9 @@ def job_order(config: GatewayConfig) -> list[str]:
 
 
 @contextmanager
-def running_simulators(config: GatewayConfig, only: list[str] | None = None) -> Iterator[dict[str, str]]:
+def running_simulators(
+    config: GatewayConfig, only: list[str] | None = None
+) -> Iterator[dict[str, str]]:
     """Start the simulator of every platform that has ``simulator`` settings; yield their URLs."""
     from gateway.simkit import run_in_thread
 
@@ -129,7 +135,9 @@ def running_simulators(config: GatewayConfig, only: list[str] | None = None) -> 
             if platform.simulator is None or (only and name not in only):
                 continue
             if platform.base_url is None or platform.app_secret is None:
-                raise ConfigError("a simulated platform needs base_url and app_secret", platform=name)
+                raise ConfigError(
+                    "a simulated platform needs base_url and app_secret", platform=name
+                )
             adapter = load_adapter(platform.adapter)
             settings = {
                 **platform.simulator,

@@ -18,9 +18,9 @@ from gateway.http.breaker import (
     BreakerLedger,
     CircuitBreaker,
     MemoryLedger,
+    bind_breakers,
     breaker_for,
-    current_ledger,
-    use_ledger,
+    unbind_breakers,
 )
 from gateway.http.client import PlatformClient
 from gateway.store import Store
@@ -132,17 +132,19 @@ def test_store_ledger_is_shared_by_separate_store_handles(store_url: str) -> Non
         second.close()
 
 
-def test_breaker_for_uses_the_bound_ledger() -> None:
-    """Binding a ledger makes every new breaker keep its state there; unbinding goes back."""
+def test_breaker_for_uses_the_ledger_bound_to_the_run() -> None:
+    """A run's clients keep breaker state in the run's ledger, and only while it is bound;
+    clients of other runs, and of the run once it ended, use process memory."""
     bound = MemoryLedger()
-    use_ledger(bound)
+    bind_breakers("run-1", bound)
     try:
-        assert current_ledger() is bound
-        breaker_for("bound-p", SETTINGS).record_failure("timeout")
+        assert breaker_for("bound-p", SETTINGS, "run-1").ledger is bound
+        assert breaker_for("bound-p", SETTINGS, "run-2").ledger is not bound
+        breaker_for("bound-p", SETTINGS, "run-1").record_failure("timeout")
         assert bound.load("bound-p").failures == 1
     finally:
-        use_ledger(None)
-    assert current_ledger() is not bound
+        unbind_breakers("run-1")
+    assert breaker_for("bound-p", SETTINGS, "run-1").ledger is not bound
 
 
 def answer(status: int, code: str = "E") -> httpx.Response:

@@ -40,7 +40,8 @@ def test_broken_config_exits_2_naming_file_and_key(tmp_path: Path) -> None:
     done = gateway("sync", "labor-persons", "--config", str(path))
     assert done.returncode == 2
     line = _one_line_error(done)
-    assert "gateway.yaml" in line and "jobs.labor-persons.batch_size" in line
+    assert "gateway.yaml" in line
+    assert "jobs.labor-persons.batch_size" in line
 
 
 def test_unknown_job_exits_2_and_lists_jobs(tmp_path: Path) -> None:

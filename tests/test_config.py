@@ -63,7 +63,8 @@ def test_broken_values_name_the_key_path(
     with pytest.raises(ConfigError) as caught:
         load_config(_write(tmp_path, text))
     message = str(caught.value)
-    assert str(tmp_path / "gateway.yaml") in message and expected in message
+    assert str(tmp_path / "gateway.yaml") in message
+    assert expected in message
     assert "\n" not in message
     assert "plain-text-secret" not in message
 
@@ -102,7 +103,8 @@ def test_secret_references_resolve_from_env_and_file(
     (tmp_path / "key.txt").write_text("from-file\n", encoding="utf-8")
     text = GOOD.replace('key: "env:GW_AUDIT_KEY"', 'key: "file:key.txt"')
     audit_key = load_config(_write(tmp_path, text)).audit.key
-    assert audit_key is not None and audit_key.resolve(tmp_path) == "from-file"
+    assert audit_key is not None
+    assert audit_key.resolve(tmp_path) == "from-file"
 
 
 def test_unknown_job_lists_known_ones(tmp_path: Path) -> None:

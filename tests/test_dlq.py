@@ -17,7 +17,7 @@ from gateway.audit import verify_chain
 from gateway.cli import app as gateway_app
 from gateway.config import GatewayConfig, parse_config
 from gateway.errors import StoreError
-from gateway.mapping import CompiledMapping, load_mapping
+from gateway.mapping import CompiledMapping, FieldIssue, load_mapping
 from gateway.pipeline.context import content_hash, key_masker
 from gateway.pipeline.replay import SUPERSEDED, Replayer
 from gateway.store import RecordRow, Store, dlq, schema
@@ -272,3 +272,19 @@ def test_list_json_and_status_filter(world: tuple[GatewayConfig, Store, Path]) -
     assert {row["id"] for row in listed} == replayed
     assert all("*" in row["record_key"] for row in listed)
     assert "raw" not in listed[0]
+
+
+def test_letters_of_a_removed_job_stay_open_and_do_not_block(
+    world: tuple[GatewayConfig, Store, Path],
+) -> None:
+    """Replaying everything skips a job that is no longer configured and replays the rest."""
+    config, store, mapping_path = world
+    orphan = DeadLetter("old.csv#2", {"x": "1"}, [FieldIssue("x", "required")])
+    with store.transaction() as conn:
+        add_dead_letters(conn, "retired-job", "run-0", "thing", [orphan])
+    shutil.copyfile(PERSONS, mapping_path)
+    results = {r.job: r for r in Replayer(config, store).replay()}
+    assert results["retired-job"].not_configured == 1
+    assert results[JOB].replayed
+    with store.connect() as conn:
+        assert [x.status for x in dlq.list_letters(conn, job="retired-job")] == [dlq.OPEN]

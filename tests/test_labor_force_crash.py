@@ -72,8 +72,9 @@ def test_wrong_credentials_fail_with_one_line(tmp_path: Path) -> None:
         (tmp_path / "secrets" / "labor-force.txt").write_text(
             "not-the-right-secret", encoding="utf-8"
         )
+        command = ["sync", "labor-persons", "--config", str(env.config_path)]
         done = subprocess.run(
-            [sys.executable, "-m", "gateway", "sync", "labor-persons", "--config", str(env.config_path)],
+            [sys.executable, "-m", "gateway", *command],
             capture_output=True, text=True, timeout=120, check=False,
         )  # fmt: skip
         assert done.returncode == 1

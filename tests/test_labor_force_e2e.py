@@ -61,7 +61,8 @@ def test_every_invalid_record_is_dead_lettered_and_no_valid_one(tmp_path) -> Non
     assert set(dead) == set(invalid)
     assert not set(stored) & set(invalid)
     for reasons in dead.values():
-        assert reasons and all(r["field"] and r["rule"] for r in reasons)
+        assert reasons
+        assert all(r["field"] and r["rule"] for r in reasons)
 
 
 def test_verifications_flow_to_the_platform_once(tmp_path) -> None:
@@ -101,7 +102,8 @@ def test_run_rows_add_up(tmp_path) -> None:
             open_letters = conn.execute(
                 select(func.count()).select_from(schema.dead_letters)
             ).scalar()
-    assert len(runs) == 3 and open_letters
+    assert len(runs) == 3
+    assert open_letters
     for run in runs:
         assert run.status == "succeeded"
         assert run.read == run.inserted + run.updated + run.unchanged + run.rejected

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import re
+import time
 import tracemalloc
 from collections import Counter
 from datetime import date
@@ -206,6 +207,15 @@ def test_groups_share_a_second_and_times_increase(population: Population) -> Non
         assert population.first_group_at_or_after(seconds) == group
         assert population.first_group_at_or_after(seconds + 1) == group + 1
         assert parse_time(format_time(seconds)) == seconds
+
+
+def test_time_text_matches_strftime() -> None:
+    """format_time's table lookups agree with strftime in Asia/Shanghai, and parse back."""
+    rng = random.Random(4)
+    for seconds in (rng.randrange(0, 4_000_000_000) for _ in range(2_000)):
+        expected = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(seconds + 8 * 3600))
+        assert format_time(seconds) == expected
+        assert parse_time(expected) == seconds
 
 
 def test_span_records_are_in_listing_order(population: Population) -> None:

@@ -9,7 +9,6 @@ from pathlib import Path
 import orjson
 import yaml
 
-from gateway.http.breaker import use_ledger
 from gateway.pipeline import JobRunner
 from gateway.store.breakers import StoreBreakerLedger
 from tests.resilience_kit import PERSONS_JOB, World, expected_persons, hashes, make_world
@@ -53,7 +52,6 @@ def test_down_platform_fails_fast_then_recovers_after_cooldown(tmp_path: Path) -
         started = time.monotonic()
         first = JobRunner(world.config, store).run(PERSONS_JOB)
         elapsed = time.monotonic() - started
-        use_ledger(None)
         assert first.status == "failed"
         assert first.error is not None
         assert "\n" not in first.error

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +16,7 @@ from typer.testing import CliRunner
 from gateway.adapter import Direction, Exchange
 from gateway.cli import app
 from gateway.config import GatewayConfig, parse_config
+from gateway.errors import ConfigError
 from gateway.mapping.result import FieldIssue
 from gateway.service import LeaseManager, Service, ServiceMetrics
 from gateway.service.health import HealthServer
@@ -85,7 +87,11 @@ def test_metrics_page_parses_and_counts(store: Store, tmp_path: Path) -> None:
             )
         )
     server = HealthServer(
-        "127.0.0.1", 0, registry=metrics.registry, alive=lambda: (True, ""), ready=lambda: (True, "")
+        "127.0.0.1",
+        0,
+        registry=metrics.registry,
+        alive=lambda: (True, ""),
+        ready=lambda: (True, ""),
     )
     server.start()
     try:
@@ -130,7 +136,11 @@ def test_store_down_is_a_metric_not_an_error(tmp_path: Path) -> None:
     (tmp_path / "store.db").mkdir()  # a directory where the database file was: cannot open
     store.close()
     page = HealthServer(
-        "127.0.0.1", 0, registry=metrics.registry, alive=lambda: (True, ""), ready=lambda: (True, "")
+        "127.0.0.1",
+        0,
+        registry=metrics.registry,
+        alive=lambda: (True, ""),
+        ready=lambda: (True, ""),
     )
     try:
         status, _type, body = page.respond("/metrics")
@@ -178,12 +188,11 @@ def test_port_in_use_is_a_configuration_error(store: Store, tmp_path: Path) -> N
     )  # fmt: skip
     _host, port = first.address
     try:
-        with pytest.raises(Exception, match=f"127.0.0.1:{port}") as caught:
+        with pytest.raises(ConfigError, match=f"127.0.0.1:{port}"):
             HealthServer(
                 "127.0.0.1", port, registry=first.registry,
                 alive=lambda: (True, ""), ready=lambda: (True, ""),
             )  # fmt: skip
-        assert type(caught.value).__name__ == "ConfigError"
     finally:
         first.stop()
 
@@ -205,7 +214,7 @@ def test_leases_command_shows_holders(store: Store, tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["leases", "--config", str(config_path), "--json"])
     manager.close()
     assert result.exit_code == 0, result.output
-    rows = {row["job"]: row for row in __import__("json").loads(result.output)}
+    rows = {row["job"]: row for row in json.loads(result.output)}
     assert rows["loads"]["instance"] == "host-a:1"
     assert rows["loads"]["expires_at"].endswith("Z")
     assert rows["other"] == {"job": "other", "instance": None, "expires_at": None}

@@ -46,9 +46,7 @@ def test_upsert_counts_inserted_updated_unchanged(store: Store) -> None:
         second = upsert_records(conn, "person", changed, "job")
     assert (second.inserted, second.updated, second.unchanged) == (0, 1, 9)
     with store.connect() as conn:
-        seqs = {
-            k: s for k, s in conn.execute(select(schema.records.c.key, schema.records.c.change_seq))
-        }
+        seqs = dict(conn.execute(select(schema.records.c.key, schema.records.c.change_seq)))
     assert seqs["k0003"] == max(seqs.values())
     assert len(set(seqs.values())) == 10
 
@@ -87,11 +85,16 @@ def test_checkpoint_round_trip_and_version_check(store: Store) -> None:
 def test_rolled_back_batch_leaves_nothing(store: Store) -> None:
     """Records, cursor and counts of a batch that fails are all rolled back together."""
     run_id = store.start_run("job", "test", None)
-    with pytest.raises(RuntimeError), store.transaction() as conn:
-        upsert_records(conn, "person", _rows(4), "job")
-        store.save_checkpoint(conn, "job", {"v": 1}, run_id)
-        store.add_run_counts(conn, run_id, {"read": 4, "inserted": 4})
-        raise RuntimeError("crash inside the batch")
+
+    def failing_batch() -> None:
+        with store.transaction() as conn:
+            upsert_records(conn, "person", _rows(4), "job")
+            store.save_checkpoint(conn, "job", {"v": 1}, run_id)
+            store.add_run_counts(conn, run_id, {"read": 4, "inserted": 4})
+            raise RuntimeError("crash inside the batch")
+
+    with pytest.raises(RuntimeError):
+        failing_batch()
     with store.connect() as conn:
         assert list(iter_hashes(conn)) == []
     assert store.load_checkpoint("job") is None
@@ -107,7 +110,8 @@ def test_run_counts_and_status(store: Store) -> None:
         store.finish_run(conn, run_id, "succeeded", None)
     run = store.run(run_id)
     assert (run["read"], run["inserted"], run["unchanged"], run["rejected"]) == (6, 3, 1, 2)
-    assert run["status"] == "succeeded" and run["ended_at"]
+    assert run["status"] == "succeeded"
+    assert run["ended_at"]
     assert store.last_runs(["job"])[0]["id"] == run_id
 
 
@@ -122,7 +126,8 @@ def test_dead_letters_keep_raw_and_every_reason(store: Store) -> None:
         add_dead_letters(conn, "job", "run", "person", [letter])
     with store.connect() as conn:
         row = conn.execute(select(schema.dead_letters)).one()
-    assert row.source == "persons.csv#17" and row.status == "open"
+    assert row.source == "persons.csv#17"
+    assert row.status == "open"
     assert row.rules == "AAC002:missing,AAC005:code_table"
 
 

@@ -11,7 +11,12 @@ from gateway.demo import DemoContext, DemoPart
 VERIFIED_SHARE = 200  # one person in this many gets a verification result in the demo file
 STATUS_LABELS = {"0": "未核查", "1": "已核查", "2": "核查异常"}
 EMPLOYMENT_LABELS = {"1": "已就业", "2": "未就业", "3": "自主创业", "4": "灵活就业", "5": "务农"}
-WORK_PLACES = ("贵州省凯里市经济开发区", "广东省东莞市长安镇", "浙江省宁波市北仑区", "贵州省贵阳市观山湖区")
+WORK_PLACES = (
+    "贵州省凯里市经济开发区",
+    "广东省东莞市长安镇",
+    "浙江省宁波市北仑区",
+    "贵州省贵阳市观山湖区",
+)
 INBOX_PLATFORM = {"adapter": "files", "options": {"inbox": "inbox", "outbox": "outbox"}}
 
 

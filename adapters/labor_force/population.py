@@ -23,6 +23,7 @@ import random
 import time
 from collections.abc import Container, Iterable, Sequence
 from datetime import date, timedelta
+from functools import lru_cache
 from itertools import groupby
 from operator import itemgetter
 from typing import Any, TypeVar
@@ -68,6 +69,8 @@ MAX_SIZE = _DAYS * 1000
 
 T = TypeVar("T")
 _M64 = (1 << 64) - 1
+_CLOCK = tuple(f"{h:02d}:{m:02d}" for h in range(24) for m in range(60))
+_SECONDS = tuple(f":{s:02d}" for s in range(60))
 _LOW_BITS = 13  # index = high << 13 | low: one table per part, 8,192 and 2,230 entries
 _LOW_MASK = (1 << _LOW_BITS) - 1
 _M30 = (1 << 30) - 1
@@ -89,7 +92,15 @@ def check_char(first17: str) -> str:
 
 def format_time(seconds: int) -> str:
     """Unix seconds as the platform writes time: ``YYYY-MM-DD HH:MM:SS`` in Asia/Shanghai."""
-    return time.strftime(TIME_FORMAT, time.gmtime(seconds + CST_OFFSET))
+    # Called once per group of a page: table lookups are several times faster than strftime.
+    day, second = divmod(seconds + CST_OFFSET, 86_400)
+    minute, second = divmod(second, 60)
+    return _date_text(day) + _CLOCK[minute] + _SECONDS[second]
+
+
+@lru_cache(maxsize=4096)
+def _date_text(day: int) -> str:
+    return time.strftime("%Y-%m-%d ", time.gmtime(day * 86_400))
 
 
 def parse_time(text: str) -> int:

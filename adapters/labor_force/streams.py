@@ -75,7 +75,9 @@ class PersonsStream(PullStream):
                 cursor = next_cursor(data, items, cursor)
                 exchange.record_count = len(items)
                 yield Page(
-                    records=[i if isinstance(i, dict) else {"__error__": "not an object"} for i in items],
+                    records=[
+                        i if isinstance(i, dict) else {"__error__": "not an object"} for i in items
+                    ],
                     cursor=cursor,
                     source=f"{ctx.platform_name}:persons",
                     exchange=exchange,

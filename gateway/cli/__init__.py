@@ -1,76 +1,15 @@
-"""The ``gateway`` command (Typer + Rich). Errors end as one line and a meaningful exit code:
-0 success, 1 a run or check failed, 2 bad configuration or arguments."""
+"""The ``gateway`` command. ``app`` and ``main`` live in :mod:`gateway.cli.root`; they are
+loaded on first use so that sub-command modules can import :mod:`gateway.cli.common` without
+mounting themselves half-loaded."""
 
 from __future__ import annotations
 
-import sys
-
-import typer
-
-from gateway.cli import jobs, simulate
-from gateway.errors import GatewayError
-from gateway.masking import scrub_text
-
-app = typer.Typer(
-    name="gateway",
-    help="Data-exchange gateway between the bureau's systems and the provincial platforms.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
-jobs.register(app)
-simulate.register(app)
+from typing import Any
 
 
-def _mount_optional() -> None:
-    """Sub-command groups that live in their own modules."""
-    from gateway.cli.demo import register as register_demo
+def __getattr__(name: str) -> Any:
+    if name in ("app", "main"):
+        from gateway.cli import root
 
-    register_demo(app)
-    for module, name in (
-        ("gateway.cli_mappings", "mappings"),
-        ("gateway.cli_audit", "audit"),
-        ("gateway.cli_dlq", "dlq"),
-        ("gateway.cli_service", "service"),
-    ):
-        try:
-            sub = __import__(module, fromlist=["app"])
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            continue
-        if name == "service":
-            sub.register(app)
-        else:
-            app.add_typer(sub.app, name=name)
-
-
-_mount_optional()
-
-
-def _mount_reports() -> None:
-    """``gateway report NAME``: reports that adapters contribute."""
-    from gateway.adapter import discover_adapters
-
-    report_app = typer.Typer(help="Reports computed from the synced data.", no_args_is_help=True)
-    count = 0
-    for adapter in discover_adapters().values():
-        for name, command in adapter.reports().items():
-            report_app.command(name)(command)
-            count += 1
-    if count:
-        app.add_typer(report_app, name="report")
-
-
-_mount_reports()
-
-
-def main() -> None:
-    try:
-        app()
-    except GatewayError as exc:
-        typer.echo(f"error: {scrub_text(str(exc))}", err=True)
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        typer.echo("interrupted", err=True)
-        sys.exit(130)
+        return getattr(root, name)
+    raise AttributeError(name)

@@ -129,8 +129,8 @@ def list_jobs(config: ConfigOption = None, json: JsonOption = False) -> None:
             "source": job.source,
             "target": job.target,
             "mapping": job.mapping,
-            "schedule": job.schedule,
-            "depends_on": job.depends_on,
+            "schedule": job.schedule or "-",
+            "depends_on": ", ".join(job.depends_on) or "-",
         }
         for name, job in cfg.jobs.items()
     ]
@@ -141,10 +141,7 @@ def list_jobs(config: ConfigOption = None, json: JsonOption = False) -> None:
     for column in ("job", "source", "target", "mapping", "schedule", "depends_on"):
         table.add_column(column)
     for row in rows:
-        table.add_row(
-            row["job"], row["source"], row["target"], row["mapping"],
-            row["schedule"] or "-", ", ".join(row["depends_on"]) or "-",
-        )  # fmt: skip
+        table.add_row(*row.values())
     console.print(table)
 
 
@@ -157,9 +154,9 @@ def list_adapters(json: JsonOption = False) -> None:
     rows = [
         {
             "adapter": name,
+            "pull": ", ".join(sorted(adapter.pull_streams())) or "(any)",
+            "push": ", ".join(sorted(adapter.push_streams())) or "(any)",
             "description": adapter.description,
-            "pull": sorted(adapter.pull_streams()),
-            "push": sorted(adapter.push_streams()),
         }
         for name, adapter in sorted(discover_adapters().items())
     ]
@@ -170,10 +167,7 @@ def list_adapters(json: JsonOption = False) -> None:
     for column in ("adapter", "pull streams", "push streams", "description"):
         table.add_column(column)
     for row in rows:
-        table.add_row(
-            row["adapter"], ", ".join(row["pull"]) or "(any)", ", ".join(row["push"]) or "(any)",
-            row["description"],
-        )  # fmt: skip
+        table.add_row(*row.values())
     console.print(table)
 
 

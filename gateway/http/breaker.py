@@ -2,10 +2,10 @@
 
 ``gateway sync`` runs are separate processes, so a breaker that lived only in memory would
 forget a failure streak the moment a run ended. The state therefore lives in a
-:class:`BreakerLedger`: the store's ``breakers`` table when a runner has bound one
-(:func:`use_ledger`), or process memory otherwise. Every call reads the state, and every change
-is written at once, so a ``kill -9`` loses nothing and the next run, in a new process, sees the
-breaker open until the cool-down ends and then sends one probe.
+:class:`BreakerLedger`: the store's ``breakers`` table for the clients of a run whose runner
+bound one (:func:`bind_breakers`), or process memory otherwise. Every call reads the state, and
+every change is written at once, so a ``kill -9`` loses nothing and the next run, in a new
+process, sees the breaker open until the cool-down ends and then sends one probe.
 
 States::
 
@@ -136,22 +136,31 @@ class CircuitBreaker:
 
 
 _memory = MemoryLedger()
-_bound: BreakerLedger | None = None
-_bound_lock = threading.Lock()
+_runs: dict[str, BreakerLedger] = {}
+_runs_lock = threading.Lock()
 
 
-def use_ledger(ledger: BreakerLedger | None) -> None:
-    """Keep breaker states in ``ledger`` from now on, process-wide (``None``: in memory)."""
-    global _bound
-    with _bound_lock:
-        _bound = ledger
+def bind_breakers(run_id: str, ledger: BreakerLedger) -> None:
+    """Until :func:`unbind_breakers`, breakers of the clients opened for ``run_id`` use ``ledger``.
+
+    Bound per run rather than per process, so a binding never outlives the run and the store it
+    belongs to: a later client in a long-lived process falls back to memory instead of writing
+    into a store that was closed, or that serves another configuration.
+    """
+    with _runs_lock:
+        _runs[run_id] = ledger
 
 
-def current_ledger() -> BreakerLedger:
-    with _bound_lock:
-        return _bound if _bound is not None else _memory
+def unbind_breakers(run_id: str) -> None:
+    with _runs_lock:
+        _runs.pop(run_id, None)
 
 
-def breaker_for(platform: str, settings: BreakerSettings) -> CircuitBreaker:
-    """The breaker of ``platform`` over the bound ledger; shares state with every other one."""
-    return CircuitBreaker(platform, settings, current_ledger())
+def breaker_for(
+    platform: str, settings: BreakerSettings, run_id: str | None = None
+) -> CircuitBreaker:
+    """The breaker of ``platform`` over the run's ledger (memory when none is bound); every
+    breaker over one ledger shares its state."""
+    with _runs_lock:
+        ledger = _runs.get(run_id) if run_id is not None else None
+    return CircuitBreaker(platform, settings, ledger or _memory)

@@ -46,7 +46,12 @@ def canonical_query(params: Iterable[tuple[str, str]]) -> str:
 
 
 def string_to_sign(
-    method: str, path: str, query: Iterable[tuple[str, str]], timestamp: str, nonce: str, body: bytes
+    method: str,
+    path: str,
+    query: Iterable[tuple[str, str]],
+    timestamp: str,
+    nonce: str,
+    body: bytes,
 ) -> bytes:
     lines = (method.upper(), path, canonical_query(query), timestamp, nonce, body_digest(body))
     return "\n".join(lines).encode()

@@ -8,17 +8,24 @@ from typing import Any
 
 from gateway.adapter import StreamContext
 from gateway.errors import ConfigError, PermanentError
+from gateway.http.breaker import breaker_for
 from gateway.http.client import PlatformClient, ResponseClassifier
 
 
 def open_client(ctx: StreamContext, classifier: ResponseClassifier | None = None) -> PlatformClient:
-    """A signed client for the context's platform, its secret read from its reference."""
+    """A signed client for the context's platform, its secret read from its reference, its
+    breaker kept where the run's runner keeps breakers (see :func:`breaker_for`)."""
     secret_ref = ctx.platform.app_secret
     if secret_ref is None:
         raise ConfigError("platform has no app_secret reference", platform=ctx.platform_name)
     secret = secret_ref.resolve(Path(ctx.base_dir))
     return PlatformClient(
-        ctx.platform_name, ctx.platform, ctx.exchanges, secret=secret, classifier=classifier
+        ctx.platform_name,
+        ctx.platform,
+        ctx.exchanges,
+        secret=secret,
+        classifier=classifier,
+        breaker=breaker_for(ctx.platform_name, ctx.platform.breaker, ctx.run_id),
     )
 
 

@@ -80,7 +80,11 @@ class RunContext:
         masker = key_masker(self.mapping)
         return [
             AuditEvent.from_exchange(
-                ex, run_id=self.run_id, job=self.job_name, mapping=self.mapping_ref, key_masker=masker
+                ex,
+                run_id=self.run_id,
+                job=self.job_name,
+                mapping=self.mapping_ref,
+                key_masker=masker,
             )
             for ex in exchanges
         ]

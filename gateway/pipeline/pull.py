@@ -85,7 +85,9 @@ def commit_page(run: RunContext, page: Page, exchanges: list[Exchange]) -> None:
 _DONE = object()
 
 
-def prefetched(run: RunContext, stream: PullStream, depth: int = 2) -> Iterator[tuple[Page, list[Exchange]]]:
+def prefetched(
+    run: RunContext, stream: PullStream, depth: int = 2
+) -> Iterator[tuple[Page, list[Exchange]]]:
     """Read the next page while this one is mapped and written.
 
     The reader thread drains the exchange recorder right after each page, so every page is

@@ -77,19 +77,29 @@ def _send(run: RunContext, stream: PushStream, batch: _Batch) -> dict[str, PushO
         pending = [e for k, e in batch.entries.items() if k not in done]
         outbox.mark_sending(conn, run.job_name, pending)
     outcomes: dict[str, PushOutcome] = {}
-    in_doubt = [e.idempotency_key for e in pending if states.get(e.idempotency_key) == outbox.SENDING]
+    in_doubt = [
+        e.idempotency_key for e in pending if states.get(e.idempotency_key) == outbox.SENDING
+    ]
     if in_doubt:
         answers = stream.lookup(run.stream_ctx, in_doubt) or []
         outcomes.update(
             (o.idempotency_key, o) for o in answers if o.status is not PushStatus.UNKNOWN
         )
-    to_send = [batch.outgoing[e.idempotency_key] for e in pending if e.idempotency_key not in outcomes]
+    to_send = [
+        batch.outgoing[e.idempotency_key] for e in pending if e.idempotency_key not in outcomes
+    ]
     if to_send:
         outcomes.update((o.idempotency_key, o) for o in stream.send(run.stream_ctx, to_send))
-    missing = [e for e in pending if outcomes.get(e.idempotency_key, None) is None
-               or outcomes[e.idempotency_key].status is PushStatus.UNKNOWN]
+    missing = [
+        e
+        for e in pending
+        if outcomes.get(e.idempotency_key) is None
+        or outcomes[e.idempotency_key].status is PushStatus.UNKNOWN
+    ]
     if missing:
-        raise PermanentError("the target did not say what became of some records", count=len(missing))
+        raise PermanentError(
+            "the target did not say what became of some records", count=len(missing)
+        )
     return outcomes
 
 
@@ -99,7 +109,9 @@ def _commit(run: RunContext, batch: _Batch, outcomes: dict[str, PushOutcome]) ->
     for outcome in rejected:
         entry = batch.entries[outcome.idempotency_key]
         change = next(c for c in batch.changes if c.change_seq == entry.change_seq)
-        reason = FieldIssue("(platform)", outcome.code or "rejected", None, scrub_text(outcome.reason or ""))
+        reason = FieldIssue(
+            "(platform)", outcome.code or "rejected", None, scrub_text(outcome.reason or "")
+        )
         batch.letters.append(batch._letter(change, orjson.loads(change.payload), [reason]))
     exchanges = run.recorder.drain()
     with run.store.transaction() as conn:
@@ -109,11 +121,17 @@ def _commit(run: RunContext, batch: _Batch, outcomes: dict[str, PushOutcome]) ->
         outbox.record_outcomes(
             conn,
             run.job_name,
-            [(o.idempotency_key, o.status.value, o.receipt, o.code, o.reason) for o in outcomes.values()],
+            [
+                (o.idempotency_key, o.status.value, o.receipt, o.code, o.reason)
+                for o in outcomes.values()
+            ],
         )
         add_dead_letters(conn, run.job_name, run.run_id, run.mapping.entity, batch.letters)
         run.store.save_checkpoint(
-            conn, run.job_name, {"v": CURSOR_VERSION, "seq": batch.changes[-1].change_seq}, run.run_id
+            conn,
+            run.job_name,
+            {"v": CURSOR_VERSION, "seq": batch.changes[-1].change_seq},
+            run.run_id,
         )
         run.audit.append(conn, run.exchange_events(exchanges))
         updated = sum(1 for o in accepted if batch.entries[o.idempotency_key].record_key in updates)

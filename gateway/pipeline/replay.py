@@ -36,6 +36,7 @@ from gateway.audit import (
 )
 from gateway.config import GatewayConfig
 from gateway.errors import StoreError
+from gateway.logging import get_logger
 from gateway.mapping import CompiledMapping, FieldIssue
 from gateway.pipeline.context import content_hash, key_masker
 from gateway.pipeline.pull import MALFORMED
@@ -51,6 +52,7 @@ from gateway.store.dlq import (
 )
 from gateway.store.records import RecordRow, upsert_records
 
+log = get_logger("gateway.dlq")
 CHUNK = 500
 SUPERSEDED = "superseded: the store holds a newer version of this record"
 
@@ -63,6 +65,7 @@ class ReplayResult:
     replayed: list[int] = field(default_factory=list)
     still_failing: list[int] = field(default_factory=list)
     superseded: list[int] = field(default_factory=list)
+    not_configured: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -70,6 +73,7 @@ class ReplayResult:
             "replayed": len(self.replayed),
             "still_failing": len(self.still_failing),
             "superseded": len(self.superseded),
+            "not_configured": self.not_configured,
             "ids": {
                 "replayed": self.replayed,
                 "still_failing": self.still_failing,
@@ -121,6 +125,11 @@ class Replayer:
                 )
         results = []
         for name, group in groupby(sorted(letters, key=lambda x: (x.job, x.id)), lambda x: x.job):
+            if name not in self.config.jobs:
+                # A job removed from the configuration has no current mapping to replay with;
+                # its letters stay open and are reported, the other jobs' letters go ahead.
+                results.append(ReplayResult(name, not_configured=len(list(group))))
+                continue
             results.append(self.replay_job(name, list(group)))
         return results
 
@@ -128,15 +137,23 @@ class Replayer:
         job = self.config.job(job_name)
         mapping = self.runner.mapping_for(job_name)
         result = ReplayResult(job_name)
-        if not job.is_pull:
+        if job.is_pull:
+            for start in range(0, len(letters), CHUNK):
+                chunk = letters[start : start + CHUNK]
+                self._commit_pull(job_name, mapping, self._map_chunk(mapping, chunk), result)
+        else:
             # Imported here: the push replay builds on this module's pieces.
             from gateway.pipeline.replay_push import PushReplay
 
             PushReplay(self, job_name, mapping).replay(letters, result)
-            return result
-        for start in range(0, len(letters), CHUNK):
-            chunk = letters[start : start + CHUNK]
-            self._commit_pull(job_name, mapping, self._map_chunk(mapping, chunk), result)
+        log.info(
+            "dead letters replayed",
+            job=job_name,
+            mapping=mapping.name,
+            replayed=len(result.replayed),
+            still_failing=len(result.still_failing),
+            superseded=len(result.superseded),
+        )
         return result
 
     def _map_chunk(self, mapping: CompiledMapping, letters: list[Letter]) -> ChunkOutcome:

@@ -39,7 +39,7 @@ from gateway.adapter import (
 )
 from gateway.audit import AuditEvent, MappingRef
 from gateway.errors import ConfigError, GatewayError, PermanentError
-from gateway.http.breaker import use_ledger
+from gateway.http.breaker import bind_breakers, unbind_breakers
 from gateway.mapping import CompiledMapping, FieldIssue
 from gateway.masking import scrub_text
 from gateway.pipeline.context import key_masker
@@ -51,6 +51,8 @@ from gateway.store.dlq import Letter
 from gateway.store.records import ChangedRecord
 
 _STORE_SOURCE = re.compile(r"^store:(?P<entity>[^#]+)#(?P<seq>\d+)$")
+# Per idempotency key: the letters it settles, what is sent, and its outbox row.
+Ready = tuple[list[Letter], OutgoingRecord, outbox.OutboxEntry]
 
 
 class PushReplay:
@@ -80,7 +82,7 @@ class PushReplay:
         )
 
     def replay(self, letters: list[Letter], result: ReplayResult) -> None:
-        use_ledger(StoreBreakerLedger(self.store))
+        bind_breakers(self.ctx.run_id, StoreBreakerLedger(self.store))
         try:
             for start in range(0, len(letters), self.batch_size):
                 self._batch(letters[start : start + self.batch_size], result)
@@ -90,6 +92,7 @@ class PushReplay:
             raise
         finally:
             self.stream.close(self.ctx)
+            unbind_breakers(self.ctx.run_id)
 
     def _log_exchanges(self) -> None:
         exchanges = self.ctx.exchanges.drain()
@@ -108,7 +111,7 @@ class PushReplay:
 
     def _batch(self, letters: list[Letter], result: ReplayResult) -> None:
         outcome = ChunkOutcome()
-        ready: dict[str, tuple[Letter, OutgoingRecord, outbox.OutboxEntry]] = {}
+        ready: dict[str, Ready] = {}
         with self.store.connect() as conn:
             for letter in letters:
                 self._prepare(conn, letter, outcome, ready)
@@ -122,13 +125,14 @@ class PushReplay:
                  for o in answers.values()],
             )  # fmt: skip
             for key, answer in answers.items():
-                letter, record, _entry = ready[key]
-                if answer.status is PushStatus.ACCEPTED:
-                    outcome.replayed.append((letter, record.key))
-                else:
-                    reason = scrub_text(answer.reason or "")
-                    issue = FieldIssue("(platform)", answer.code or "rejected", None, reason)
-                    outcome.failing.append((letter, [issue], record.key))
+                letters_of_key, record, _entry = ready[key]
+                reason = scrub_text(answer.reason or "")
+                issue = FieldIssue("(platform)", answer.code or "rejected", None, reason)
+                for letter in letters_of_key:
+                    if answer.status is PushStatus.ACCEPTED:
+                        outcome.replayed.append((letter, record.key))
+                    else:
+                        outcome.failing.append((letter, [issue], record.key))
             events = self._exchange_events(self.ctx.exchanges.drain())
             self.replayer.apply(conn, self.job, self.mapping, outcome, result, events)
         if unknown:
@@ -146,7 +150,7 @@ class PushReplay:
         conn: Connection,
         letter: Letter,
         outcome: ChunkOutcome,
-        ready: dict[str, tuple[Letter, OutgoingRecord, outbox.OutboxEntry]],
+        ready: dict[str, Ready],
     ) -> None:
         match = _STORE_SOURCE.match(letter.source)
         if match is None:
@@ -165,12 +169,14 @@ class PushReplay:
             outcome.failing.append((letter, mapped.errors, record.key))
             return
         key = replay_key(conn, self.job, letter, record)
+        if key in ready:
+            # Two letters for one record (a reset push job filed it twice): one send for both.
+            ready[key][0].append(letter)
+            return
         entry = outbox.OutboxEntry(key, record.key, record.content_hash, record.change_seq)
-        ready[key] = (letter, OutgoingRecord(record.key, key, mapped.record), entry)
+        ready[key] = ([letter], OutgoingRecord(record.key, key, mapped.record), entry)
 
-    def _send(
-        self, ready: dict[str, tuple[Letter, OutgoingRecord, outbox.OutboxEntry]]
-    ) -> dict[str, PushOutcome]:
+    def _send(self, ready: dict[str, Ready]) -> dict[str, PushOutcome]:
         """The outbox protocol of a push run; answers for every key the platform settled."""
         with self.store.transaction() as conn:
             states = outbox.known_states(conn, self.job, list(ready))

@@ -7,11 +7,18 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from gateway.adapter import Direction, ExchangeRecorder, PullStream, PushStream, StreamContext, load_adapter
-from gateway.audit import AuditEvent, AuditLog
+from gateway.adapter import (
+    Direction,
+    ExchangeRecorder,
+    PullStream,
+    PushStream,
+    StreamContext,
+    load_adapter,
+)
+from gateway.audit import AuditEvent, audit_log_from_config
 from gateway.config import GatewayConfig
 from gateway.errors import ConfigError, GatewayError
-from gateway.http.breaker import use_ledger
+from gateway.http.breaker import bind_breakers, unbind_breakers
 from gateway.logging import bind_run, get_logger, unbind_run
 from gateway.mapping import CompiledMapping, load_mapping
 from gateway.pipeline.context import Progress, RunContext, instance_name
@@ -46,12 +53,6 @@ class RunSummary:
         return {**self.__dict__, "records_per_s": round(self.rate, 1)}
 
 
-def audit_log_for(config: GatewayConfig) -> AuditLog:
-    if config.audit.key is None:
-        raise ConfigError("audit.key is not set: give it a secret reference (env:NAME or file:PATH)")
-    return AuditLog(config.audit.key.resolve(config.base_dir).encode())
-
-
 class JobRunner:
     """Runs jobs against one store; ``stop`` ends a run after the batch in flight commits."""
 
@@ -67,7 +68,7 @@ class JobRunner:
         self.store = store
         self.instance = instance or config.service.instance_id or instance_name()
         self.stop = stop or threading.Event()
-        self.audit = audit_log_for(config)
+        self.audit = audit_log_from_config(config)
         self.breakers = StoreBreakerLedger(store)
 
     def mapping_for(self, job_name: str) -> CompiledMapping:
@@ -90,10 +91,10 @@ class JobRunner:
         job = self.config.job(job_name)
         mapping = self.mapping_for(job_name)
         stream = self._stream(job_name)
+        run_id = self.store.start_run(job_name, self.instance, mapping.digest)
         # Breaker states live in this runner's store, so a failure streak survives the process
         # and a run in a new process sees the breaker open (gateway.http.breaker).
-        use_ledger(self.breakers)
-        run_id = self.store.start_run(job_name, self.instance, mapping.digest)
+        bind_breakers(run_id, self.breakers)
         ctx = StreamContext(
             job=job_name,
             run_id=run_id,
@@ -113,7 +114,9 @@ class JobRunner:
         try:
             with self.store.transaction() as conn:
                 self.audit.append(conn, [self._event("run_start", run, "ok")])
-            log.info("run started", mapping=mapping.name, direction="pull" if job.is_pull else "push")
+            log.info(
+                "run started", mapping=mapping.name, direction="pull" if job.is_pull else "push"
+            )
             if isinstance(stream, PullStream):
                 run_pull(run, stream)
             else:
@@ -125,6 +128,7 @@ class JobRunner:
             log.error("run failed", error=error)
         finally:
             self._close(run, status, error)
+            unbind_breakers(run_id)
             unbind_run()
         counts = run.counts
         return RunSummary(
@@ -133,7 +137,9 @@ class JobRunner:
             time.perf_counter() - started, error,
         )  # fmt: skip
 
-    def _event(self, kind: str, run: RunContext, outcome: str, detail: str | None = None) -> AuditEvent:
+    def _event(
+        self, kind: str, run: RunContext, outcome: str, detail: str | None = None
+    ) -> AuditEvent:
         job = run.job
         return AuditEvent(
             kind=kind,

@@ -64,10 +64,10 @@ class HealthServer:
         log.info("health and metrics endpoints listening", url=f"http://{host}:{port}/metrics")
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
+        if self._thread is not None:  # shutdown() waits for a serve loop, so only if one runs
+            self._server.shutdown()
             self._thread.join()
+        self._server.server_close()
 
     def respond(self, path: str) -> tuple[int, str, bytes]:
         """(status, content type, body) for a GET of ``path``."""

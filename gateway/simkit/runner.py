@@ -25,6 +25,9 @@ _UVICORN_OPTIONS: dict[str, Any] = {
     "access_log": False,
     "log_level": "warning",
     "timeout_graceful_shutdown": 1,
+    # uvicorn's own logging config would give its loggers private handlers and bypass the
+    # gateway's masking processors; None leaves them to the root logger.
+    "log_config": None,
 }
 
 

@@ -85,7 +85,9 @@ def mark_sending(conn: Connection, job: str, entries: Sequence[OutboxEntry]) -> 
 
 
 def record_outcomes(
-    conn: Connection, job: str, outcomes: Sequence[tuple[str, str, str | None, str | None, str | None]]
+    conn: Connection,
+    job: str,
+    outcomes: Sequence[tuple[str, str, str | None, str | None, str | None]],
 ) -> None:
     """``outcomes``: (idempotency key, status, receipt, code, reason)."""
     if not outcomes:

@@ -82,7 +82,9 @@ runs = Table(
 dead_letters = Table(
     "dead_letters",
     metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
     Column("job", String(64), nullable=False),
     Column("run_id", String(36), nullable=False),
     Column("entity", String(64), nullable=False),

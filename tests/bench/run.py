@@ -42,7 +42,7 @@ def simulator(size: int, seed: int, env: dict[str, str]) -> Iterator[str]:
         "--size", str(size), "--seed", str(seed), "--app-key", "bench",
         "--secret-env", "BENCH_SECRET",
     ]  # fmt: skip
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, env=env, text=True)  # noqa: S603
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, env=env, text=True)
     try:
         assert process.stdout is not None
         for line in process.stdout:
@@ -57,7 +57,7 @@ def simulator(size: int, seed: int, env: dict[str, str]) -> Iterator[str]:
 
 
 def worker(args: list[str], env: dict[str, str]) -> dict[str, Any]:
-    done = subprocess.run(  # noqa: S603
+    done = subprocess.run(
         [sys.executable, "-m", "tests.bench.worker", *args],
         env=env, capture_output=True, text=True, check=False,
     )  # fmt: skip
