@@ -124,7 +124,7 @@ def job_order(config: GatewayConfig) -> list[str]:
 
 @contextmanager
 def running_simulators(
-    config: GatewayConfig, only: list[str] | None = None
+    config: GatewayConfig, only: list[str] | None = None, faults: dict[str, Any] | None = None
 ) -> Iterator[dict[str, str]]:
     """Start the simulator of every platform that has ``simulator`` settings; yield their URLs."""
     from gateway.simkit import run_in_thread
@@ -145,6 +145,8 @@ def running_simulators(
                 "secret": platform.app_secret.resolve(config.base_dir),
                 "algorithm": platform.signature,
             }
+            if faults:
+                settings["faults"] = {**settings.get("faults", {}), **faults}
             app = adapter.simulator_app(settings)
             if app is None:
                 raise ConfigError("adapter has no simulator", adapter=platform.adapter)

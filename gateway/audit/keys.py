@@ -42,16 +42,21 @@ class KeyDigester:
     def __init__(self, key: bytes) -> None:
         if not key:
             raise ValueError("the audit key must not be empty")
-        self._key = key
+        # Keyed once; copying the keyed state is cheaper than keying anew for each of the
+        # millions of keys a large pull digests.
+        self._keyed = hmac.new(key, digestmod=hashlib.sha256)
 
     def digest(self, record_key: str) -> str:
-        data = normalise_key(record_key).encode()
-        return hmac.new(self._key, data, hashlib.sha256).hexdigest()[:DIGEST_CHARS]
+        mac = self._keyed.copy()
+        mac.update(normalise_key(record_key).encode())
+        return mac.hexdigest()[:DIGEST_CHARS]
 
     def digests_for(self, record_key: str) -> set[str]:
         """The key's own digest plus one for each identifier embedded in it."""
         found = {self.digest(record_key)}
-        found.update(self.digest(part) for part in embedded_identifiers(record_key))
+        parts = embedded_identifiers(record_key)
+        if parts != {normalise_key(record_key)}:
+            found.update(self.digest(part) for part in parts)
         return found
 
 

@@ -50,9 +50,11 @@ def demo(
             f"config  {config_path}\n"
             f"store   {config.store_url}\n"
             f"logs    {config.path(config.logging.file or 'logs')}\n\n"
-            f"Go on:  gateway status --config {config_path}\n"
-            f"        gateway simulate --config {config_path}   (in another terminal)\n"
-            f"        gateway sync labor-persons --config {config_path}",
+            f"Go on (with --config {config_path}):\n"
+            "  gateway status | gateway audit verify | gateway dlq list\n"
+            "  gateway report --help          (reports the adapters offer)\n"
+            "  gateway simulate               (serve the simulators, in another terminal)\n"
+            "  gateway sync labor-persons     (with the simulators served)",
             title="demo directory",
         )
     )
