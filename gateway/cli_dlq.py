@@ -147,8 +147,11 @@ def replay(
     config: ConfigOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Map open letters again with the job's CURRENT mapping file (pull jobs: into the store;
-    push jobs: sent to the platform again). Letters that still fail stay open."""
+    """Map open letters again with their job's current mapping file.
+
+    Pull jobs: records that map now go into the store. Push jobs: they are sent to the
+    platform again. Letters that still fail stay open, with their attempts counted.
+    """
     cfg = setup(config)
     store = open_store(cfg)
     try:

@@ -78,21 +78,23 @@ def leases(config: ConfigOption = None, json: JsonOption = False) -> None:
         holders = lease_holders(store)
     finally:
         store.close()
-    rows = [
-        {
-            "job": job,
-            "instance": holders[job][0] if job in holders else None,
-            "expires_at": to_iso(holders[job][1]) if job in holders else None,
-        }
-        for job in sorted(set(cfg.jobs) | set(holders))
-    ]
+    names = sorted(set(cfg.jobs) | set(holders))
     if json:
-        print_json(rows)
+        print_json(
+            [
+                {
+                    "job": job,
+                    "instance": holders[job][0] if job in holders else None,
+                    "expires_at": to_iso(holders[job][1]) if job in holders else None,
+                }
+                for job in names
+            ]
+        )
         return
     table = Table(title="Job leases")
     for column in ("job", "held by", "expires (Asia/Shanghai)"):
         table.add_column(column)
-    for job in sorted(set(cfg.jobs) | set(holders)):
+    for job in names:
         if job in holders:
             instance, expires = holders[job]
             table.add_row(job, instance, expires.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"))

@@ -86,7 +86,9 @@ class Cluster:
     def runs(self) -> list[dict[str, Any]]:
         table = schema.runs
         with self.store.connect() as conn:
-            rows = conn.execute(select(table).where(table.c.job == JOB).order_by(table.c.started_at))
+            rows = conn.execute(
+                select(table).where(table.c.job == JOB).order_by(table.c.started_at)
+            )
             return [dict(row._mapping) for row in rows]
 
     def counts(self) -> tuple[int, int]:

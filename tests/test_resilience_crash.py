@@ -33,6 +33,7 @@ from tests.resilience_kit import (
     PERSONS_JOB,
     PUSH_JOB,
     World,
+    fingerprint,
     hashes,
     make_world,
     write_verifications,
@@ -83,7 +84,7 @@ def outcome(world: World, store: Store, job: str) -> dict[str, Any]:
         keys = Counter(item["idempotencyKey"] for item in accepted)
         assert not keys or max(keys.values()) == 1, "a key was accepted twice"
         found["outbox"] = outbox
-        found["accepted"] = Counter((item["AAC002"], item["HCSJ"]) for item in accepted)
+        found["accepted"] = fingerprint((item["AAC002"], item["HCSJ"]) for item in accepted)
         found["received"] = world.sim("/_sim/stats")["verifications_received"]
     found["chain_ok"] = chain.ok
     return found
@@ -150,7 +151,7 @@ def test_kill_9_at_random_moments_converges(tmp_path: Path) -> None:
             seconds[job] = runner.run(job).seconds
             expected[job] = outcome(reference, store, job)
     store.close()
-    assert expected[PUSH_JOB]["received"] == sum(expected[PUSH_JOB]["accepted"].values()) > 0
+    assert expected[PUSH_JOB]["received"] == expected[PUSH_JOB]["accepted"].rows > 0
     assert expected[PERSONS_JOB]["letters"], "the population should yield some dead letters"
     assert expected[PUSH_JOB]["letters"], "the strangers should be refused by the platform"
 

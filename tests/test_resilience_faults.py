@@ -65,7 +65,7 @@ def test_full_pull_and_push_through_faults_have_exact_counts(tmp_path: Path) -> 
     assert pull.status == "succeeded", pull.error
     assert pull.retried > 0
     assert pull.read == SIZE
-    assert (pull.inserted, pull.rejected) == (len(expected), invalid)
+    assert (pull.inserted, pull.rejected) == (expected.rows, invalid)
     assert hashes(store, "person") == expected
 
     assert load.status == "succeeded", load.error

@@ -12,10 +12,12 @@ the unknown persons stay open.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import orjson
+import pytest
 from typer.testing import CliRunner
 
 from gateway.cli import app
@@ -31,6 +33,7 @@ from tests.resilience_kit import (
     expected_persons,
     hashes,
     make_world,
+    reset_logging,
     write_verifications,
 )
 
@@ -40,6 +43,13 @@ PUSH_MAPPING = MAPPINGS_DIR / "labor_force" / "verifications.push.yaml"
 UNKNOWN_CODE = '    "9": other\n'
 CHECKER = "    source: verified_by\n"
 CUT_CHECKER = CHECKER + "    transforms: [{slice: {start: 0, end: 50}}]\n"
+
+
+@pytest.fixture(autouse=True)
+def _reset_logging() -> Iterator[None]:
+    """The CLI commands configure logging for the process; undo it after each test."""
+    yield
+    reset_logging()
 
 
 def cli(world: World, *args: str) -> Any:

@@ -115,9 +115,7 @@ def test_sigterm_mid_run_commits_and_the_next_start_resumes(
         tmp_path, pg_url, monkeypatch, size=size, schedule="every 3s", latency=0.25
     ) as group:
         group.start("gw-a")
-        wait_until(
-            lambda: any(r["read"] >= 300 for r in group.runs()), 60, "no run made progress"
-        )
+        wait_until(lambda: any(r["read"] >= 300 for r in group.runs()), 60, "no run made progress")
         assert group.terminate("gw-a") == 0
         (first,) = group.runs()
         assert first["status"] == "interrupted"

@@ -17,10 +17,12 @@ from gateway.store import Store, schema
 SERVICE = """
 import sys, time
 from gateway.config import load_config
+from gateway.logging import configure_logging
 from gateway.service import Service
 from gateway.store import Store
 
 config = load_config(sys.argv[1])
+configure_logging("INFO", "json")  # to stderr: stdout carries "running" to the test
 store = Store(config.store_url)
 honour_stop = sys.argv[2] == "honour"
 
@@ -44,6 +46,7 @@ sys.exit(Service(config, store, execute, instance="sig").run_until_signalled())
 
 
 def start(tmp_path: Path, behaviour: str) -> tuple[subprocess.Popen[str], Path]:
+    """The service in a subprocess, once its first run is under way."""
     database = tmp_path / "store.db"
     config = tmp_path / "gateway.yaml"
     config.write_text(
@@ -61,7 +64,10 @@ def start(tmp_path: Path, behaviour: str) -> tuple[subprocess.Popen[str], Path]:
         text=True,
     )
     assert process.stdout is not None
-    assert process.stdout.readline().strip() == "running"
+    if process.stdout.readline().strip() != "running":
+        process.kill()
+        process.communicate()
+        pytest.fail("the service did not start its run")
     return process, database
 
 
@@ -73,7 +79,7 @@ def statuses(database: Path) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_a_signal_stops_the_run_and_exits_zero(tmp_path: Path, sig: signal.Signals) -> None:
     """The run in flight is asked to stop, ends, and the process exits 0 within the grace."""
     process, database = start(tmp_path, "honour")

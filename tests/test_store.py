@@ -46,7 +46,7 @@ def test_upsert_counts_inserted_updated_unchanged(store: Store) -> None:
         second = upsert_records(conn, "person", changed, "job")
     assert (second.inserted, second.updated, second.unchanged) == (0, 1, 9)
     with store.connect() as conn:
-        seqs = dict(conn.execute(select(schema.records.c.key, schema.records.c.change_seq)))
+        seqs = dict(conn.execute(select(schema.records.c.key, schema.records.c.change_seq)).all())
     assert seqs["k0003"] == max(seqs.values())
     assert len(set(seqs.values())) == 10
 

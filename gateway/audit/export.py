@@ -173,10 +173,14 @@ def load_manifest(out: Path) -> dict[str, Any]:
 
 def _read_rows(out: Path, fmt: str, report: VerifyReport) -> Iterator[Mapping[str, Any]]:
     if fmt == "csv":
-        # A page of a thousand keys makes fields longer than the csv module's default limit.
-        csv.field_size_limit(max(csv.field_size_limit(), sys.maxsize >> 32))
-        with out.open(encoding="utf-8", newline="") as source:
-            yield from csv.DictReader(source)
+        # A page of a thousand keys makes fields longer than the csv module's default limit;
+        # the limit is process-wide, so it is put back for every other CSV reader.
+        previous = csv.field_size_limit(max(csv.field_size_limit(), sys.maxsize >> 32))
+        try:
+            with out.open(encoding="utf-8", newline="") as source:
+                yield from csv.DictReader(source)
+        finally:
+            csv.field_size_limit(previous)
         return
     with out.open("rb") as source:
         for number, line in enumerate(source, start=1):
