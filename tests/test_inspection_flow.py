@@ -18,10 +18,8 @@ import pytest
 import typer
 import yaml
 from sqlalchemy import func, select
-from sqlalchemy.exc import SADeprecationWarning
 from typer.testing import CliRunner
 
-import gateway.adapter
 from adapters.inspection import adapter, demo, demodata
 from adapters.inspection.demo import write_csv
 from adapters.inspection.draw import DrawPlan, draw_tasks
@@ -35,17 +33,6 @@ from gateway.store.dlq import list_letters
 
 SEED = 2022
 STREAMS = ("check_items", "subjects", "inspectors", "results")
-
-
-@pytest.fixture(scope="module")
-def with_adapter() -> Iterator[None]:
-    """The adapter is found whether or not the package's entry points were refreshed."""
-    discover = gateway.adapter.discover_adapters
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(
-            gateway.adapter, "discover_adapters", lambda: {**discover(), "inspection": adapter}
-        )
-        yield
 
 
 def write_config(
@@ -89,7 +76,7 @@ class Flow:
 
 
 @pytest.fixture(scope="module")
-def flow(tmp_path_factory: pytest.TempPathFactory, with_adapter: None) -> Iterator[Flow]:
+def flow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flow]:
     """Every inspection job once and then again, against a platform that stays up."""
     ctx = DemoContext(tmp_path_factory.mktemp("demo"), seed=SEED)
     part = adapter.demo_part(ctx)
@@ -295,12 +282,6 @@ def test_rerunning_every_job_changes_nothing_at_the_platform(flow: Flow) -> None
     } == {0}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=SADeprecationWarning,
-    reason="gateway.store.outbox.mark_sending runs an UPDATE with an empty parameter list when "
-    "every change of a batch was accepted before (SQLAlchemy deprecates it; warnings are errors)",
-)
 def test_forgetting_every_checkpoint_resends_nothing(flow: Flow) -> None:
     """After ``--reset`` of every job the pushes re-read every change but send none again."""
     for job in flow.config.jobs:
@@ -313,7 +294,7 @@ def test_forgetting_every_checkpoint_resends_nothing(flow: Flow) -> None:
 
 
 @pytest.fixture
-def one_bad_row(tmp_path: Path, with_adapter: None) -> tuple[GatewayConfig, Path]:
+def one_bad_row(tmp_path: Path) -> tuple[GatewayConfig, Path]:
     """A GB18030 subjects file of 30 rows whose row 17 has a wrong USCC check character."""
     ctx = DemoContext(tmp_path, seed=SEED)
     rows = demodata.subjects(30, SEED)

@@ -36,7 +36,8 @@ def test_example_configuration_is_valid_and_complete() -> None:
     config = load_config(DEPLOY / "gateway.example.yaml")
     assert config.store.url.startswith("postgresql://")
     assert ":" not in config.store.url.split("@")[0].removeprefix("postgresql://")
-    assert config.audit.key is not None and config.audit.key.startswith("env:")
+    assert config.audit.key is not None
+    assert config.audit.key.startswith("env:")
     for name, job in config.jobs.items():
         adapter = adapter_named(config.platforms[job.platform].adapter)
         direction = Direction.PULL if job.is_pull else Direction.PUSH

@@ -68,7 +68,7 @@ def test_metrics_page_parses_and_counts(store: Store, tmp_path: Path) -> None:
     metrics = ServiceMetrics(store, ["persons", "loads"], ["labor_force", "inbox"], "host-a:1")
     meter = metrics.meter("persons")
     meter({"inserted": 5, "unchanged": 5, "retried": 1})  # a batch committed mid-run
-    meter.finished(Outcome())  # type: ignore[arg-type]
+    meter.finished(Outcome())
     for status in (200, 200, 503):
         metrics.observe_exchange(
             Exchange("labor_force", Direction.PULL, "persons.list", "GET /", http_status=status)

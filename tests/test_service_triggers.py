@@ -11,8 +11,10 @@ from gateway.errors import ConfigError
 from gateway.service.triggers import crontab_weekdays, make_trigger, previous_fire
 
 
-def at(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=SHANGHAI)  # type: ignore[misc]
+def at(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=SHANGHAI)
 
 
 def test_intervals_are_aligned_to_the_clock_not_to_the_start() -> None:

@@ -55,6 +55,8 @@ def accepted_before(conn: Connection, job: str, record_keys: Sequence[str]) -> s
 
 
 def mark_sending(conn: Connection, job: str, entries: Sequence[OutboxEntry]) -> None:
+    if not entries:
+        return
     now = utc_now_iso()
     existing = known_states(conn, job, [e.idempotency_key for e in entries])
     fresh = [e for e in entries if e.idempotency_key not in existing]
