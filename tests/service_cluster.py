@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -43,19 +44,20 @@ class Cluster:
     env: dict[str, str]
     instances: dict[str, Instance] = field(default_factory=dict)
 
-    def start(self, name: str) -> Instance:
-        """Start `gateway run` as instance ``name``; return once it reports ready."""
-        port = free_port()
-        command = [
-            sys.executable, "-m", "gateway", "run", "--config", str(self.config_path),
-            "--metrics-port", str(port), "--instance-id", name,
-        ]  # fmt: skip
-        process = subprocess.Popen(
-            command, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        instance = self.instances[name] = Instance(name, process, port)
-        wait_until(lambda: self._ready(instance), 60, f"{name} never became ready")
-        return instance
+    def start(self, *names: str) -> None:
+        """Start `gateway run` as each named instance; return once all report ready."""
+        for name in names:
+            port = free_port()
+            command = [
+                sys.executable, "-m", "gateway", "run", "--config", str(self.config_path),
+                "--metrics-port", str(port), "--instance-id", name,
+            ]  # fmt: skip
+            process = subprocess.Popen(
+                command, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
+            self.instances[name] = Instance(name, process, port)
+        for name in names:
+            wait_until(partial(self._ready, self.instances[name]), 60, f"{name} never ready")
 
     def _ready(self, instance: Instance) -> bool:
         assert instance.process.poll() is None, f"{instance.name} exited: see its log"

@@ -32,8 +32,7 @@ def test_two_instances_run_each_due_time_once(
     """Both instances schedule the job every 2 s; each due time runs once, on one of them,
     never two at a time; their metrics pages parse and add up to the store's runs."""
     with cluster(tmp_path, pg_url, monkeypatch, size=300, schedule="every 2s") as group:
-        group.start("gw-a")
-        group.start("gw-b")
+        group.start("gw-a", "gw-b")
         time.sleep(10)
         pages = {name: group.metrics(name) for name in ("gw-a", "gw-b")}
         assert group.terminate("gw-a") == 0
@@ -74,8 +73,7 @@ def test_killed_holder_is_replaced_at_the_next_due_time(
     with cluster(
         tmp_path, pg_url, monkeypatch, size=size, schedule=f"every {period}s", latency=0.25
     ) as group:
-        group.start("gw-a")
-        group.start("gw-b")
+        group.start("gw-a", "gw-b")
 
         def running_with_progress() -> bool:
             return any(r["status"] == "running" and r["read"] >= 300 for r in group.runs())

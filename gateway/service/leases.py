@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Connection, Engine, create_engine, delete, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -67,7 +67,7 @@ class Lease:
     on_lost: Callable[[], None] | None = None
     lock_conn: Connection | None = field(default=None, repr=False)
     renewed: float = field(default_factory=time.monotonic)
-    state: str = "held"  # held | lost | released
+    state: Literal["held", "lost", "released"] = "held"
     # Renewal (a background thread) and release (the run's thread) never overlap on one lease.
     guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -218,10 +218,6 @@ class LeaseManager:
             table.c.instance == lease.instance,
             table.c.acquired_at == lease.token,
         )
-
-    def held(self) -> list[str]:
-        with self._lock:
-            return sorted(self._held)
 
     # renewal -----------------------------------------------------------------------------------
 

@@ -108,20 +108,23 @@ class Service:
         self.request_stop()
         assert self._signal_time is not None
         deadline = self._signal_time + self.config.service.grace_seconds - _CLOSING_MARGIN
-        clean = self.scheduler.wait_idle(max(0.0, deadline - time.monotonic()))
-        if not clean:
+        if not self.scheduler.wait_idle(max(0.0, deadline - time.monotonic())):
+            # The caller exits at once. Leases are not given back: a run still writing could
+            # commit one more batch after another instance took its job over. Process exit
+            # ends the advisory locks; lease rows expire.
             log.error(
                 "grace period over with runs in flight: they are abandoned and resume from "
                 "their last committed batch",
                 jobs=self.scheduler.active(),
             )
+            return False
         if self.metrics.observe_exchange in http_client.exchange_observers:
             http_client.exchange_observers.remove(self.metrics.observe_exchange)
         self.leases.close()
         self.health.stop()
         self.store.close()
-        log.info("service stopped", clean=clean)
-        return clean
+        log.info("service stopped")
+        return True
 
     def run_until_signalled(self) -> int:
         """Start, serve until SIGTERM/SIGINT, stop; the process exit code. Call from the main
@@ -132,8 +135,10 @@ class Service:
             if self.signalled.is_set():
                 log.error("second signal: exiting without waiting for runs in flight")
                 _exit_now(1)
+            # Only flag it here: the main loop does the stopping, outside the signal handler.
             log.info("stop requested", signal=signal.Signals(signum).name)
-            self.request_stop()
+            self._signal_time = time.monotonic()
+            self.signalled.set()
 
         for sig in previous:
             signal.signal(sig, handler)

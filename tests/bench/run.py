@@ -54,6 +54,8 @@ def simulator(size: int, seed: int, env: dict[str, str]) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+        if process.stdout is not None:
+            process.stdout.close()
 
 
 def worker(args: list[str], env: dict[str, str]) -> dict[str, Any]:
@@ -152,6 +154,7 @@ def measure(size: int, seed: int, page_size: int, with_pg: bool) -> dict[str, An
                     )
                     # Pulled after the 1% change, so it must equal the SQLite store's end state.
                     digests["postgresql"] = store_digest(pg_url)
+    steps["mapping_only"] = worker(["mapping", str(min(size, 200_000))], env)
     bare_rate = steps["bare"]["records"] / steps["bare"]["seconds"]
     for step in steps.values():
         step["records_per_s"] = step["records"] / step["seconds"] if step["seconds"] else 0.0
@@ -185,6 +188,9 @@ def print_report(report: dict[str, Any]) -> None:
     console = Console()
     console.print(table)
     console.print(f"incremental / full time: {report['incremental_share_of_full']:.3%}")
+    mapping = report["steps"]["mapping_only"]
+    per_record = 1e6 * mapping["seconds"] / mapping["records"]
+    console.print(f"persons mapping alone: {per_record:.1f} µs/record")
 
 
 def main() -> None:

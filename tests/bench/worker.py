@@ -87,9 +87,30 @@ def gateway(config_path: str, job: str) -> dict[str, Any]:
     }
 
 
+def mapping_only(count: int) -> dict[str, Any]:
+    """The persons mapping alone, on simulator-generated records: where the time per record goes."""
+    from adapters.labor_force.population import Population
+    from gateway.mapping import load_mapping
+    from mappings import MAPPINGS_DIR
+
+    mapping = load_mapping(MAPPINGS_DIR / "labor_force" / "persons.yaml")
+    population = Population(size=count, seed=2022)
+    records = [population.person(i) for i in range(count)]
+    started = time.perf_counter()
+    for start in range(0, count, 1000):
+        mapping.map_many(records[start : start + 1000])
+    seconds = time.perf_counter() - started
+    return {"records": count, "seconds": seconds, "peak_rss_mb": peak_rss_mb()}
+
+
 def main(argv: list[str]) -> None:
     mode, *rest = argv
-    result = bare(rest[0], rest[1], int(rest[2])) if mode == "bare" else gateway(rest[0], rest[1])
+    if mode == "bare":
+        result = bare(rest[0], rest[1], int(rest[2]))
+    elif mode == "mapping":
+        result = mapping_only(int(rest[0]))
+    else:
+        result = gateway(rest[0], rest[1])
     sys.stdout.write(orjson.dumps(result).decode() + "\n")
 
 

@@ -1,0 +1,26 @@
+"""The benchmark's code paths at a small size: correctness only, never timing."""
+
+from __future__ import annotations
+
+from tests.bench.run import measure
+from tests.pg import pg_available, pg_required
+
+
+def test_small_benchmark_counts_and_store_digests_agree() -> None:
+    """Bare, SQLite and PostgreSQL runs read the same records and end with the same store."""
+    size = 1500
+    report = measure(size, seed=7, page_size=500, with_pg=pg_available() or pg_required())
+    steps = report["steps"]
+    assert steps["bare"]["records"] == size
+    assert steps["full_sqlite"]["records"] == size
+    assert steps["full_sqlite"]["status"] == "succeeded"
+    counts = steps["full_sqlite"]["counts"]
+    assert counts["inserted"] + counts["rejected"] == size
+    assert steps["no_change"]["counts"]["inserted"] == 0
+    assert steps["no_change"]["counts"]["updated"] == 0
+    changed = steps["incremental"]["changed_at_source"]
+    assert steps["incremental"]["records"] == changed
+    assert steps["mapping_only"]["records"] == size
+    if pg_required() or "postgresql" in report["store_digests"]:
+        assert report["store_digests"]["postgresql"] == report["store_digests"]["sqlite"]
+        assert steps["full_postgresql"]["records"] == size
