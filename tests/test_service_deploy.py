@@ -3,7 +3,6 @@ give the runtime exactly what it needs (and no UPDATE or DELETE on the exchange 
 
 from __future__ import annotations
 
-import importlib
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +12,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import ProgrammingError
 
-from gateway.adapter import Adapter, Direction, discover_adapters
+from gateway.adapter import Direction, discover_adapters
 from gateway.audit import AuditLog, run_start_event
 from gateway.config import load_config
 from gateway.service import LeaseManager, lease_holders
@@ -24,12 +23,6 @@ from tests.pg import PG_ADMIN
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
 
 
-def adapter_named(name: str) -> Adapter:
-    # An adapter whose entry point is not registered yet is still checked through its package.
-    found = discover_adapters().get(name)
-    return found if found is not None else importlib.import_module(f"adapters.{name}").adapter
-
-
 def test_example_configuration_is_valid_and_complete() -> None:
     """Every job of the example names an existing stream of its adapter and a shipped mapping;
     secrets are references and the store is PostgreSQL without a password in the URL."""
@@ -38,8 +31,9 @@ def test_example_configuration_is_valid_and_complete() -> None:
     assert ":" not in config.store.url.split("@")[0].removeprefix("postgresql://")
     assert config.audit.key is not None
     assert config.audit.key.startswith("env:")
+    installed = discover_adapters()
     for name, job in config.jobs.items():
-        adapter = adapter_named(config.platforms[job.platform].adapter)
+        adapter = installed[config.platforms[job.platform].adapter]
         direction = Direction.PULL if job.is_pull else Direction.PUSH
         adapter.stream(job.stream, direction)  # raises, naming the job's stream, if it is unknown
         assert resolve_mapping(job.mapping).is_file(), name
