@@ -33,7 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python -m tests.bench.run $(ARGS)
 
 wheelhouse: $(STAMP)
-	rm -rf wheelhouse
+	rm -rf wheelhouse build
 	$(BIN)/python -m pip wheel --quiet -c constraints.txt -w wheelhouse .
 	@echo "offline bundle in wheelhouse/: pip install --no-index --find-links wheelhouse gov-exchange-gateway"
 

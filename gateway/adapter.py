@@ -208,8 +208,11 @@ def discover_adapters() -> dict[str, Adapter]:
 
 
 def load_adapter(name: str) -> Adapter:
-    adapters = discover_adapters()
-    if name not in adapters:
-        known = ", ".join(sorted(adapters)) or "none"
-        raise ConfigError(f"no adapter named {name!r} is installed", known=known)
-    return adapters[name]
+    """The adapter installed under ``name``; only that one is imported."""
+    for ep in entry_points(group=ENTRY_POINT_GROUP, name=name):
+        adapter = ep.load()
+        if not isinstance(adapter, Adapter):
+            raise ConfigError("entry point is not an Adapter", entry_point=ep.value)
+        return adapter
+    known = ", ".join(sorted(ep.name for ep in entry_points(group=ENTRY_POINT_GROUP))) or "none"
+    raise ConfigError(f"no adapter named {name!r} is installed", known=known)

@@ -10,6 +10,7 @@
     │   ├── BreakerOpenError     the platform's circuit breaker is open
     │   └── RetriesExhausted     a transient failure outlived the retry budget
     ├── RecordError              skip this record: it goes to the dead-letter queue
+    ├── JobBusyError             the job is running elsewhere (another instance holds its lease)
     ├── StoreError               the canonical store failed or is in an unexpected state
     └── AuditError               the exchange log is inconsistent or cannot be written
 
@@ -79,6 +80,10 @@ class RetriesExhausted(PermanentError):
 
 class RecordError(GatewayError):
     """One record cannot be processed; it goes to the dead-letter queue with this reason."""
+
+
+class JobBusyError(GatewayError):
+    """Another instance holds the job's lease: it is running there now."""
 
 
 class StoreError(GatewayError):

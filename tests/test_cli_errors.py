@@ -74,3 +74,22 @@ def test_unreachable_platform_fails_the_run_and_writes_no_records(tmp_path: Path
         assert conn.execute(select(func.count()).select_from(schema.records)).scalar() == 0
         assert conn.execute(select(schema.runs.c.status)).scalar() == "failed"
     store.close()
+
+
+def test_sync_refuses_a_job_that_runs_elsewhere(tmp_path: Path) -> None:
+    """A job whose lease another instance holds is not run twice: exit 1, the holder named."""
+    from gateway.service.leases import LeaseManager
+
+    path = _demo_config(tmp_path)
+    store = Store(f"sqlite:///{tmp_path / 'gateway.db'}")
+    leases = LeaseManager(store, "other-host:4242", 300)
+    lease = leases.acquire("labor-persons")
+    assert lease is not None
+    try:
+        done = gateway("sync", "labor-persons", "--config", str(path))
+    finally:
+        leases.release(lease)
+        leases.close()
+        store.close()
+    assert done.returncode == 1
+    assert "other-host:4242" in _one_line_error(done)

@@ -20,6 +20,7 @@ it, so a stale holder never touches its successor's row.
 from __future__ import annotations
 
 import hashlib
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+import psutil
 from sqlalchemy import Connection, Engine, create_engine, delete, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
@@ -111,6 +113,23 @@ class LeaseManager:
         with self._lock:
             self._held[job] = lease
         return lease
+
+    def reclaim_from_dead_local_holder(self, job: str) -> bool:
+        """Free a job whose lease names a process of this host that no longer exists.
+
+        An SQLite lease outlives a ``kill -9`` until it expires; when the holder was a process
+        on this very machine, its absence is proof enough and the wait is pointless.
+        """
+        holder = lease_holders(self.store).get(job)
+        if holder is None:
+            return False
+        host, _, pid = holder[0].rpartition(":")
+        if host != socket.gethostname() or not pid.isdigit() or psutil.pid_exists(int(pid)):
+            return False
+        table = schema.leases
+        with self.store.transaction() as conn:
+            conn.execute(delete(table).where(table.c.job == job, table.c.instance == holder[0]))
+        return True
 
     def _try_lock(self, job: str) -> Connection | None:
         assert self._lock_engine is not None

@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Engine, create_engine, event, select, update
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError, SQLAlchemyError
 
 from gateway.clock import utc_now_iso
 from gateway.errors import ConfigError, StoreError
@@ -78,6 +78,13 @@ class Store:
                 return migrations.migrate(conn)
         except OperationalError as exc:
             raise StoreError("the store cannot be reached", url=self.safe_url) from exc
+        except ProgrammingError as exc:
+            # e.g. pending migrations under a role that may not change the schema
+            raise StoreError(
+                "the store refused the schema migration (does this role own the schema?)",
+                url=self.safe_url,
+                error=type(exc.orig).__name__,
+            ) from exc
 
     @property
     def safe_url(self) -> str:
