@@ -40,14 +40,19 @@ def _sql(conn: Connection, statement: str) -> str:
 
 def _existing_hashes(conn: Connection, entity: str, keys: Sequence[str]) -> dict[str, str]:
     found: dict[str, str] = {}
+    if conn.dialect.paramstyle != "qmark":
+        # One array parameter: PostgreSQL plans a long IN list of parameters anew every time.
+        rows = conn.exec_driver_sql(
+            "SELECT key, content_hash FROM records WHERE entity = %s AND key = ANY(%s)",
+            (entity, list(keys)),
+        )
+        found.update((key, digest) for key, digest in rows)
+        return found
     for start in range(0, len(keys), _LOOKUP_CHUNK):
         chunk = keys[start : start + _LOOKUP_CHUNK]
         marks = ",".join("?" * len(chunk))  # placeholders only: values stay bound parameters
         rows = conn.exec_driver_sql(
-            _sql(
-                conn,
-                f"SELECT key, content_hash FROM records WHERE entity = ? AND key IN ({marks})",  # noqa: S608
-            ),
+            f"SELECT key, content_hash FROM records WHERE entity = ? AND key IN ({marks})",  # noqa: S608
             (entity, *chunk),
         )
         found.update((key, digest) for key, digest in rows)

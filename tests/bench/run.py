@@ -58,7 +58,9 @@ def simulator(size: int, seed: int, env: dict[str, str]) -> Iterator[str]:
             process.stdout.close()
 
 
-def worker(args: list[str], env: dict[str, str]) -> dict[str, Any]:
+def worker(
+    args: list[str], env: dict[str, str], partial: Path | None = None, name: str = ""
+) -> dict[str, Any]:
     done = subprocess.run(
         [sys.executable, "-m", "tests.bench.worker", *args],
         env=env, capture_output=True, text=True, check=False,
@@ -66,6 +68,10 @@ def worker(args: list[str], env: dict[str, str]) -> dict[str, Any]:
     if done.returncode != 0:
         raise SystemExit(f"benchmark step {args[0]} failed:\n{done.stderr[-2000:]}")
     result: dict[str, Any] = orjson.loads(done.stdout.strip().splitlines()[-1])
+    if partial is not None:
+        # Each step's figure is kept as soon as it exists: a late failure loses nothing before.
+        with partial.open("ab") as sink:
+            sink.write(orjson.dumps({"step": name, **result}) + b"\n")
     return result
 
 
@@ -127,7 +133,9 @@ def pg_database() -> Iterator[str | None]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def measure(size: int, seed: int, page_size: int, with_pg: bool) -> dict[str, Any]:
+def measure(
+    size: int, seed: int, page_size: int, with_pg: bool, partial: Path | None = None
+) -> dict[str, Any]:
     env = {**os.environ, "BENCH_SECRET": secrets.token_hex(16)}
     steps: dict[str, Any] = {}
     with (
@@ -135,13 +143,21 @@ def measure(size: int, seed: int, page_size: int, with_pg: bool) -> dict[str, An
         simulator(size, seed, env) as url,
     ):
         work = Path(tmp)
-        steps["bare"] = worker(["bare", url, str(work / "bare.db"), str(page_size)], env)
+        steps["bare"] = worker(
+            ["bare", url, str(work / "bare.db"), str(page_size)], env, partial, "bare"
+        )
         sqlite_url = f"sqlite:///{work / 'gateway.db'}"
         config = write_config(work, url, sqlite_url, page_size)
-        steps["full_sqlite"] = worker(["gateway", str(config), "labor-persons"], env)
-        steps["no_change"] = worker(["gateway", str(config), "labor-persons"], env)
+        steps["full_sqlite"] = worker(
+            ["gateway", str(config), "labor-persons"], env, partial, "full_sqlite"
+        )
+        steps["no_change"] = worker(
+            ["gateway", str(config), "labor-persons"], env, partial, "no_change"
+        )
         changed = httpx.post(f"{url}/_sim/advance", json={"fraction": 0.01}).json()
-        steps["incremental"] = worker(["gateway", str(config), "labor-persons"], env)
+        steps["incremental"] = worker(
+            ["gateway", str(config), "labor-persons"], env, partial, "incremental"
+        )
         steps["incremental"]["changed_at_source"] = changed.get("changed", changed)
         digests = {"sqlite": store_digest(sqlite_url)}
         if with_pg:
@@ -150,7 +166,10 @@ def measure(size: int, seed: int, page_size: int, with_pg: bool) -> dict[str, An
                     (work / "pg").mkdir()
                     pg_config = write_config(work / "pg", url, pg_url, page_size)
                     steps["full_postgresql"] = worker(
-                        ["gateway", str(pg_config), "labor-persons"], env
+                        ["gateway", str(pg_config), "labor-persons"],
+                        env,
+                        partial,
+                        "full_postgresql",
                     )
                     # Pulled after the 1% change, so it must equal the SQLite store's end state.
                     digests["postgresql"] = store_digest(pg_url)
@@ -203,7 +222,8 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="write the figures to this file")
     parser.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL step")
     args = parser.parse_args()
-    report = measure(args.size, args.seed, args.page_size, not args.no_postgres)
+    partial = args.json.with_suffix(".steps.jsonl") if args.json else None
+    report = measure(args.size, args.seed, args.page_size, not args.no_postgres, partial)
     print_report(report)
     if args.json:
         args.json.write_bytes(orjson.dumps(report, option=orjson.OPT_INDENT_2))
