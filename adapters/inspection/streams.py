@@ -19,34 +19,16 @@ from gateway.adapter import (
     Page,
     PullStream,
     PushOutcome,
-    PushStatus,
     PushStream,
     StreamContext,
 )
 from gateway.errors import PermanentError, StoreError
-from gateway.http.streams import RunClients, open_client, require_list
+from gateway.http.streams import RunClients, open_client, push_outcome, require_list
 
 # Keys per receipts query: 100 keys of 32 characters keep the request line well under the
 # 16 KiB that HTTP servers commonly accept.
 RECEIPT_KEYS_PER_CALL = 100
 MAX_PAGE_SIZE = 1000
-
-
-def _outcome(item: Any) -> PushOutcome | None:
-    if not isinstance(item, dict) or not item.get("idempotencyKey"):
-        return None
-    key = str(item["idempotencyKey"])
-    status = item.get("status")
-    if status == "accepted":
-        return PushOutcome(key, PushStatus.ACCEPTED, receipt=str(item.get("receiptNo") or ""))
-    if status == "rejected":
-        return PushOutcome(
-            key,
-            PushStatus.REJECTED,
-            code=str(item.get("code") or "REJECTED"),
-            reason=str(item.get("reason") or "rejected by the platform"),
-        )
-    return PushOutcome(key, PushStatus.UNKNOWN)
 
 
 class RecordsPushStream(PushStream):
@@ -70,7 +52,7 @@ class RecordsPushStream(PushStream):
         exchange.record_keys = [r.key for r in batch]
         exchange.record_count = len(batch)
         outcomes = [
-            o for o in map(_outcome, require_list(envelope.data, "results", operation)) if o
+            o for o in map(push_outcome, require_list(envelope.data, "results", operation)) if o
         ]
         if {o.idempotency_key for o in outcomes} != {r.idempotency_key for r in batch}:
             raise PermanentError(
@@ -95,7 +77,7 @@ class RecordsPushStream(PushStream):
                 params={"keys": ",".join(keys)},
             )
             found += [
-                o for o in map(_outcome, require_list(envelope.data, "results", operation)) if o
+                o for o in map(push_outcome, require_list(envelope.data, "results", operation)) if o
             ]
         return found
 

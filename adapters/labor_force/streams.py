@@ -12,12 +12,11 @@ from gateway.adapter import (
     Page,
     PullStream,
     PushOutcome,
-    PushStatus,
     PushStream,
     StreamContext,
 )
 from gateway.errors import PermanentError, StoreError
-from gateway.http.streams import RunClients, open_client, require_list
+from gateway.http.streams import RunClients, open_client, push_outcome, require_list
 
 PERSONS_PATH = "/api/v1/persons"
 VERIFICATIONS_PATH = "/api/v1/verifications"
@@ -86,23 +85,6 @@ class PersonsStream(PullStream):
                     return
 
 
-def _outcome(item: Any) -> PushOutcome | None:
-    if not isinstance(item, dict) or not item.get("idempotencyKey"):
-        return None
-    status = item.get("status")
-    key = str(item["idempotencyKey"])
-    if status == "accepted":
-        return PushOutcome(key, PushStatus.ACCEPTED, receipt=str(item.get("receiptNo") or ""))
-    if status == "rejected":
-        return PushOutcome(
-            key,
-            PushStatus.REJECTED,
-            code=str(item.get("code") or ""),
-            reason=str(item.get("reason") or "rejected by the platform"),
-        )
-    return PushOutcome(key, PushStatus.UNKNOWN)
-
-
 class VerificationsStream(PushStream):
     """The bureau's verification results, answered per record with a receipt or a reason."""
 
@@ -123,7 +105,7 @@ class VerificationsStream(PushStream):
         )
         exchange.record_keys = [r.key for r in batch]
         results = require_list(envelope.data, "results", "verifications.submit")
-        outcomes = [o for o in map(_outcome, results) if o is not None]
+        outcomes = [o for o in map(push_outcome, results) if o is not None]
         if len(outcomes) != len(batch):
             raise PermanentError(
                 "platform answered a different number of results",
@@ -142,7 +124,7 @@ class VerificationsStream(PushStream):
             params={"keys": ",".join(idempotency_keys)},
         )
         results = require_list(envelope.data, "results", "verifications.receipts")
-        return [o for o in map(_outcome, results) if o is not None]
+        return [o for o in map(push_outcome, results) if o is not None]
 
     def close(self, ctx: StreamContext) -> None:
         self._clients.close(ctx)

@@ -28,12 +28,11 @@ from gateway.adapter import (
     Page,
     PullStream,
     PushOutcome,
-    PushStatus,
     PushStream,
     StreamContext,
 )
 from gateway.errors import PermanentError, StoreError
-from gateway.http.streams import RunClients, open_client, require_list
+from gateway.http.streams import RunClients, open_client, push_outcome, require_list
 
 MALFORMED = "__error__"
 
@@ -90,22 +89,6 @@ class CasesStream(PullStream):
             )
 
 
-def _outcome(item: Any) -> PushOutcome | None:
-    if not isinstance(item, dict) or not item.get("idempotencyKey"):
-        return None
-    key = str(item["idempotencyKey"])
-    if item.get("status") == "accepted":
-        return PushOutcome(key, PushStatus.ACCEPTED, receipt=str(item.get("receiptNo") or ""))
-    if item.get("status") == "rejected":
-        return PushOutcome(
-            key,
-            PushStatus.REJECTED,
-            code=str(item.get("code") or ""),
-            reason=str(item.get("reason") or "rejected by the platform"),
-        )
-    return PushOutcome(key, PushStatus.UNKNOWN)
-
-
 class ReceiptPushStream(PushStream):
     """A push answered per record with a receipt or a reason; subclasses declare the routes."""
 
@@ -131,7 +114,7 @@ class ReceiptPushStream(PushStream):
             exchange.record_keys = [r.key for r in chunk]
             exchange.record_count = len(chunk)
             answers = require_list(envelope.data, "results", f"{self.name}.submit")
-            found = [o for o in map(_outcome, answers) if o is not None]
+            found = [o for o in map(push_outcome, answers) if o is not None]
             if len(found) != len(chunk):
                 raise PermanentError(
                     "platform answered a different number of results",
@@ -153,7 +136,7 @@ class ReceiptPushStream(PushStream):
                 params={"keys": ",".join(idempotency_keys[start : start + MAX_BATCH])},
             )
             answers = require_list(envelope.data, "results", f"{self.name}.receipts")
-            outcomes += [o for o in map(_outcome, answers) if o is not None]
+            outcomes += [o for o in map(push_outcome, answers) if o is not None]
         return outcomes
 
     def close(self, ctx: StreamContext) -> None:

@@ -1,4 +1,4 @@
-"""Building blocks for HTTP streams: a client per run, and a paged pull over a cursor."""
+"""Building blocks for HTTP streams: a client per run, answer checks, per-record outcomes."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from gateway.adapter import StreamContext
+from gateway.adapter import PushOutcome, PushStatus, StreamContext
 from gateway.errors import ConfigError, PermanentError
 from gateway.http.breaker import breaker_for
 from gateway.http.client import PlatformClient, ResponseClassifier
+from gateway.masking import scrub_text
 
 
 def open_client(ctx: StreamContext, classifier: ResponseClassifier | None = None) -> PlatformClient:
@@ -56,3 +57,22 @@ def require_list(data: Any, field: str, where: str) -> list[Any]:
     if not isinstance(value, list):
         raise PermanentError("platform answer lacks a list", field=field, operation=where)
     return value
+
+
+def push_outcome(item: Any) -> PushOutcome | None:
+    """One record's answer in the shared dialect: ``{"idempotencyKey", "status": "accepted",
+    "receiptNo"}`` or ``{"idempotencyKey", "status": "rejected", "code", "reason"}``."""
+    if not isinstance(item, dict) or not item.get("idempotencyKey"):
+        return None
+    key = str(item["idempotencyKey"])
+    status = item.get("status")
+    if status == "accepted":
+        return PushOutcome(key, PushStatus.ACCEPTED, receipt=str(item.get("receiptNo") or ""))
+    if status == "rejected":
+        return PushOutcome(
+            key,
+            PushStatus.REJECTED,
+            code=str(item.get("code") or "REJECTED"),
+            reason=scrub_text(str(item.get("reason") or "rejected by the platform")),
+        )
+    return PushOutcome(key, PushStatus.UNKNOWN)
