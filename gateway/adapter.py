@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 
 ENTRY_POINT_GROUP = "gateway.adapters"
 CURSOR_VERSION = 1
+# A record a source could not parse carries only this field, with a short reason; the runtime
+# sends it to the dead-letter queue with its place (file and row, or page).
+MALFORMED = "__error__"
 
 
 class Direction(StrEnum):

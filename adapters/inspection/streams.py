@@ -8,22 +8,21 @@ became of a send whose answer was lost.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 from adapters.inspection.models import PUSH_PATHS, TASKS_PATH
 from gateway.adapter import (
-    CURSOR_VERSION,
     Direction,
     OutgoingRecord,
-    Page,
-    PullStream,
     PushOutcome,
     PushStream,
     StreamContext,
 )
-from gateway.errors import PermanentError, StoreError
-from gateway.http.streams import RunClients, open_client, push_outcome, require_list
+from gateway.errors import PermanentError
+from gateway.http.streams import (
+    IncrementalPullStream,
+    RunClients,
+    push_outcome,
+    require_list,
+)
 
 # Keys per receipts query: 100 keys of 32 characters keep the request line well under the
 # 16 KiB that HTTP servers commonly accept.
@@ -85,60 +84,13 @@ class RecordsPushStream(PushStream):
         self._clients.close(ctx)
 
 
-def next_cursor(
-    data: Any, items: list[Any], previous: dict[str, Any] | None
-) -> dict[str, Any] | None:
-    """The (updatedAt, taskId) position after a page: the platform's ``next``, else the last
-    task's own fields, else where we were."""
-    nxt = data.get("next") if isinstance(data, dict) else None
-    if isinstance(nxt, dict) and nxt.get("updated_since") and nxt.get("after_key"):
-        return {
-            "v": CURSOR_VERSION,
-            "updated_since": str(nxt["updated_since"]),
-            "after_key": str(nxt["after_key"]),
-        }
-    last = items[-1] if items else None
-    if isinstance(last, dict) and last.get("updatedAt") and last.get("taskId"):
-        return {
-            "v": CURSOR_VERSION,
-            "updated_since": str(last["updatedAt"]),
-            "after_key": str(last["taskId"]),
-        }
-    return previous
-
-
-class TasksStream(PullStream):
+class TasksStream(IncrementalPullStream):
     """The tasks the platform drew, read incrementally by (updatedAt, taskId)."""
 
     name = "tasks"
-
-    def read(self, ctx: StreamContext, cursor: dict[str, Any] | None) -> Iterator[Page]:
-        if cursor is not None and cursor.get("v") != CURSOR_VERSION:
-            raise StoreError("tasks cursor has an unknown format version", job=ctx.job)
-        page_size = min(int(ctx.options.get("page_size", 100)), MAX_PAGE_SIZE)
-        with open_client(ctx) as client:
-            while not ctx.stop.is_set():
-                params = {"page_size": str(page_size)}
-                if cursor:
-                    params["updated_since"] = cursor["updated_since"]
-                    params["after_key"] = cursor["after_key"]
-                envelope, exchange = client.call(
-                    "GET",
-                    TASKS_PATH,
-                    operation="tasks.list",
-                    direction=Direction.PULL,
-                    params=params,
-                )
-                items = require_list(envelope.data, "items", "tasks.list")
-                cursor = next_cursor(envelope.data, items, cursor)
-                exchange.record_count = len(items)
-                yield Page(
-                    records=[
-                        i if isinstance(i, dict) else {"__error__": "not an object"} for i in items
-                    ],
-                    cursor=cursor,
-                    source=f"{ctx.platform_name}:tasks",
-                    exchange=exchange,
-                )
-                if not (isinstance(envelope.data, dict) and envelope.data.get("has_more")):
-                    return
+    path = TASKS_PATH
+    operation = "tasks.list"
+    updated_field = "updatedAt"
+    key_field = "taskId"
+    default_page_size = 100
+    max_page_size = MAX_PAGE_SIZE

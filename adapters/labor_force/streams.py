@@ -2,87 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 from gateway.adapter import (
-    CURSOR_VERSION,
     Direction,
     OutgoingRecord,
-    Page,
-    PullStream,
     PushOutcome,
     PushStream,
     StreamContext,
 )
-from gateway.errors import PermanentError, StoreError
-from gateway.http.streams import RunClients, open_client, push_outcome, require_list
+from gateway.errors import PermanentError
+from gateway.http.streams import IncrementalPullStream, RunClients, push_outcome, require_list
 
 PERSONS_PATH = "/api/v1/persons"
 VERIFICATIONS_PATH = "/api/v1/verifications"
 RECEIPTS_PATH = "/api/v1/verifications/receipts"
-UPDATED_FIELD = "AAE036"
-KEY_FIELD = "AAC002"
 
 
-def next_cursor(
-    data: dict[str, Any], items: list[Any], previous: dict[str, Any] | None
-) -> dict[str, Any] | None:
-    """The (update time, key) position after this page, as the platform states it."""
-    nxt = data.get("next")
-    if isinstance(nxt, dict) and nxt.get("updated_since"):
-        return {
-            "v": CURSOR_VERSION,
-            "updated_since": str(nxt["updated_since"]),
-            "after_key": nxt.get("after_key"),
-        }
-    last = items[-1] if items else None
-    if isinstance(last, dict) and last.get(UPDATED_FIELD) and last.get(KEY_FIELD):
-        return {
-            "v": CURSOR_VERSION,
-            "updated_since": str(last[UPDATED_FIELD]),
-            "after_key": str(last[KEY_FIELD]),
-        }
-    return previous
-
-
-class PersonsStream(PullStream):
+class PersonsStream(IncrementalPullStream):
     """Persons read incrementally by (AAE036, AAC002), so a cursor resumes exactly."""
 
     name = "persons"
-
-    def read(self, ctx: StreamContext, cursor: dict[str, Any] | None) -> Iterator[Page]:
-        if cursor is not None and cursor.get("v") != CURSOR_VERSION:
-            raise StoreError("persons cursor has an unknown format version", job=ctx.job)
-        page_size = str(int(ctx.options.get("page_size", 1000)))
-        with open_client(ctx) as client:
-            while not ctx.stop.is_set():
-                params = {"page_size": page_size}
-                if cursor:
-                    params["updated_since"] = cursor["updated_since"]
-                    if cursor.get("after_key"):
-                        params["after_key"] = cursor["after_key"]
-                envelope, exchange = client.call(
-                    "GET",
-                    PERSONS_PATH,
-                    operation="persons.list",
-                    direction=Direction.PULL,
-                    params=params,
-                )
-                data = envelope.data if isinstance(envelope.data, dict) else {}
-                items = require_list(data, "items", "persons.list")
-                cursor = next_cursor(data, items, cursor)
-                exchange.record_count = len(items)
-                yield Page(
-                    records=[
-                        i if isinstance(i, dict) else {"__error__": "not an object"} for i in items
-                    ],
-                    cursor=cursor,
-                    source=f"{ctx.platform_name}:persons",
-                    exchange=exchange,
-                )
-                if not data.get("has_more"):
-                    return
+    path = PERSONS_PATH
+    operation = "persons.list"
+    updated_field = "AAE036"
+    key_field = "AAC002"
+    max_page_size = 5000
 
 
 class VerificationsStream(PushStream):

@@ -25,8 +25,8 @@ from typing import Any
 
 from adapters.service_network.model import SUBMITTED, TIME_FORMAT
 from adapters.service_network.settings import HandlingOptions, calendar_for, handling_options
-from adapters.service_network.streams import MALFORMED, case_pages
-from gateway.adapter import Page, PullStream, StreamContext
+from adapters.service_network.streams import CasesStream
+from gateway.adapter import MALFORMED, Page, PullStream, StreamContext
 from gateway.workdays import WorkCalendar
 
 
@@ -110,7 +110,7 @@ class HandlingStream(PullStream):
         calendar = calendar_for(ctx.platform)
         desks = Desks(options.desks, (cursor or {}).get("desks"), calendar)
         rules = HandlingRules(options, calendar, desks)
-        for cases, position, exchange in case_pages(ctx, cursor):
+        for cases, position, exchange in CasesStream().pages(ctx, cursor):
             records = [event for case in cases for event in rules.events(case)]
             yield Page(
                 records=records,

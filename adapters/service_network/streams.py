@@ -8,9 +8,6 @@ became of earlier sends.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 from adapters.service_network.api import (
     CASES_PATH,
     EVENT_RECEIPTS_PATH,
@@ -21,72 +18,31 @@ from adapters.service_network.api import (
     MAX_PAGE,
 )
 from gateway.adapter import (
-    CURSOR_VERSION,
     Direction,
-    Exchange,
     OutgoingRecord,
-    Page,
-    PullStream,
     PushOutcome,
     PushStream,
     StreamContext,
 )
-from gateway.errors import PermanentError, StoreError
-from gateway.http.streams import RunClients, open_client, push_outcome, require_list
-
-MALFORMED = "__error__"
-
-
-def check_cursor(ctx: StreamContext, cursor: dict[str, Any] | None) -> None:
-    if cursor is not None and cursor.get("v") != CURSOR_VERSION:
-        raise StoreError("cases cursor has an unknown format version", job=ctx.job)
+from gateway.errors import PermanentError
+from gateway.http.streams import (
+    IncrementalPullStream,
+    RunClients,
+    push_outcome,
+    require_list,
+)
 
 
-def case_pages(
-    ctx: StreamContext, cursor: dict[str, Any] | None
-) -> Iterator[tuple[list[dict[str, Any]], dict[str, Any] | None, Exchange]]:
-    """Pages of cases after ``cursor`` by (updateTime, caseNo), each with the position after
-    it; a non-object item is passed on as a malformed record for the dead-letter queue."""
-    check_cursor(ctx, cursor)
-    page_size = str(min(int(ctx.options.get("page_size", MAX_PAGE)), MAX_PAGE))
-    with open_client(ctx) as client:
-        while not ctx.stop.is_set():
-            params = {"page_size": page_size}
-            if cursor:
-                params["updated_since"] = str(cursor["updated_since"])
-                params["after_key"] = str(cursor["after_key"])
-            envelope, exchange = client.call(
-                "GET", CASES_PATH, operation="cases.list", direction=Direction.PULL, params=params
-            )
-            data = envelope.data if isinstance(envelope.data, dict) else {}
-            items = require_list(data, "items", "cases.list")
-            position = data.get("next")
-            if isinstance(position, dict) and position.get("updated_since"):
-                cursor = {
-                    "v": CURSOR_VERSION,
-                    "updated_since": str(position["updated_since"]),
-                    "after_key": str(position.get("after_key") or ""),
-                }
-            exchange.record_count = len(items)
-            records = [i if isinstance(i, dict) else {MALFORMED: "not an object"} for i in items]
-            yield records, cursor, exchange
-            if not data.get("has_more"):
-                return
-
-
-class CasesStream(PullStream):
-    """Applications from the one-stop portal, read incrementally so a cursor resumes exactly."""
+class CasesStream(IncrementalPullStream):
+    """Applications from the one-stop portal, read incrementally by (updateTime, caseNo)."""
 
     name = "cases"
-
-    def read(self, ctx: StreamContext, cursor: dict[str, Any] | None) -> Iterator[Page]:
-        for records, position, exchange in case_pages(ctx, cursor):
-            yield Page(
-                records=records,
-                cursor=position,
-                source=f"{ctx.platform_name}:cases",
-                exchange=exchange,
-            )
+    path = CASES_PATH
+    operation = "cases.list"
+    updated_field = "updateTime"
+    key_field = "caseNo"
+    default_page_size = MAX_PAGE
+    max_page_size = MAX_PAGE
 
 
 class ReceiptPushStream(PushStream):

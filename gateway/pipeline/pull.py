@@ -9,13 +9,11 @@ from typing import Any
 
 import orjson
 
-from gateway.adapter import Exchange, Page, PullStream
+from gateway.adapter import MALFORMED, Exchange, Page, PullStream
 from gateway.mapping.result import FieldIssue
 from gateway.pipeline.context import RunContext, content_hash, key_masker
 from gateway.store.deadletters import DeadLetter, add_dead_letters
 from gateway.store.records import RecordRow, upsert_records
-
-MALFORMED = "__error__"
 
 
 def _sorted_json(record: dict[str, Any]) -> bytes:

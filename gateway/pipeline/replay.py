@@ -26,6 +26,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, select
 
+from gateway.adapter import MALFORMED
 from gateway.audit import (
     AuditEvent,
     AuditLog,
@@ -39,7 +40,6 @@ from gateway.errors import StoreError
 from gateway.logging import get_logger
 from gateway.mapping import CompiledMapping, FieldIssue
 from gateway.pipeline.context import content_hash, key_masker
-from gateway.pipeline.pull import MALFORMED
 from gateway.pipeline.runner import JobRunner
 from gateway.store import Store, schema
 from gateway.store.dlq import (
