@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from importlib import import_module
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any
 
@@ -197,6 +198,43 @@ class Adapter(ABC):
                 f"adapter {self.name!r} has no {direction.value} stream {name!r}", known=known
             )
         return streams[name]
+
+
+def _load_reference(reference: str) -> Any:
+    module, _, attribute = reference.partition(":")
+    return getattr(import_module(module), attribute)
+
+
+class DeclaredAdapter(Adapter):
+    """An adapter made of declarations: its stream objects, and ``module:attribute`` references
+    to its simulator factory, demo part and report commands. The references are imported on
+    first use, so discovering adapters (every CLI start) stays cheap."""
+
+    simulator_ref: str | None = None
+    demo_ref: str | None = None
+    report_refs: Mapping[str, str] = {}
+
+    def __init__(self, pull: Iterable[PullStream] = (), push: Iterable[PushStream] = ()) -> None:
+        self._pull = {stream.name: stream for stream in pull}
+        self._push = {stream.name: stream for stream in push}
+
+    def pull_streams(self) -> Mapping[str, PullStream]:
+        return self._pull
+
+    def push_streams(self) -> Mapping[str, PushStream]:
+        return self._push
+
+    def simulator_app(self, settings: Mapping[str, Any]) -> Any:
+        return _load_reference(self.simulator_ref)(settings) if self.simulator_ref else None
+
+    def demo_part(self, ctx: DemoContext) -> DemoPart | None:
+        if self.demo_ref is None:
+            return None
+        part: DemoPart = _load_reference(self.demo_ref)(ctx)
+        return part
+
+    def reports(self) -> Mapping[str, Callable[..., None]]:
+        return {name: _load_reference(ref) for name, ref in self.report_refs.items()}
 
 
 def discover_adapters() -> dict[str, Adapter]:

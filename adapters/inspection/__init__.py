@@ -8,46 +8,22 @@ Requests are signed with HMAC-SHA256. ``gateway report inspection`` sums up a pe
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
-
 from adapters.inspection.models import PUSH_PATHS
 from adapters.inspection.streams import RecordsPushStream, TasksStream
-from gateway.adapter import Adapter, PullStream, PushStream
-from gateway.demo import DemoContext, DemoPart
+from gateway.adapter import DeclaredAdapter
 
 
-class InspectionAdapter(Adapter):
+class InspectionAdapter(DeclaredAdapter):
     name = "inspection"
     description = (
         "Double-random inspection platform: check items, subjects, inspectors, results (push); "
         "tasks (pull)"
     )
-
-    def __init__(self) -> None:
-        self._pull: dict[str, PullStream] = {"tasks": TasksStream()}
-        self._push: dict[str, PushStream] = {name: RecordsPushStream(name) for name in PUSH_PATHS}
-
-    def pull_streams(self) -> Mapping[str, PullStream]:
-        return self._pull
-
-    def push_streams(self) -> Mapping[str, PushStream]:
-        return self._push
-
-    def simulator_app(self, settings: Mapping[str, Any]) -> Any:
-        from adapters.inspection.simulator import build_app
-
-        return build_app(settings)
-
-    def demo_part(self, ctx: DemoContext) -> DemoPart:
-        from adapters.inspection.demo import demo_part
-
-        return demo_part(ctx)
-
-    def reports(self) -> Mapping[str, Callable[..., None]]:
-        from adapters.inspection.report import inspection
-
-        return {"inspection": inspection}
+    simulator_ref = "adapters.inspection.simulator:build_app"
+    demo_ref = "adapters.inspection.demo:demo_part"
+    report_refs = {"inspection": "adapters.inspection.report:inspection"}  # noqa: RUF012
 
 
-adapter = InspectionAdapter()
+adapter = InspectionAdapter(
+    pull=[TasksStream()], push=[RecordsPushStream(name) for name in PUSH_PATHS]
+)

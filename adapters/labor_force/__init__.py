@@ -6,37 +6,15 @@ Streams: ``persons`` (pull, keyed by resident ID number, 2,247,000 for the prefe
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from adapters.labor_force.streams import PersonsStream, VerificationsStream
-from gateway.adapter import Adapter, PullStream, PushStream
-from gateway.demo import DemoContext, DemoPart
+from gateway.adapter import DeclaredAdapter
 
 
-class LaborForceAdapter(Adapter):
+class LaborForceAdapter(DeclaredAdapter):
     name = "labor_force"
     description = "Provincial labor-force data platform: persons (pull), verifications (push)"
-
-    def __init__(self) -> None:
-        self._pull: dict[str, PullStream] = {"persons": PersonsStream()}
-        self._push: dict[str, PushStream] = {"verifications": VerificationsStream()}
-
-    def pull_streams(self) -> Mapping[str, PullStream]:
-        return self._pull
-
-    def push_streams(self) -> Mapping[str, PushStream]:
-        return self._push
-
-    def demo_part(self, ctx: DemoContext) -> DemoPart:
-        from adapters.labor_force.demo import demo_part
-
-        return demo_part(ctx)
-
-    def simulator_app(self, settings: Mapping[str, Any]) -> Any:
-        from adapters.labor_force.simulator import build_app
-
-        return build_app(settings)
+    simulator_ref = "adapters.labor_force.simulator:build_app"
+    demo_ref = "adapters.labor_force.demo:demo_part"
 
 
-adapter = LaborForceAdapter()
+adapter = LaborForceAdapter(pull=[PersonsStream()], push=[VerificationsStream()])

@@ -9,48 +9,21 @@ handling against each item's working-day time limit.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
-
 from adapters.service_network.handling import HandlingStream
 from adapters.service_network.streams import CaseEventsStream, CasesStream, ItemsStream
-from gateway.adapter import Adapter, PullStream, PushStream
-from gateway.demo import DemoContext, DemoPart
+from gateway.adapter import DeclaredAdapter
 
 
-class ServiceNetworkAdapter(Adapter):
+class ServiceNetworkAdapter(DeclaredAdapter):
     name = "service_network"
     description = (
         "Provincial government service network: items and case events (push), cases (pull)"
     )
-
-    def __init__(self) -> None:
-        self._pull: dict[str, PullStream] = {"cases": CasesStream(), "handling": HandlingStream()}
-        self._push: dict[str, PushStream] = {
-            "items": ItemsStream(),
-            "case_events": CaseEventsStream(),
-        }
-
-    def pull_streams(self) -> Mapping[str, PullStream]:
-        return self._pull
-
-    def push_streams(self) -> Mapping[str, PushStream]:
-        return self._push
-
-    def simulator_app(self, settings: Mapping[str, Any]) -> Any:
-        from adapters.service_network.simulator import build_app
-
-        return build_app(settings)
-
-    def demo_part(self, ctx: DemoContext) -> DemoPart:
-        from adapters.service_network.demo import demo_part
-
-        return demo_part(ctx)
-
-    def reports(self) -> Mapping[str, Callable[..., None]]:
-        from adapters.service_network.report import cases
-
-        return {"cases": cases}
+    simulator_ref = "adapters.service_network.simulator:build_app"
+    demo_ref = "adapters.service_network.demo:demo_part"
+    report_refs = {"cases": "adapters.service_network.report:cases"}  # noqa: RUF012
 
 
-adapter = ServiceNetworkAdapter()
+adapter = ServiceNetworkAdapter(
+    pull=[CasesStream(), HandlingStream()], push=[ItemsStream(), CaseEventsStream()]
+)
