@@ -49,12 +49,10 @@ from gateway.simkit import (
     Code,
     Envelope,
     ErrorEnvelope,
-    FaultInjector,
     FaultSettings,
     JSONBytes,
     PlatformApp,
     PlatformKit,
-    SignatureVerifier,
     create_platform_app,
     fail,
     json_body,
@@ -184,13 +182,8 @@ def build_app(settings: Mapping[str, Any]) -> PlatformApp:
     """The platform's ASGI app for one set of settings (see :class:`SimulatorSettings`)."""
     config = parse_settings(settings)
     state = build_state(config)
-    kit = PlatformKit(
-        verifier=SignatureVerifier(
-            {config.app_key: config.secret.encode()},
-            config.algorithm,
-            window_seconds=config.time_window_seconds,
-        ),
-        faults=FaultInjector(config.faults),
+    kit = PlatformKit.signed(
+        config.app_key, config.secret, config.algorithm, config.time_window_seconds, config.faults
     )
     app = create_platform_app(
         title="贵州政务服务网 (simulated)",

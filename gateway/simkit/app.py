@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
+from gateway.http.signing import SignatureAlgorithm
 from gateway.simkit.auth import SignatureVerifier
 from gateway.simkit.envelope import Code, JSONBytes, fail, plain
 from gateway.simkit.faults import FaultInjector, FaultSettings
@@ -33,6 +34,21 @@ class PlatformKit:
     verifier: SignatureVerifier
     faults: FaultInjector = field(default_factory=FaultInjector)
     tally: Tally = field(default_factory=Tally)
+
+    @classmethod
+    def signed(
+        cls,
+        app_key: str,
+        secret: str,
+        algorithm: SignatureAlgorithm,
+        window_seconds: float,
+        faults: FaultSettings,
+    ) -> PlatformKit:
+        """A kit for one client credential, with the given fault settings."""
+        verifier = SignatureVerifier(
+            {app_key: secret.encode()}, algorithm, window_seconds=window_seconds
+        )
+        return cls(verifier=verifier, faults=FaultInjector(faults))
 
 
 class PlatformApp(FastAPI):
