@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import orjson
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
@@ -159,3 +160,38 @@ def test_audit_log_refuses_update_and_delete(store: Store, statement: str) -> No
         AuditLog(b"k" * 32).append(conn, [AuditEvent(kind="run_start", outcome="ok")])
     with pytest.raises(DBAPIError), store.transaction() as conn:
         conn.execute(text(statement))
+
+
+AWKWARD = [
+    '{"name":"张三","note":"say \\"hi\\"\\n\\ttab \\\\ back"}',
+    '{"emoji":"\U0001f600","nul":"\\u0000","empty":""}',
+    "not json at all: ' \" \\",
+]
+
+
+def test_bulk_writes_store_text_exactly(store: Store) -> None:
+    """Pages travel to the database as one bulk statement (a JSON array on SQLite, COPY on
+    PostgreSQL); what is stored is byte for byte what was given, inserted and updated alike."""
+    rows = [RecordRow(f"k{i}", payload, f"h{i}") for i, payload in enumerate(AWKWARD)]
+    with store.transaction() as conn:
+        upsert_records(conn, "person", rows, "job")
+    swapped = [RecordRow(r.key, AWKWARD[(i + 1) % 3], f"x{i}") for i, r in enumerate(rows)]
+    with store.transaction() as conn:
+        counts = upsert_records(conn, "person", swapped, "job")
+    assert counts.updated == 3
+    with store.connect() as conn:
+        stored = dict(conn.execute(select(schema.records.c.key, schema.records.c.payload)).all())
+        deleted = set(conn.execute(select(schema.records.c.deleted)).scalars())
+    assert stored == {r.key: r.payload for r in swapped}
+    assert deleted == {False}
+
+
+def test_dead_letters_keep_raw_text_exactly(store: Store) -> None:
+    """A dead letter's raw record and reasons come back as they were written."""
+    raw = {"AAC003": '李"四\\', "AAE006": "line\nbreak", "n": 12345678901234}
+    letter = DeadLetter("file.csv#3", raw, [FieldIssue("name", "required", None, "missing")])
+    with store.transaction() as conn:
+        add_dead_letters(conn, "job", "run", "person", [letter, letter])
+    with store.connect() as conn:
+        rows = conn.execute(select(schema.dead_letters.c.raw, schema.dead_letters.c.attempts)).all()
+    assert [(orjson.loads(r), n) for r, n in rows] == [(raw, 1), (raw, 1)]

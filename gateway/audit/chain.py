@@ -30,6 +30,7 @@ from gateway.audit.keys import KeyDigester, Sealer
 from gateway.clock import utc_now_iso
 from gateway.masking import redact_secrets, scrub_text
 from gateway.store import schema
+from gateway.store.bulk import insert_rows
 
 # Any fixed 64-bit number: the advisory lock that serialises appends on PostgreSQL.
 _APPEND_LOCK = 7_411_020_223
@@ -64,17 +65,17 @@ def chain_entries(
     # Read the clock under the lock, so time never runs backwards along the chain.
     ts = clock()
     rows: list[dict[str, Any]] = []
-    index: list[dict[str, Any]] = []
+    index: list[tuple[str, int]] = []
     for body in bodies:
         seq += 1
         row = {**body, "seq": seq, "format_version": FORMAT_VERSION, "ts": ts, "prev_hash": prev}
         row["entry_hash"] = prev = entry_hash(row)
         row["seal"] = sealer.seal(prev)
         rows.append(row)
-        index.extend({"digest": d, "seq": seq} for d in orjson.loads(row["key_digests"]))
+        index.extend((digest, seq) for digest in orjson.loads(row["key_digests"]))
     conn.execute(schema.audit_log.insert(), rows)
-    if index:
-        conn.execute(schema.audit_key_index.insert(), index)
+    # A full pull indexes millions of digests: one statement per append.
+    insert_rows(conn, "audit_key_index", ("digest", "seq"), index)
     return [row["seq"] for row in rows]
 
 
@@ -149,5 +150,12 @@ class AuditLog:
 
     def append(self, conn: Connection, events: Sequence[AuditEvent]) -> list[int]:
         """Chain ``events`` after the current head, in the caller's transaction; their seqs."""
-        bodies = [self.entry_body(event) for event in events]
+        return self.write(conn, self.prepare(events))
+
+    def prepare(self, events: Sequence[AuditEvent]) -> list[dict[str, Any]]:
+        """The entries' bodies, composed outside any transaction (masking, digests)."""
+        return [self.entry_body(event) for event in events]
+
+    def write(self, conn: Connection, bodies: Sequence[Mapping[str, Any]]) -> list[int]:
+        """Chain prepared bodies after the current head, in the caller's transaction."""
         return chain_entries(conn, bodies, self.sealer, self._clock)

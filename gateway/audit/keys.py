@@ -47,16 +47,20 @@ class KeyDigester:
         self._keyed = hmac.new(key, digestmod=hashlib.sha256)
 
     def digest(self, record_key: str) -> str:
+        return self._digest_normalised(normalise_key(record_key))
+
+    def _digest_normalised(self, key: str) -> str:
         mac = self._keyed.copy()
-        mac.update(normalise_key(record_key).encode())
+        mac.update(key.encode())
         return mac.hexdigest()[:DIGEST_CHARS]
 
     def digests_for(self, record_key: str) -> set[str]:
         """The key's own digest plus one for each identifier embedded in it."""
-        found = {self.digest(record_key)}
-        parts = embedded_identifiers(record_key)
-        if parts != {normalise_key(record_key)}:
-            found.update(self.digest(part) for part in parts)
+        key = normalise_key(record_key)
+        found = {self._digest_normalised(key)}
+        if _IDENTIFIER.fullmatch(key):
+            return found  # the common case: the key is one ID number or credit code
+        found.update(self._digest_normalised(part) for part in embedded_identifiers(record_key))
         return found
 
 

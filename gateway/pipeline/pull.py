@@ -1,10 +1,19 @@
-"""A pull run: pages from a source stream, mapped, written to the store with their cursor."""
+"""A pull run: pages from a source stream, mapped, written to the store with their cursor.
+
+Three threads work on consecutive pages: a reader fetches and parses page n+1, the run's own
+thread maps page n, and a writer commits page n-1. The writer's statements run inside the
+database driver without the interpreter lock, so on a machine with two cores writing overlaps
+mapping instead of following it (decision 0008). Pages still commit one at a time, in order,
+each in one transaction with its cursor.
+"""
 
 from __future__ import annotations
 
+import contextvars
 import queue
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -54,16 +63,34 @@ def split_page(run: RunContext, page: Page) -> tuple[list[RecordRow], list[DeadL
     return rows, letters, keys
 
 
-def commit_page(run: RunContext, page: Page, exchanges: list[Exchange]) -> None:
-    """The page's records, rejects, cursor, counts and exchanges: one transaction."""
+@dataclass
+class PreparedPage:
+    """A page mapped and its audit entries composed: everything but the transaction."""
+
+    page: Page
+    rows: list[RecordRow]
+    letters: list[DeadLetter]
+    audit_bodies: list[dict[str, Any]]
+    retried: int
+
+
+def prepare_page(run: RunContext, page: Page, exchanges: list[Exchange]) -> PreparedPage:
     rows, letters, keys = split_page(run, page)
     if page.exchange is not None:
         page.exchange.record_keys = keys
+    bodies = run.audit.prepare(run.exchange_events(exchanges))
+    retried = sum(1 for ex in exchanges if ex.outcome == "retry")
+    return PreparedPage(page, rows, letters, bodies, retried)
+
+
+def commit_page(run: RunContext, prepared: PreparedPage) -> None:
+    """The page's records, rejects, cursor, counts and exchanges: one transaction."""
+    page = prepared.page
     with run.store.transaction() as conn:
-        upserted = upsert_records(conn, run.mapping.entity, rows, run.job_name)
-        add_dead_letters(conn, run.job_name, run.run_id, run.mapping.entity, letters)
+        upserted = upsert_records(conn, run.mapping.entity, prepared.rows, run.job_name)
+        add_dead_letters(conn, run.job_name, run.run_id, run.mapping.entity, prepared.letters)
         run.store.save_checkpoint(conn, run.job_name, page.cursor, run.run_id)
-        run.audit.append(conn, run.exchange_events(exchanges))
+        run.audit.write(conn, prepared.audit_bodies)
         run.commit_counts(
             conn,
             {
@@ -71,8 +98,8 @@ def commit_page(run: RunContext, page: Page, exchanges: list[Exchange]) -> None:
                 "inserted": upserted.inserted,
                 "updated": upserted.updated,
                 "unchanged": upserted.unchanged,
-                "rejected": len(letters),
-                "retried": sum(1 for ex in exchanges if ex.outcome == "retry"),
+                "rejected": len(prepared.letters),
+                "retried": prepared.retried,
             },
         )
     if page.on_commit is not None:
@@ -81,6 +108,53 @@ def commit_page(run: RunContext, page: Page, exchanges: list[Exchange]) -> None:
 
 
 _DONE = object()
+
+
+def _thread(target: Any, name: str) -> threading.Thread:
+    """A daemon thread that runs in a copy of this context (the run's log bindings)."""
+    context = contextvars.copy_context()
+    return threading.Thread(target=lambda: context.run(target), name=name, daemon=True)
+
+
+class PageWriter:
+    """Commits prepared pages on its own thread, in the order they were submitted.
+
+    After a failed commit it commits nothing more (a later page's cursor would skip the failed
+    one); the error is raised in the run's thread by the next :meth:`submit` or by :meth:`close`.
+    Once the run is asked to stop, pages still waiting are dropped: the one being committed
+    finishes, the others are read again by the next run, as their cursor was never saved.
+    """
+
+    def __init__(self, run: RunContext, depth: int = 1) -> None:
+        self._run = run
+        self._pages: queue.Queue[Any] = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._thread = _thread(self._work, f"write-{run.job_name}")
+        self._thread.start()
+
+    def _work(self) -> None:
+        while (item := self._pages.get()) is not _DONE:
+            if self._error is not None or self._run.stop.is_set():
+                continue
+            try:
+                commit_page(self._run, item)
+            except BaseException as exc:  # handed to the run's thread, which re-raises it
+                self._error = exc
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def submit(self, prepared: PreparedPage) -> None:
+        self._raise()
+        self._pages.put(prepared)
+
+    def close(self, *, raise_error: bool = True) -> None:
+        """Wait until every submitted page is committed (or skipped after a failure)."""
+        self._pages.put(_DONE)
+        self._thread.join()
+        if raise_error:
+            self._raise()
 
 
 def prefetched(
@@ -105,7 +179,7 @@ def prefetched(
         except BaseException as exc:  # handed to the consumer, which re-raises it
             pages.put(exc)
 
-    reader = threading.Thread(target=produce, name=f"read-{run.job_name}", daemon=True)
+    reader = _thread(produce, f"read-{run.job_name}")
     reader.start()
     try:
         while True:
@@ -126,7 +200,13 @@ def prefetched(
 
 
 def run_pull(run: RunContext, stream: PullStream) -> None:
-    for page, exchanges in prefetched(run, stream):
-        commit_page(run, page, exchanges)
-        if run.stop.is_set():
-            return
+    writer = PageWriter(run)
+    try:
+        for page, exchanges in prefetched(run, stream):
+            writer.submit(prepare_page(run, page, exchanges))
+            if run.stop.is_set():
+                break
+    except BaseException:
+        writer.close(raise_error=False)  # the pages read before the failure still commit
+        raise
+    writer.close()

@@ -11,7 +11,12 @@ from sqlalchemy import Connection
 
 from gateway.clock import utc_now_iso
 from gateway.mapping.result import FieldIssue
-from gateway.store import schema
+from gateway.store.bulk import insert_rows
+
+_COLUMNS = (
+    "job", "run_id", "entity", "source", "record_key", "key_digest", "raw", "reasons", "rules",
+    "attempts", "status", "created_at", "updated_at",
+)  # fmt: skip
 
 
 @dataclass
@@ -31,24 +36,26 @@ def add_dead_letters(
     if not letters:
         return
     now = utc_now_iso()
-    conn.execute(
-        schema.dead_letters.insert(),
+    insert_rows(
+        conn,
+        "dead_letters",
+        _COLUMNS,
         [
-            {
-                "job": job,
-                "run_id": run_id,
-                "entity": entity,
-                "source": letter.source[:512],
-                "record_key": letter.record_key,
-                "key_digest": letter.key_digest,
-                "raw": orjson.dumps(letter.raw, default=str).decode(),
-                "reasons": orjson.dumps([r.as_dict() for r in letter.reasons]).decode(),
-                "rules": ",".join(sorted({f"{r.field}:{r.rule}" for r in letter.reasons}))[:512],
-                "attempts": 1,
-                "status": "open",
-                "created_at": now,
-                "updated_at": now,
-            }
+            (
+                job,
+                run_id,
+                entity,
+                letter.source[:512],
+                letter.record_key,
+                letter.key_digest,
+                orjson.dumps(letter.raw, default=str).decode(),
+                orjson.dumps([r.as_dict() for r in letter.reasons]).decode(),
+                ",".join(sorted({f"{r.field}:{r.rule}" for r in letter.reasons}))[:512],
+                1,
+                "open",
+                now,
+                now,
+            )
             for letter in letters
         ],
     )

@@ -1,26 +1,39 @@
 """Canonical records: batched upsert that skips unchanged content, and change-sequence reads.
 
 This is the hot path of the labor-force pull (2.2 M records a run), so it speaks to the driver
-directly with ``executemany`` and pre-serialized payloads.
+directly, with pre-serialized payloads and one statement per page and kind of write
+(:mod:`gateway.store.bulk`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
+import orjson
 from sqlalchemy import Connection, bindparam, select, update
 
 from gateway.clock import utc_now_iso
 from gateway.store import schema
+from gateway.store.bulk import insert_rows, json_rows
 
-# Keys looked up per SELECT; below SQLite's and PostgreSQL's bound-parameter limits. The hot
-# path (2.2 M records a run) speaks to the driver directly: executemany with plain tuples.
-_LOOKUP_CHUNK = 900
+_RECORD_COLUMNS = (
+    "entity", "key", "payload", "content_hash", "first_seen", "last_changed", "change_seq",
+    "source_job", "deleted",
+)  # fmt: skip
+# Changed records of a page in one statement: (key, payload, hash, change_seq) per JSON row.
+_SQLITE_UPDATE = (
+    "UPDATE records SET payload = json_extract(c.value, '$[1]'), "
+    "content_hash = json_extract(c.value, '$[2]'), change_seq = json_extract(c.value, '$[3]'), "
+    "last_changed = ?, source_job = ?, deleted = 0 FROM json_each(?) AS c "
+    "WHERE records.entity = ? AND records.key = json_extract(c.value, '$[0]')"
+)
 
 
-@dataclass(frozen=True)
-class RecordRow:
+class RecordRow(NamedTuple):
+    """One mapped record ready for the store (a tuple: millions are made per full pull)."""
+
     key: str
     payload: str
     content_hash: str
@@ -33,30 +46,21 @@ class UpsertCounts:
     unchanged: int = 0
 
 
-def _sql(conn: Connection, statement: str) -> str:
-    """``?`` placeholders in the driver's own style (SQLite ``?``, psycopg ``%s``)."""
-    return statement if conn.dialect.paramstyle == "qmark" else statement.replace("?", "%s")
-
-
 def _existing_hashes(conn: Connection, entity: str, keys: Sequence[str]) -> dict[str, str]:
-    found: dict[str, str] = {}
-    if conn.dialect.paramstyle != "qmark":
-        # One array parameter: PostgreSQL plans a long IN list of parameters anew every time.
-        rows = conn.exec_driver_sql(
-            "SELECT key, content_hash FROM records WHERE entity = %s AND key = ANY(%s)",
-            (entity, list(keys)),
-        )
-        found.update((key, digest) for key, digest in rows)
-        return found
-    for start in range(0, len(keys), _LOOKUP_CHUNK):
-        chunk = keys[start : start + _LOOKUP_CHUNK]
-        marks = ",".join("?" * len(chunk))  # placeholders only: values stay bound parameters
-        rows = conn.exec_driver_sql(
-            f"SELECT key, content_hash FROM records WHERE entity = ? AND key IN ({marks})",  # noqa: S608
-            (entity, *chunk),
-        )
-        found.update((key, digest) for key, digest in rows)
-    return found
+    if conn.dialect.name == "sqlite":
+        # The keys as one JSON parameter, the answer as one JSON row: one statement step.
+        found = conn.exec_driver_sql(
+            "SELECT json_group_array(json_array(key, content_hash)) FROM records "
+            "WHERE entity = ? AND key IN (SELECT value FROM json_each(?))",
+            (entity, orjson.dumps(keys).decode()),
+        ).scalar_one()
+        return dict(orjson.loads(found))
+    # One array parameter: PostgreSQL plans a long IN list of parameters anew every time.
+    rows = conn.exec_driver_sql(
+        "SELECT key, content_hash FROM records WHERE entity = %s AND key = ANY(%s)",
+        (entity, list(keys)),
+    )
+    return {row[0]: row[1] for row in rows}
 
 
 def _allocate_seq(conn: Connection, count: int) -> int:
@@ -99,19 +103,20 @@ def upsert_records(
     seq = _allocate_seq(conn, len(new) + len(changed))
     now = utc_now_iso()
     if new:
-        conn.exec_driver_sql(
-            _sql(
-                conn,
-                "INSERT INTO records (entity, key, payload, content_hash, first_seen, "
-                "last_changed, change_seq, source_job, deleted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            ),
+        insert_rows(
+            conn,
+            "records",
+            _RECORD_COLUMNS,
             [
                 (entity, r.key, r.payload, r.content_hash, now, now, seq + i, source_job, False)
                 for i, r in enumerate(new)
             ],
         )
         seq += len(new)
-    if changed:
+    if changed and conn.dialect.name == "sqlite":
+        changes = [(r.key, r.payload, r.content_hash, seq + i) for i, r in enumerate(changed)]
+        conn.exec_driver_sql(_SQLITE_UPDATE, (now, source_job, json_rows(changes), entity))
+    elif changed:
         table = schema.records
         conn.execute(
             update(table)

@@ -28,6 +28,7 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
+from adapters.labor_force.simulator import MAX_PAGE_SIZE
 from gateway.store import Store
 from gateway.store.records import iter_hashes
 
@@ -218,7 +219,13 @@ def main() -> None:
         "--size", type=int, default=SEED_FIGURE, help="persons (default: the seed figure)"
     )
     parser.add_argument("--seed", type=int, default=2022)
-    parser.add_argument("--page-size", type=int, default=1000)
+    parser.add_argument(
+        "--page-size",
+        type=int,
+        default=MAX_PAGE_SIZE,
+        help="records per page, for the bare loop and the gateway alike (default: the "
+        "platform's maximum)",
+    )
     parser.add_argument("--json", type=Path, help="write the figures to this file")
     parser.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL step")
     args = parser.parse_args()

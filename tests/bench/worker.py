@@ -19,6 +19,7 @@ import httpx
 import orjson
 
 from gateway.http.signing import SignatureAlgorithm, sign_headers
+from gateway.store.engine import SQLITE_CACHE_KIB, SQLITE_WAL_CHECKPOINT_PAGES
 
 PERSONS = "/api/v1/persons"
 
@@ -31,8 +32,11 @@ def bare(url: str, db_path: str, page_size: int) -> dict[str, Any]:
     """Fetch every page, parse it and insert it: no mapping, no validation, no audit."""
     secret = os.environ["BENCH_SECRET"].encode()
     db = sqlite3.connect(db_path, isolation_level=None)
+    # The same SQLite settings as the gateway's store: the floor, not a handicap.
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=NORMAL")
+    db.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+    db.execute(f"PRAGMA wal_autocheckpoint={SQLITE_WAL_CHECKPOINT_PAGES}")
     db.execute("CREATE TABLE IF NOT EXISTS persons (key TEXT PRIMARY KEY, payload TEXT NOT NULL)")
     records = 0
     params: dict[str, str] = {"page_size": str(page_size)}
