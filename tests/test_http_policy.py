@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import email.utils
+import gc
 import random
 import time
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -283,3 +285,24 @@ def test_exhausted_error_names_the_last_failure_without_personal_data() -> None:
     assert "platform server error" in text
     assert "status=503" in text
     assert "520102199001011234" not in text
+
+
+def test_read_responses_are_freed_without_the_cycle_collector() -> None:
+    """httpx ties a response and its body stream in a reference cycle; the client breaks it, so
+    a page's body is freed as soon as the page is, not at some later full collection (a long
+    pull otherwise grew with every page it read)."""
+    responses: list[weakref.ref[httpx.Response]] = []
+
+    def handle(_request: httpx.Request) -> httpx.Response:
+        response = ok({"items": [1, 2, 3]})
+        responses.append(weakref.ref(response))
+        return response
+
+    client, _ = make_client(handle, FakeClock())
+    gc.collect()
+    gc.disable()
+    try:
+        assert call(client) == {"items": [1, 2, 3]}
+        assert [ref() for ref in responses] == [None]
+    finally:
+        gc.enable()

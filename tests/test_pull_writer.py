@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -51,3 +52,14 @@ def test_a_failed_commit_fails_the_run_and_commits_nothing_after_it(
     assert failed.read + rest.read == SIZE
     assert hashes(store, "person") == expected_persons(SIZE, SEED)[0]
     store.close()
+
+
+def test_switch_interval_is_short_while_pulls_run_and_restored_after() -> None:
+    """Overlapping pulls share the shorter interval; the last one to end restores the default."""
+    default = sys.getswitchinterval()
+    with pull._responsive_threads():
+        assert sys.getswitchinterval() == pytest.approx(0.0005)
+        with pull._responsive_threads():
+            assert sys.getswitchinterval() == pytest.approx(0.0005)
+        assert sys.getswitchinterval() == pytest.approx(0.0005)
+    assert sys.getswitchinterval() == default

@@ -69,6 +69,17 @@ def counts_against_platform(error: GatewayError) -> bool:
     return isinstance(error, RetryableError) and error.context.get("status") != 429
 
 
+def _release(response: httpx.Response) -> None:
+    """Break the reference cycle between a read response and its body stream (httpx 0.28).
+
+    With the cycle, every response, body included, lives until the next full garbage
+    collection, which a long pull reaches ever more rarely: the process grew with the number of
+    pages read (330 MB at 2.2 M persons in pages of 5,000). Without it, a page's body goes as
+    soon as its last reference does.
+    """
+    response.stream = httpx.ByteStream(b"")
+
+
 class ResponseClassifier:
     """Turns an HTTP answer into an envelope, or into the right kind of error."""
 
@@ -245,6 +256,7 @@ class PlatformClient:
         try:
             envelope = self.classifier.classify(response)
         except GatewayError as exc:
+            _release(response)
             exchange.business_code = exc.context.get("code")
             exchange.outcome = "retry" if isinstance(exc, RetryableError) else "error"
             exchange.error = exc.message
@@ -255,6 +267,7 @@ class PlatformClient:
                 # An answer, even a refusal, shows the platform is up: the streak ends.
                 self._breaker.record_success()
             raise
+        _release(response)
         exchange.business_code = envelope.code
         self._breaker.record_success()
         self._record(exchange)

@@ -22,12 +22,16 @@ _RECORD_COLUMNS = (
     "entity", "key", "payload", "content_hash", "first_seen", "last_changed", "change_seq",
     "source_job", "deleted",
 )  # fmt: skip
-# Changed records of a page in one statement: (key, payload, hash, change_seq) per JSON row.
+# Changed records of a page in one statement, each found through the primary key: an
+# ``UPDATE … FROM json_each`` is planned as a scan of the whole entity per page.
 _SQLITE_UPDATE = (
-    "UPDATE records SET payload = json_extract(c.value, '$[1]'), "
-    "content_hash = json_extract(c.value, '$[2]'), change_seq = json_extract(c.value, '$[3]'), "
-    "last_changed = ?, source_job = ?, deleted = 0 FROM json_each(?) AS c "
-    "WHERE records.entity = ? AND records.key = json_extract(c.value, '$[0]')"
+    "INSERT INTO records (entity, key, payload, content_hash, first_seen, last_changed, "
+    "change_seq, source_job, deleted) SELECT ?, json_extract(value, '$[0]'), "
+    "json_extract(value, '$[1]'), json_extract(value, '$[2]'), ?, ?, "
+    "json_extract(value, '$[3]'), ?, 0 FROM json_each(?) WHERE true "
+    "ON CONFLICT (entity, key) DO UPDATE SET payload = excluded.payload, "
+    "content_hash = excluded.content_hash, last_changed = excluded.last_changed, "
+    "change_seq = excluded.change_seq, source_job = excluded.source_job, deleted = 0"
 )
 
 
@@ -115,7 +119,7 @@ def upsert_records(
         seq += len(new)
     if changed and conn.dialect.name == "sqlite":
         changes = [(r.key, r.payload, r.content_hash, seq + i) for i, r in enumerate(changed)]
-        conn.exec_driver_sql(_SQLITE_UPDATE, (now, source_job, json_rows(changes), entity))
+        conn.exec_driver_sql(_SQLITE_UPDATE, (entity, now, now, source_job, json_rows(changes)))
     elif changed:
         table = schema.records
         conn.execute(

@@ -49,6 +49,7 @@ def bare(url: str, db_path: str, page_size: int) -> dict[str, Any]:
             )
             response = client.get(PERSONS, params=query, headers=headers)
             data = orjson.loads(response.content)["data"]
+            response.stream = httpx.ByteStream(b"")  # as the gateway does: see its http client
             items = data["items"]
             db.execute("BEGIN")
             db.executemany(
