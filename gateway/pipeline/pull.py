@@ -24,7 +24,7 @@ from gateway.adapter import MALFORMED, Exchange, Page, PullStream
 from gateway.mapping.result import FieldIssue
 from gateway.pipeline.context import RunContext, content_hash, key_masker
 from gateway.store.deadletters import DeadLetter, add_dead_letters
-from gateway.store.records import RecordRow, upsert_records
+from gateway.store.records import RecordRow, refresh_statistics, upsert_records
 
 
 def _sorted_json(record: dict[str, Any]) -> bytes:
@@ -127,8 +127,13 @@ class PageWriter:
     finishes, the others are read again by the next run, as their cursor was never saved.
     """
 
+    # Statistics are refreshed each time a run has doubled what it had inserted at the last
+    # refresh, from this many on: a handful of ANALYZEs for a pull of millions.
+    _ANALYZE_FROM = 10_000
+
     def __init__(self, run: RunContext, depth: int = 1) -> None:
         self._run = run
+        self._analyzed_at = self._ANALYZE_FROM // 2
         self._pages: queue.Queue[Any] = queue.Queue(maxsize=depth)
         self._error: BaseException | None = None
         self._thread = _thread(self._work, f"write-{run.job_name}")
@@ -140,8 +145,16 @@ class PageWriter:
                 continue
             try:
                 commit_page(self._run, item)
+                self._keep_statistics_current()
             except BaseException as exc:  # handed to the run's thread, which re-raises it
                 self._error = exc
+
+    def _keep_statistics_current(self) -> None:
+        inserted = self._run.counts["inserted"]
+        if self._run.store.dialect == "postgresql" and inserted >= 2 * self._analyzed_at:
+            with self._run.store.transaction() as conn:
+                refresh_statistics(conn)
+            self._analyzed_at = inserted
 
     def _raise(self) -> None:
         if self._error is not None:

@@ -22,9 +22,14 @@ _RECORD_COLUMNS = (
     "entity", "key", "payload", "content_hash", "first_seen", "last_changed", "change_seq",
     "source_job", "deleted",
 )  # fmt: skip
+# The stored hashes of a page's keys: the keys as one JSON parameter, the answer as one row.
+SQLITE_LOOKUP = (
+    "SELECT json_group_array(json_array(key, content_hash)) FROM records "
+    "WHERE entity = ? AND key IN (SELECT value FROM json_each(?))"
+)
 # Changed records of a page in one statement, each found through the primary key: an
 # ``UPDATE … FROM json_each`` is planned as a scan of the whole entity per page.
-_SQLITE_UPDATE = (
+SQLITE_UPDATE = (
     "INSERT INTO records (entity, key, payload, content_hash, first_seen, last_changed, "
     "change_seq, source_job, deleted) SELECT ?, json_extract(value, '$[0]'), "
     "json_extract(value, '$[1]'), json_extract(value, '$[2]'), ?, ?, "
@@ -52,11 +57,8 @@ class UpsertCounts:
 
 def _existing_hashes(conn: Connection, entity: str, keys: Sequence[str]) -> dict[str, str]:
     if conn.dialect.name == "sqlite":
-        # The keys as one JSON parameter, the answer as one JSON row: one statement step.
         found = conn.exec_driver_sql(
-            "SELECT json_group_array(json_array(key, content_hash)) FROM records "
-            "WHERE entity = ? AND key IN (SELECT value FROM json_each(?))",
-            (entity, orjson.dumps(keys).decode()),
+            SQLITE_LOOKUP, (entity, orjson.dumps(keys).decode())
         ).scalar_one()
         return dict(orjson.loads(found))
     # One array parameter: PostgreSQL plans a long IN list of parameters anew every time.
@@ -119,7 +121,7 @@ def upsert_records(
         seq += len(new)
     if changed and conn.dialect.name == "sqlite":
         changes = [(r.key, r.payload, r.content_hash, seq + i) for i, r in enumerate(changed)]
-        conn.exec_driver_sql(_SQLITE_UPDATE, (entity, now, now, source_job, json_rows(changes)))
+        conn.exec_driver_sql(SQLITE_UPDATE, (entity, now, now, source_job, json_rows(changes)))
     elif changed:
         table = schema.records
         conn.execute(
@@ -141,6 +143,18 @@ def upsert_records(
     counts.inserted = len(new)
     counts.updated = len(changed)
     return counts
+
+
+def refresh_statistics(conn: Connection) -> None:
+    """Let PostgreSQL's planner see how many records there are now.
+
+    A pull into an empty or much smaller table outgrows the planner's statistics within
+    minutes, sooner than autovacuum (if it runs at all) analyzes it; planned from stale
+    statistics, the page lookup walked every record of the entity instead of probing the
+    primary key. SQLite plans these statements by their shape and needs nothing.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("ANALYZE records")
 
 
 @dataclass(frozen=True)
