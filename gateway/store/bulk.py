@@ -41,7 +41,7 @@ def insert_rows(
             (json_rows(rows),),
         )
         return
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+    driver = conn.connection.driver_connection
+    with driver.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:  # type: ignore[union-attr]
         for row in rows:
             copy.write_row(row)
