@@ -95,13 +95,30 @@ class StreamContext:
     base_dir: str = "."
 
 
+@dataclass(frozen=True)
+class UnreadableInput:
+    """Input a source could not read as records at all: a whole file, or the rest of one.
+
+    The runtime files it as a dead letter of its own and ends the run ``partial``. ``origin``
+    names the input stably (``sha256:DIGEST`` for a file, whatever its name); ``detail`` says
+    where reading stopped (row, byte) and must hold no cell value.
+    """
+
+    source: str
+    origin: str
+    reason: str
+    detail: Mapping[str, Any]
+
+
 @dataclass
 class Page:
     """Raw records from a source, with the cursor that holds once they are committed.
 
     ``refs`` names where each record came from (``file.csv#17``) when that is finer than the
     page; ``on_commit`` runs after the page's transaction commits. ``exchange`` is the exchange
-    that fetched the page: the runtime adds the keys of the records it carried.
+    that fetched the page: the runtime adds the keys of the records it carried. ``origins``
+    names each record's place stably across re-reads (file digest and row), for the
+    dead-letter queue's de-duplication; ``unreadable`` is input the source could not read.
     """
 
     records: list[dict[str, Any]]
@@ -110,6 +127,8 @@ class Page:
     source: str = ""
     on_commit: Callable[[], None] | None = None
     exchange: Exchange | None = None
+    origins: list[str] | None = None
+    unreadable: list[UnreadableInput] = field(default_factory=list)
 
 
 class PushStatus(StrEnum):

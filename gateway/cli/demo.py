@@ -42,7 +42,7 @@ def demo(
                 summaries.append(runner.run(job))
     store.close()
     console.print(summary_table(summaries, title="gateway demo: one run of every job"))
-    failed = [s for s in summaries if s.status == "failed"]
+    failed = [s for s in summaries if s.status in ("failed", "partial")]
     for s in failed:
         console.print(f"[red]{s.job} failed:[/] {s.error}")
     console.print(

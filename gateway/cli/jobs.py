@@ -17,7 +17,9 @@ from gateway.errors import JobBusyError
 from gateway.pipeline import JobRunner, RunSummary
 from gateway.service.leases import LeaseManager, lease_holders
 
-SUMMARY_COLUMNS = ("read", "inserted", "updated", "unchanged", "rejected", "retried")
+SUMMARY_COLUMNS = (
+    "read", "inserted", "updated", "unchanged", "rejected", "retried", "unreadable",
+)  # fmt: skip
 
 
 def summary_table(summaries: list[RunSummary], title: str = "Runs") -> Table:
@@ -29,7 +31,7 @@ def summary_table(summaries: list[RunSummary], title: str = "Runs") -> Table:
     table.add_column("seconds", justify="right")
     table.add_column("records/s", justify="right")
     for s in summaries:
-        colour = {"succeeded": "green", "failed": "red"}.get(s.status, "yellow")
+        colour = {"succeeded": "green", "failed": "red", "partial": "red"}.get(s.status, "yellow")
         table.add_row(
             s.job,
             f"[{colour}]{s.status}[/]",
@@ -40,15 +42,27 @@ def summary_table(summaries: list[RunSummary], title: str = "Runs") -> Table:
     return table
 
 
-def _install_stop(stop: threading.Event) -> None:
-    """First Ctrl-C or SIGTERM: finish the batch in flight, then stop."""
+def exit_code(status: str, signals: list[int]) -> int:
+    """succeeded 0; partial and failed 1; interrupted 128 + the signal (130 SIGINT, 143 SIGTERM)."""
+    if status == "succeeded":
+        return 0
+    if status == "interrupted" and signals:
+        return 128 + signals[0]
+    return 1
 
-    def handler(_signum: int, _frame: object) -> None:
+
+def _install_stop(stop: threading.Event) -> list[int]:
+    """First Ctrl-C or SIGTERM: finish the batch in flight, then stop. Answers the signals seen."""
+    received: list[int] = []
+
+    def handler(signum: int, _frame: object) -> None:
+        received.append(signum)
         stop.set()
 
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, handler)
         signal.signal(signal.SIGINT, handler)
+    return received
 
 
 def sync(
@@ -64,7 +78,7 @@ def sync(
     cfg.job(job)
     store = open_store(cfg)
     stop = threading.Event()
-    _install_stop(stop)
+    signals = _install_stop(stop)
     runner = JobRunner(cfg, store, stop=stop)
     # The same lease the scheduler takes: a manual sync never overlaps a scheduled run.
     leases = LeaseManager(store, runner.instance, cfg.service.lease_seconds)
@@ -108,9 +122,10 @@ def sync(
     else:
         console.print(summary_table([summary], title=f"gateway sync {job}"))
         if summary.error:
-            console.print(f"[red]error:[/] {summary.error}")
-    if summary.status == "failed":
-        raise typer.Exit(1)
+            console.print(f"[red]{summary.status}:[/] {summary.error}")
+    code = exit_code(summary.status, signals)
+    if code:
+        raise typer.Exit(code)
 
 
 def status(config: ConfigOption = None, json: JsonOption = False) -> None:

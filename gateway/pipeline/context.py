@@ -17,6 +17,7 @@ from gateway.config import GatewayConfig, JobConfig
 from gateway.mapping import CompiledMapping
 from gateway.masking import MASKERS, PiiClass, scrub_text
 from gateway.store import Store
+from gateway.store.engine import RUN_COUNTERS
 
 Progress = Callable[[Mapping[str, int]], None]
 
@@ -58,11 +59,7 @@ class RunContext:
     run_id: str
     stream_ctx: StreamContext
     progress: Progress | None = None
-    counts: dict[str, int] = field(
-        default_factory=lambda: dict.fromkeys(
-            ("read", "inserted", "updated", "unchanged", "rejected", "retried"), 0
-        )
-    )
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(RUN_COUNTERS, 0))
 
     @property
     def stop(self) -> threading.Event:
@@ -90,8 +87,11 @@ class RunContext:
         ]
 
     def commit_counts(self, conn: Connection, counts: Mapping[str, int]) -> None:
-        """Add ``counts`` to the run row (inside the batch's transaction) and to the live view."""
+        """Add ``counts`` to the run row inside the batch's transaction; once that commits,
+        :meth:`counted` adds them to the live view (a commit that fails counts nothing)."""
         self.store.add_run_counts(conn, self.run_id, counts)
+
+    def counted(self, counts: Mapping[str, int]) -> None:
         for name, value in counts.items():
             self.counts[name] += value
 

@@ -20,11 +20,14 @@ from typing import Any
 
 import orjson
 
-from gateway.adapter import MALFORMED, Exchange, Page, PullStream
+from gateway.adapter import MALFORMED, Exchange, Page, PullStream, UnreadableInput
 from gateway.mapping.result import FieldIssue
 from gateway.pipeline.context import RunContext, content_hash, key_masker
 from gateway.store.deadletters import DeadLetter, add_dead_letters
 from gateway.store.records import RecordRow, refresh_statistics, upsert_records
+
+# The raw input of a whole-input letter: what a replay recognises as "read this file again".
+UNREADABLE = "__unreadable__"
 
 
 def _sorted_json(record: dict[str, Any]) -> bytes:
@@ -32,13 +35,17 @@ def _sorted_json(record: dict[str, Any]) -> bytes:
 
 
 def split_page(run: RunContext, page: Page) -> tuple[list[RecordRow], list[DeadLetter], list[str]]:
-    """Map every record of a page into store rows and dead letters; also the keys it carried."""
+    """Map every record of a page into store rows and dead letters; also the keys it carried.
+
+    Input the source could not read at all comes first, as letters of their own.
+    """
     mapping = run.mapping
     masker = key_masker(mapping)
     rows: list[RecordRow] = []
-    letters: list[DeadLetter] = []
+    letters = [unreadable_letter(item) for item in page.unreadable]
     keys: list[str] = []
     refs = page.refs
+    origins = page.origins
     for index, (raw, result) in enumerate(
         zip(page.records, mapping.map_many(page.records), strict=True)
     ):
@@ -60,9 +67,24 @@ def split_page(run: RunContext, page: Page) -> tuple[list[RecordRow], list[DeadL
                 reasons=reasons,
                 record_key=masker(result.key) if result.key else None,
                 key_digest=run.audit.key_digest(result.key) if result.key else None,
+                origin=origins[index] if origins else "",
             )
         )
     return rows, letters, keys
+
+
+def unreadable_letter(item: UnreadableInput) -> DeadLetter:
+    return DeadLetter(
+        source=item.source,
+        raw={UNREADABLE: dict(item.detail)},
+        reasons=[FieldIssue("(file)", "unreadable", None, item.reason)],
+        origin=item.origin,
+    )
+
+
+def unreadable_count(page: Page) -> int:
+    """Whole inputs refused plus records the source could not parse: what makes a run partial."""
+    return len(page.unreadable) + sum(1 for raw in page.records if MALFORMED in raw)
 
 
 @dataclass
@@ -88,22 +110,22 @@ def prepare_page(run: RunContext, page: Page, exchanges: list[Exchange]) -> Prep
 def commit_page(run: RunContext, prepared: PreparedPage) -> None:
     """The page's records, rejects, cursor, counts and exchanges: one transaction."""
     page = prepared.page
+    counts = {
+        "read": len(page.records),
+        "rejected": len(prepared.letters) - len(page.unreadable),
+        "retried": prepared.retried,
+        "unreadable": unreadable_count(page),
+    }
     with run.store.transaction() as conn:
         upserted = upsert_records(conn, run.mapping.entity, prepared.rows, run.job_name)
         add_dead_letters(conn, run.job_name, run.run_id, run.mapping.entity, prepared.letters)
         run.store.save_checkpoint(conn, run.job_name, page.cursor, run.run_id)
         run.audit.write(conn, prepared.audit_bodies)
-        run.commit_counts(
-            conn,
-            {
-                "read": len(page.records),
-                "inserted": upserted.inserted,
-                "updated": upserted.updated,
-                "unchanged": upserted.unchanged,
-                "rejected": len(prepared.letters),
-                "retried": prepared.retried,
-            },
+        counts.update(
+            inserted=upserted.inserted, updated=upserted.updated, unchanged=upserted.unchanged
         )
+        run.commit_counts(conn, counts)
+    run.counted(counts)
     if page.on_commit is not None:
         page.on_commit()
     run.report()

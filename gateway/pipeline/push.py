@@ -135,17 +135,16 @@ def _commit(run: RunContext, batch: _Batch, outcomes: dict[str, PushOutcome]) ->
         )
         run.audit.append(conn, run.exchange_events(exchanges))
         updated = sum(1 for o in accepted if batch.entries[o.idempotency_key].record_key in updates)
-        run.commit_counts(
-            conn,
-            {
-                "read": len(batch.changes),
-                "inserted": len(accepted) - updated,
-                "updated": updated,
-                "unchanged": batch.skipped,
-                "rejected": len(batch.letters),
-                "retried": sum(1 for ex in exchanges if ex.outcome == "retry"),
-            },
-        )
+        counts = {
+            "read": len(batch.changes),
+            "inserted": len(accepted) - updated,
+            "updated": updated,
+            "unchanged": batch.skipped,
+            "rejected": len(batch.letters),
+            "retried": sum(1 for ex in exchanges if ex.outcome == "retry"),
+        }
+        run.commit_counts(conn, counts)
+    run.counted(counts)
     run.report()
 
 

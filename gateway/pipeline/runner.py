@@ -18,6 +18,7 @@ from gateway.adapter import (
 from gateway.audit import AuditEvent, audit_log_from_config
 from gateway.config import GatewayConfig
 from gateway.errors import ConfigError, GatewayError
+from gateway.faults import environment_fault
 from gateway.http.breaker import bind_breakers, unbind_breakers
 from gateway.logging import bind_run, get_logger, unbind_run
 from gateway.mapping import CompiledMapping, load_mapping
@@ -42,6 +43,7 @@ class RunSummary:
     unchanged: int
     rejected: int
     retried: int
+    unreadable: int
     seconds: float
     error: str | None
 
@@ -51,6 +53,19 @@ class RunSummary:
 
     def as_dict(self) -> dict[str, Any]:
         return {**self.__dict__, "records_per_s": round(self.rate, 1)}
+
+
+def outcome(run: RunContext, stopped: bool) -> tuple[str, str | None]:
+    """How a run that raised nothing ended: from what it counted, never assumed."""
+    if stopped:
+        return "interrupted", "stopped before the source was read to its end"
+    unreadable = run.counts["unreadable"]
+    if unreadable:
+        return "partial", (
+            f"{unreadable} input(s) could not be read and are in the dead-letter queue "
+            f"(gateway dlq list --job {run.job_name})"
+        )
+    return "succeeded", None
 
 
 class JobRunner:
@@ -110,7 +125,8 @@ class JobRunner:
         )
         bind_run(job_name, run_id)
         started = time.perf_counter()
-        status, error = "succeeded", None
+        status: str = "failed"
+        error: str | None = "the run ended before its outcome was known"
         try:
             with self.store.transaction() as conn:
                 self.audit.append(conn, [self._event("run_start", run, "ok")])
@@ -121,11 +137,22 @@ class JobRunner:
                 run_pull(run, stream)
             else:
                 run_push(run, stream)
-            if self.stop.is_set():
-                status = "interrupted"
+            status, error = outcome(run, self.stop.is_set())
         except GatewayError as exc:
             status, error = "failed", str(exc)
             log.error("run failed", error=error)
+        except Exception as exc:
+            # Not ours on purpose: a fault of the environment (one line), or a bug (traceback).
+            fault = environment_fault(exc)
+            if fault is not None:
+                status, error = "failed", fault
+                log.error("run failed", error=fault)
+            else:
+                status, error = "failed", f"unexpected error ({type(exc).__name__}); see the log"
+                log.exception("run failed with an unexpected error")
+        except BaseException:
+            status, error = "interrupted", "the process was interrupted"
+            raise
         finally:
             self._close(run, status, error)
             unbind_breakers(run_id)
@@ -133,7 +160,7 @@ class JobRunner:
         counts = run.counts
         return RunSummary(
             job_name, run_id, status, counts["read"], counts["inserted"], counts["updated"],
-            counts["unchanged"], counts["rejected"], counts["retried"],
+            counts["unchanged"], counts["rejected"], counts["retried"], counts["unreadable"],
             time.perf_counter() - started, error,
         )  # fmt: skip
 
@@ -156,10 +183,12 @@ class JobRunner:
     def _close(self, run: RunContext, status: str, error: str | None) -> None:
         """Failed attempts not yet logged, the run's end, and its status: one transaction."""
         leftover = run.recorder.drain()
+        retried = {"retried": sum(1 for ex in leftover if ex.outcome == "retry")}
         with self.store.transaction() as conn:
             events = run.exchange_events(leftover)
             events.append(self._event("run_end", run, status, error))
             self.audit.append(conn, events)
-            run.commit_counts(conn, {"retried": sum(1 for ex in leftover if ex.outcome == "retry")})
+            run.commit_counts(conn, retried)
             self.store.finish_run(conn, run.run_id, status, error)
+        run.counted(retried)
         log.info("run ended", status=status, **run.counts)

@@ -18,13 +18,18 @@ from gateway.errors import ConfigError, StoreError
 from gateway.store import migrations, schema
 
 CHECKPOINT_VERSION = 1
-RUN_COUNTERS = ("read", "inserted", "updated", "unchanged", "rejected", "retried")
+RUN_COUNTERS = (
+    "read", "inserted", "updated", "unchanged", "rejected", "retried", "unreadable",
+)  # fmt: skip
 # Record keys (ID numbers) and audit digests arrive in random order, so every page touches
 # index pages all over the B-trees: a 64 MiB page cache (SQLite's default is 2 MiB) keeps them
 # in memory, and a 40 MiB write-ahead log checkpoints a few times a minute rather than after
 # every other page. Both are bounded: memory does not grow with the store (decision 0008).
+# The checkpoint interval counts pages of 4 KiB: 10,000 is the 40 MiB; journal_size_limit
+# truncates the log back after a checkpoint, so a long pull never holds more than that on disk.
 SQLITE_CACHE_KIB = 65_536
-SQLITE_WAL_CHECKPOINT_PAGES = 100_000
+SQLITE_WAL_CHECKPOINT_PAGES = 10_000
+SQLITE_WAL_LIMIT_BYTES = 64 * 1024 * 1024
 
 
 def _sqlite_engine(url: str) -> Engine:
@@ -41,6 +46,7 @@ def _sqlite_engine(url: str) -> Engine:
         cursor.execute("PRAGMA busy_timeout=60000")
         cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
         cursor.execute(f"PRAGMA wal_autocheckpoint={SQLITE_WAL_CHECKPOINT_PAGES}")
+        cursor.execute(f"PRAGMA journal_size_limit={SQLITE_WAL_LIMIT_BYTES}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

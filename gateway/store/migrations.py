@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import Connection, inspect, select, text
+from sqlalchemy import Connection, delete, inspect, select, text, update
 
 from gateway.clock import utc_now_iso
 from gateway.store import schema
+from gateway.store.identity import letter_identity
 
 Migration = Callable[[Connection], None]
 
@@ -59,10 +60,47 @@ def _v3_audit_seal_index_truncate(conn: Connection) -> None:
         )
 
 
+def _v4_unreadable_and_letter_identity(conn: Connection) -> None:
+    """Runs count unreadable input; one dead letter per (job, identity).
+
+    Letters filed before this version were never de-duplicated: each group with one identity
+    (source and raw input) folds into its oldest letter, which keeps the attempts of all.
+    """
+    columns = {column["name"] for column in inspect(conn).get_columns("runs")}
+    if "unreadable" not in columns:
+        conn.exec_driver_sql("ALTER TABLE runs ADD COLUMN unreadable BIGINT NOT NULL DEFAULT 0")
+    letters = {column["name"] for column in inspect(conn).get_columns("dead_letters")}
+    if "identity" in letters:
+        return
+    conn.exec_driver_sql("ALTER TABLE dead_letters ADD COLUMN identity VARCHAR(64)")
+    table = schema.dead_letters
+    keep: dict[tuple[str, str], tuple[int, int]] = {}
+    for row in conn.execute(
+        select(table.c.id, table.c.job, table.c.source, table.c.raw, table.c.attempts).order_by(
+            table.c.id
+        )
+    ):
+        identity = letter_identity(row.source, row.raw)
+        first = keep.get((row.job, identity))
+        if first is None:
+            keep[(row.job, identity)] = (row.id, row.attempts)
+            conn.execute(update(table).where(table.c.id == row.id).values(identity=identity))
+            continue
+        keep[(row.job, identity)] = (first[0], first[1] + row.attempts)
+        conn.execute(
+            update(table).where(table.c.id == first[0]).values(attempts=first[1] + row.attempts)
+        )
+        conn.execute(delete(table).where(table.c.id == row.id))
+    conn.exec_driver_sql(
+        "CREATE UNIQUE INDEX ux_dead_letters_job_identity ON dead_letters (job, identity)"
+    )
+
+
 MIGRATIONS: list[tuple[int, Migration]] = [
     (1, _v1_initial),
     (2, _v2_audit_append_only),
     (3, _v3_audit_seal_index_truncate),
+    (4, _v4_unreadable_and_letter_identity),
 ]
 
 LATEST = MIGRATIONS[-1][0]

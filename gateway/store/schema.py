@@ -74,6 +74,8 @@ runs = Table(
     Column("unchanged", BigInteger, nullable=False, default=0),
     Column("rejected", BigInteger, nullable=False, default=0),
     Column("retried", BigInteger, nullable=False, default=0),
+    # Input that could not be read at all: whole files refused and rows that did not parse.
+    Column("unreadable", BigInteger, nullable=False, default=0),
     Column("mapping_digest", String(64)),
     Column("error", Text),
     Index("ix_runs_job_started", "job", "started_at"),
@@ -91,6 +93,9 @@ dead_letters = Table(
     Column("source", String(512), nullable=False),
     Column("record_key", String(255)),
     Column("key_digest", String(64)),
+    # sha256 of where the input came from (stably: file content digest and row, not name)
+    # and of the raw input: reading the same input again finds its letter instead of adding one.
+    Column("identity", String(64), nullable=False),
     Column("raw", Text, nullable=False),
     Column("reasons", Text, nullable=False),
     Column("rules", String(512), nullable=False),
@@ -100,6 +105,7 @@ dead_letters = Table(
     Column("created_at", Timestamp, nullable=False),
     Column("updated_at", Timestamp, nullable=False),
     Index("ix_dead_letters_job_status", "job", "status"),
+    Index("ux_dead_letters_job_identity", "job", "identity", unique=True),
 )
 
 outbox = Table(
