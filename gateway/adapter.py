@@ -62,6 +62,8 @@ class Exchange:
     error: str | None = None
     record_count: int = 0
     record_keys: list[str] = field(default_factory=list)
+    # How the exchange was read or written when that is not fixed (a file's encoding): no data.
+    detail: str | None = None
 
 
 class ExchangeRecorder:

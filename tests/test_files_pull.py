@@ -172,22 +172,26 @@ def test_unreadable_files_go_to_failed_and_others_go_on(tmp_path: Path) -> None:
     assert "binary" in str(outcomes[0][1])
     assert "missing header" in str(outcomes[1][1])
     failed = sorted(p.name for p in (tmp_path / "inbox" / "failed").iterdir())
-    assert failed == ["1-binary.csv", "2-empty.csv", "3-broken.xlsx", "4-unknown.pdf"]
+    names = ["1-binary.csv", "2-empty.csv", "3-broken.xlsx", "4-unknown.pdf"]
+    assert failed == sorted([*names, *(f"{n}.reason.txt" for n in names)])
+    assert [len(p.unreadable) for p in pages] == [1, 1, 1, 1, 0]
     assert all(p.cursor is not None and p.cursor["file"] is None for p in pages)
     assert len(pages[-1].cursor["done"]) == 5  # type: ignore[index]
 
 
-def test_failure_mid_file_keeps_rows_read(tmp_path: Path) -> None:
-    """A file that turns undecodable half-way delivers its good rows, then goes to failed/."""
+def test_undecodable_row_costs_only_its_row(tmp_path: Path) -> None:
+    """Bytes that are not UTF-8 half-way make that row an error record; the file goes on."""
     ctx = make_ctx(tmp_path, page_size=100, encoding="utf-8")
-    drop(tmp_path, "a.csv", (HEADER + fake_rows(1000)).encode() + b"\xff\xfe,x,y\r\n")
+    body = (HEADER + fake_rows(1000)).encode() + b"\xff\xfe,x,y\r\n" + fake_rows(5).encode()
+    drop(tmp_path, "a.csv", body)
     pages = run(ctx)
-    assert 0 < sum(len(p.records) for p in pages) < 1000
-    exchanges = ctx.exchanges.drain()
-    assert [e.outcome for e in exchanges] == ["ok"] * (len(pages) - 1) + ["error"]
-    assert "not valid utf-8-sig" in str(exchanges[-1].error)
-    assert [e.record_count for e in exchanges] == [len(p.records) for p in pages]
-    assert (tmp_path / "inbox" / "failed" / "a.csv").exists()
+    records = [r for p in pages for r in p.records]
+    assert len(records) == 1006
+    [bad] = [r for r in records if ERROR_FIELD in r]
+    assert bad[ERROR_FIELD] == "bytes that are not utf-8 text in column 1"
+    assert bad["__cells__"][0] == "\\xff\\xfe"
+    assert [e.outcome for e in ctx.exchanges.drain()] == ["ok"] * len(pages)
+    assert (tmp_path / "inbox" / "processed" / "a.csv").exists()
 
 
 def test_rows_before_an_unparsable_row_are_delivered(tmp_path: Path) -> None:
@@ -207,7 +211,10 @@ def test_malformed_row_is_a_record_not_a_failure(tmp_path: Path) -> None:
     ctx = make_ctx(tmp_path)
     drop(tmp_path, "a.csv", HEADER + fake_rows(1) + "测试,5201021990\r\n" + fake_rows(1, start=9))
     [page] = run(ctx)
-    assert page.records[1] == {ERROR_FIELD: "expected 3 columns, found 2"}
+    assert page.records[1] == {
+        ERROR_FIELD: "expected 3 columns, found 2",
+        "__cells__": ["测试", "5201021990"],
+    }
     assert page.refs == ["a.csv#2", "a.csv#3", "a.csv#4"]
     assert (tmp_path / "inbox" / "processed" / "a.csv").exists()
 

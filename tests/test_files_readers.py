@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import codecs
 import zipfile
 from collections.abc import Sequence
@@ -11,7 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from adapters.files.encoding import SNIFF_BYTES, detect_encoding
+from adapters.files.encoding import SNIFF_BYTES, TextEncoding, detect_encoding
 from adapters.files.errors import FileReadError
 from adapters.files.options import ReadOptions
 from adapters.files.readers import file_format, read_rows
@@ -58,18 +59,29 @@ def test_explicit_gb18030_encoding(tmp_path: Path) -> None:
 
 
 def test_detection_rules() -> None:
-    """BOM wins, strict UTF-8 next, GB18030 last; a chunk cut inside a character is still UTF-8."""
+    """BOM wins, UTF-8 next, GB18030 last; a chunk cut inside a character is still UTF-8."""
     utf8 = "核验".encode()
-    assert detect_encoding(codecs.BOM_UTF8 + utf8, "auto") == "utf-8-sig"
-    assert detect_encoding(utf8[:-1], "auto") == "utf-8"
-    assert detect_encoding("核验".encode("gb18030"), "auto") == "gb18030"
-    assert detect_encoding(b"plain ascii", "utf-8") == "utf-8-sig"
+    assert detect_encoding(codecs.BOM_UTF8 + utf8, "auto") == TextEncoding("utf-8", 3)
+    assert detect_encoding(utf8[:-1], "auto") == TextEncoding("utf-8")
+    assert detect_encoding("核验".encode("gb18030"), "auto") == TextEncoding("gb18030")
+    assert detect_encoding(b"plain ascii", "utf-8") == TextEncoding("utf-8")
+    gb_bom = b"\x84\x31\x95\x33"
+    assert detect_encoding(gb_bom + "核验".encode("gb18030"), "auto") == TextEncoding("gb18030", 4)
+    assert detect_encoding(gb_bom + b"x", "gb18030") == TextEncoding("gb18030", 4)
+    assert detect_encoding(codecs.BOM_UTF16_LE + "核".encode("utf-16-le"), "auto") == (
+        TextEncoding("utf-16-le", 2)
+    )
+    assert detect_encoding(codecs.BOM_UTF16_BE + "核".encode("utf-16-be"), "auto") == (
+        TextEncoding("utf-16-be", 2)
+    )
+    mixed = "姓名\n测试甲\n".encode() + "测试乙\n".encode("gb18030")
+    assert detect_encoding(mixed, "auto") == TextEncoding("utf-8")
     with pytest.raises(FileReadError, match="binary"):
         detect_encoding(b"PK\x03\x04\x00\x00", "auto")
 
 
-def test_utf8_guess_failing_after_first_chunk_fails_the_file_at_its_place(tmp_path: Path) -> None:
-    """GB18030 text past the sniffed chunk is a read error after the rows already read."""
+def test_gb18030_row_after_first_chunk_costs_only_its_row(tmp_path: Path) -> None:
+    """GB18030 text past the sniffed chunk is one error record keeping its bytes; rows go on."""
     filler = [("测试", f"5201021990010{n:05d}", "ascii") for n in range(SNIFF_BYTES // 20)]
     path = tmp_path / "late.csv"
     path.write_bytes(
@@ -77,25 +89,29 @@ def test_utf8_guess_failing_after_first_chunk_fails_the_file_at_its_place(tmp_pa
         + "测试丁,520102199001019999,已核验\n".encode("gb18030")
     )
     opts = ReadOptions(pattern="*")
-    read: list[int] = []
-
-    def consume() -> None:
-        read.extend(row.number for row in read_rows(path, opts))
-
-    with pytest.raises(FileReadError, match="not valid utf-8") as caught:
-        consume()
-    assert read[:2] == [2, 3]
-    assert "520102" not in str(caught.value)
+    rows = list(read_rows(path, opts))
+    assert len(rows) == len(filler) + 1
+    bad = rows[-1].record
+    assert bad[ERROR_FIELD] == "bytes that are not utf-8 text in column 1"
+    assert "520102" not in bad[ERROR_FIELD]
+    raw = base64.b64decode(bad["__bytes__"]["姓名"])
+    assert raw.decode("gb18030") == "测试丁"
 
 
 def test_csv_row_with_wrong_column_count_is_an_error_record(tmp_path: Path) -> None:
-    """A short or long CSV row becomes an error record that quotes no cell; the file goes on."""
+    """A short or long row is an error record whose reason quotes no cell, keeping its cells."""
     path = tmp_path / "bad.csv"
     path.write_text(csv_text([PEOPLE[0][:2], PEOPLE[1], (*PEOPLE[2], "extra")]), encoding="utf-8")
     rows = read_all(path)
-    assert rows[0] == (2, {ERROR_FIELD: "expected 3 columns, found 2"})
+    assert rows[0] == (
+        2,
+        {ERROR_FIELD: "expected 3 columns, found 2", "__cells__": list(PEOPLE[0][:2])},
+    )
     assert rows[1] == expected_records()[1]
-    assert rows[2] == (4, {ERROR_FIELD: "expected 3 columns, found 4"})
+    assert rows[2] == (
+        4,
+        {ERROR_FIELD: "expected 3 columns, found 4", "__cells__": [*PEOPLE[2], "extra"]},
+    )
 
 
 def test_csv_blank_rows_skipped_and_numbering_kept(tmp_path: Path) -> None:
@@ -154,7 +170,10 @@ def test_jsonl_malformed_lines_become_error_records(tmp_path: Path) -> None:
     assert rows[0][1] == {"id": "520102199001010011", "n": 1}
     assert str(rows[1][1][ERROR_FIELD]).startswith("invalid JSON")
     assert "520102" not in str(rows[1][1][ERROR_FIELD])
-    assert rows[2][1] == {ERROR_FIELD: "line is an array, not a JSON object"}
+    assert rows[2][1] == {
+        ERROR_FIELD: "line is an array, not a JSON object",
+        "__cells__": ["[1, 2]\n"],
+    }
     assert rows[3][1] == {"id": "520102199001010038", "ok": True}
 
 

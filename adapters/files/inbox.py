@@ -62,3 +62,22 @@ def move_file(inbox: Path, file: InboxFile, folder: str) -> None:
         raise PermanentError(
             "cannot move an inbox file", file=file.name, folder=folder, reason=exc.strerror
         ) from exc
+
+
+REASON_SUFFIX = ".reason.txt"
+
+
+def fail_file(inbox: Path, file: InboxFile, reason: str) -> None:
+    """Move ``file`` to ``failed/`` with ``NAME.reason.txt`` beside it (no cell values in it)."""
+    move_file(inbox, file, FAILED)
+    note = inbox / FAILED / f"{file.path.name}{REASON_SUFFIX}"
+    text = (
+        f"file: {file.name}\nsha256: {file.digest}\nreason: {reason}\n"
+        "see: gateway dlq list --rule unreadable\n"
+    )
+    try:
+        note.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise PermanentError(
+            "cannot write a reason file", file=file.name, reason=exc.strerror
+        ) from exc

@@ -18,7 +18,7 @@ from gateway.errors import ConfigError
 
 ReadFormat = Literal["auto", "csv", "jsonl", "xlsx"]
 WriteFormat = Literal["csv", "jsonl", "xlsx"]
-ReadEncoding = Literal["auto", "utf-8", "utf-8-sig", "gb18030"]
+ReadEncoding = Literal["auto", "utf-8", "utf-8-sig", "gb18030", "utf-16", "utf-16-le", "utf-16-be"]
 WriteEncoding = Literal["utf-8", "utf-8-sig", "gb18030"]
 
 
@@ -53,8 +53,10 @@ class ReadOptions(_Options):
     @field_validator("delimiter")
     @classmethod
     def _one_character(cls, value: str | None) -> str | None:
+        if value == "auto":
+            return None
         if value is not None and len(value) != 1:
-            raise ValueError("must be exactly one character")
+            raise ValueError("must be exactly one character, or auto")
         return value
 
 

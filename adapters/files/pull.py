@@ -2,8 +2,10 @@
 
 One file after the other (the one the cursor left half-read first, then by name): each is read in
 pages of ``page_size`` records; the page that finishes a file marks its digest done in the cursor
-and, once committed, moves it to ``processed/``. A file that cannot be read is reported as an
-``error`` exchange and moved to ``failed/`` by an otherwise empty page, and the next file goes on.
+and, once committed, moves it to ``processed/``. A file that cannot be read (or whose rest
+cannot) is reported as an ``error`` exchange and as a whole-file dead letter saying where
+reading stopped, and moves to ``failed/`` with a reason file beside it; the next file goes on.
+A file is marked done only by the page that puts its last row in the store or the queue.
 
 Every page carries its own ``file.read`` exchange (endpoint ``file:NAME#sha256=DIGEST``), as an
 HTTP page does: the runtime fills in the keys of the records it carried, so the audit log can
@@ -24,10 +26,17 @@ import structlog
 
 from adapters.files.cursor import InboxCursor
 from adapters.files.errors import FileReadError
-from adapters.files.inbox import FAILED, PROCESSED, InboxFile, move_file, waiting_files
+from adapters.files.inbox import PROCESSED, InboxFile, fail_file, move_file, waiting_files
 from adapters.files.options import ReadOptions, inbox_dir, read_options
-from adapters.files.readers import read_rows
-from gateway.adapter import Direction, Exchange, Page, PullStream, StreamContext
+from adapters.files.readers import read_rows, text_dialect
+from gateway.adapter import (
+    Direction,
+    Exchange,
+    Page,
+    PullStream,
+    StreamContext,
+    UnreadableInput,
+)
 from gateway.errors import PermanentError
 
 log = structlog.get_logger(__name__)
@@ -63,12 +72,12 @@ def _read_file(
     page = _PageBuilder(ctx, file)
     skip = state.start(file.digest)
     try:
+        page.detail = "; ".join(f"{k}={v!r}" for k, v in text_dialect(file.path, options).items())
         with closing(read_rows(file.path, options, skip)) as rows:
             # One row of look-ahead: the page that ends the file must know it does.
             row = next(rows, None)
             while row is not None:
-                page.records.append(row.record)
-                page.refs.append(f"{file.name}#{row.number}")
+                page.add(row.number, row.record)
                 following = next(rows, None)
                 if following is not None and len(page.records) == options.page_size:
                     state.row = row.position
@@ -79,7 +88,18 @@ def _read_file(
     except FileReadError as exc:
         log.warning("files.unreadable", file=file.name, reason=str(exc))
         state.finish(file.digest)
-        yield page.build(state.dump(), partial(move_file, inbox, file, FAILED), error=str(exc))
+        lost = UnreadableInput(
+            source=file.name,
+            origin=f"sha256:{file.digest}",
+            reason=exc.message,
+            detail={"file": file.name, "sha256": file.digest, **exc.context},
+        )
+        yield page.build(
+            state.dump(),
+            partial(fail_file, inbox, file, str(exc)),
+            error=str(exc),
+            unreadable=[lost],
+        )
         return
     except FileNotFoundError:
         log.warning("files.vanished", file=file.name)
@@ -101,13 +121,21 @@ class _PageBuilder:
         self.file = file
         self.records: list[dict[str, Any]] = []
         self.refs: list[str] = []
+        self.origins: list[str] = []
+        self.detail: str | None = None
         self.started = time.monotonic()
+
+    def add(self, number: int, record: dict[str, Any]) -> None:
+        self.records.append(record)
+        self.refs.append(f"{self.file.name}#{number}")
+        self.origins.append(f"sha256:{self.file.digest}#{number}")
 
     def build(
         self,
         cursor: dict[str, Any],
         on_commit: Callable[[], None] | None = None,
         error: str | None = None,
+        unreadable: list[UnreadableInput] | None = None,
     ) -> Page:
         exchange = Exchange(
             platform=self.ctx.platform_name,
@@ -118,8 +146,19 @@ class _PageBuilder:
             outcome="ok" if error is None else "error",
             error=error,
             record_count=len(self.records),
+            detail=self.detail,
         )
         self.ctx.exchanges.record(exchange)
-        page = Page(self.records, cursor, self.refs, self.file.name, on_commit, exchange)
-        self.records, self.refs, self.started = [], [], time.monotonic()
+        page = Page(
+            self.records,
+            cursor,
+            self.refs,
+            self.file.name,
+            on_commit,
+            exchange,
+            origins=self.origins,
+            unreadable=unreadable or [],
+        )
+        self.records, self.refs, self.origins = [], [], []
+        self.started = time.monotonic()
         return page

@@ -8,6 +8,8 @@ from typing import Any, NamedTuple, TypeAlias
 from adapters.files.errors import FileReadError
 
 ERROR_FIELD = "__error__"
+# The cells of a malformed row as they were read, so the letter keeps the whole input.
+CELLS_FIELD = "__cells__"
 
 
 class Row(NamedTuple):
@@ -54,7 +56,10 @@ def shape(header: list[str], cells: Sequence[str], *, pad_short: bool) -> dict[s
         return dict(zip(header, cells, strict=True))
     extra = any(cells[width:])
     if extra or (len(cells) < width and not pad_short):
-        return {ERROR_FIELD: f"expected {width} columns, found {len(cells)}"}
+        return {
+            ERROR_FIELD: f"expected {width} columns, found {len(cells)}",
+            CELLS_FIELD: list(cells),
+        }
     record = dict(zip(header, cells, strict=False))
     for name in header[len(cells) :]:
         record[name] = ""

@@ -112,7 +112,7 @@ class AuditEvent:
             request_body=exchange.request_body,
             response_body=exchange.response_body,
             mapping=mapping,
-            detail=exchange.error,
+            detail=exchange.error if exchange.error is not None else exchange.detail,
         )
 
 
