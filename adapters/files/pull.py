@@ -92,7 +92,8 @@ def _read_file(
             source=file.name,
             origin=f"sha256:{file.digest}",
             reason=exc.message,
-            detail={"file": file.name, "sha256": file.digest, **exc.context},
+            # Not the name: the same content dropped again under another is the same letter.
+            detail={"sha256": file.digest, **exc.context},
         )
         yield page.build(
             state.dump(),

@@ -17,7 +17,7 @@ from gateway.adapter import (
 )
 from gateway.audit import AuditEvent, audit_log_from_config
 from gateway.config import GatewayConfig
-from gateway.errors import ConfigError, GatewayError
+from gateway.errors import ConfigError, GatewayError, StoreError
 from gateway.faults import environment_fault
 from gateway.http.breaker import bind_breakers, unbind_breakers
 from gateway.logging import bind_run, get_logger, unbind_run
@@ -154,7 +154,7 @@ class JobRunner:
             status, error = "interrupted", "the process was interrupted"
             raise
         finally:
-            self._close(run, status, error)
+            self._close_even_on_a_full_disk(run, status, error)
             unbind_breakers(run_id)
             unbind_run()
         counts = run.counts
@@ -179,6 +179,21 @@ class JobRunner:
             mapping=run.mapping_ref,
             detail=detail,
         )
+
+    def _close_even_on_a_full_disk(self, run: RunContext, status: str, error: str | None) -> None:
+        """Record the run's end; when the store's disk is full, give up its reserve and retry."""
+        try:
+            self._close(run, status, error)
+            return
+        except Exception as exc:
+            fault = environment_fault(exc)
+            if fault is None or not self.store.release_reserve():
+                raise StoreError("the run's end could not be recorded", cause=fault) from exc
+        try:
+            self._close(run, status, error)
+        except Exception as exc:
+            fault = environment_fault(exc)
+            raise StoreError("the run's end could not be recorded", cause=fault) from exc
 
     def _close(self, run: RunContext, status: str, error: str | None) -> None:
         """Failed attempts not yet logged, the run's end, and its status: one transaction."""

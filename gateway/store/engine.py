@@ -76,6 +76,12 @@ def make_engine(url: str) -> Engine:
     )
 
 
+# Kept beside an SQLite store file and given up when its disk fills: the room a failed run
+# needs to record that it failed (its end, its audit entry) when nothing else is left.
+RESERVE_BYTES = 2 * 1024 * 1024
+RESERVE_SUFFIX = ".reserve"
+
+
 class Store:
     """The canonical store. Every write goes through :meth:`transaction`."""
 
@@ -83,8 +89,34 @@ class Store:
         self.url = url
         self.engine = make_engine(url)
         self.dialect = self.engine.dialect.name
+        database = make_url(url).database if self.dialect == "sqlite" else None
+        self.file = Path(database) if database and database != ":memory:" else None
         if migrate:
             self.migrate()
+            self.keep_reserve()
+
+    @property
+    def reserve_path(self) -> Path | None:
+        return self.file.with_name(self.file.name + RESERVE_SUFFIX) if self.file else None
+
+    def keep_reserve(self) -> None:
+        """Make sure the reserve exists (a full disk leaves it missing until there is room)."""
+        path = self.reserve_path
+        if path is None or path.exists():
+            return
+        try:
+            with path.open("xb") as handle:
+                handle.write(bytes(RESERVE_BYTES))
+        except OSError:
+            path.unlink(missing_ok=True)
+
+    def release_reserve(self) -> bool:
+        """Give the reserve's room back to the store's disk; ``False`` if there was none."""
+        path = self.reserve_path
+        if path is None or not path.exists():
+            return False
+        path.unlink()
+        return True
 
     def migrate(self) -> int:
         try:
