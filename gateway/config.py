@@ -166,6 +166,9 @@ class JobConfig(_Model):
 
 class StoreConfig(_Model):
     url: str = "sqlite:///gateway.db"
+    # An SQLite store refuses to start a run with less room than this on its disk: the
+    # write-ahead log (up to 64 MiB), the reserve, and a pull's growth (docs/files.md).
+    min_free_mb: int = Field(256, ge=0)
 
 
 class AuditConfig(_Model):

@@ -143,7 +143,7 @@ def make_world(
                 "source": "inbox.verifications",
                 "target": "store",
                 "mapping": "files/verifications.yaml",
-                "options": {"pattern": "verifications*.csv"},
+                "options": {"pattern": "verifications*.csv", "settle_seconds": 0.2},
             },
             PUSH_JOB: {
                 "source": "store",

@@ -31,7 +31,7 @@ def make_ctx(tmp_path: Path, **options: Any) -> StreamContext:
         run_id="run-1",
         platform_name="bureau_files",
         platform=cast(Any, platform),
-        options={"pattern": "*.csv", **options},
+        options={"pattern": "*.csv", "ready": "rename", **options},
         exchanges=ExchangeRecorder(),
         base_dir=str(tmp_path),
     )

@@ -38,7 +38,7 @@ def test_large_csv_streams_in_bounded_memory(tmp_path: Path) -> None:
         run_id="run-1",
         platform_name="bureau_files",
         platform=cast(Any, SimpleNamespace(options={"inbox": str(inbox)})),
-        options={"pattern": "*.csv", "page_size": 1000},
+        options={"pattern": "*.csv", "page_size": 1000, "ready": "rename"},
         exchanges=ExchangeRecorder(),
     )
     rows = 0

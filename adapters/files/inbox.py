@@ -31,17 +31,26 @@ def content_digest(path: Path) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def waiting_files(inbox: Path, pattern: str) -> list[InboxFile]:
-    """Files matching ``pattern``, sorted by name, outside ``processed/`` and ``failed/``."""
-    found: list[InboxFile] = []
+def waiting_paths(inbox: Path, pattern: str, markers: tuple[str, ...]) -> list[Path]:
+    """Files matching ``pattern``, by name, outside ``processed/`` and ``failed/``.
+
+    Never hidden files, Excel's lock files (``~$name.xlsx``) or readiness markers.
+    """
+    found: list[Path] = []
     for path in sorted(inbox.glob(pattern)):
         relative = path.relative_to(inbox)
         if relative.parts[0] in (PROCESSED, FAILED):
             continue
-        if any(part.startswith(".") for part in relative.parts) or not path.is_file():
+        if any(part.startswith((".", "~$")) for part in relative.parts) or not path.is_file():
             continue
-        found.append(InboxFile(path, relative.as_posix(), content_digest(path)))
+        if path.name.endswith(markers):
+            continue
+        found.append(path)
     return found
+
+
+def inbox_file(inbox: Path, path: Path) -> InboxFile:
+    return InboxFile(path, path.relative_to(inbox).as_posix(), content_digest(path))
 
 
 def move_file(inbox: Path, file: InboxFile, folder: str) -> None:

@@ -42,6 +42,11 @@ class ReadOptions(_Options):
     sheet: str | None = None
     delimiter: str | None = None
     page_size: int = Field(1000, ge=1, le=100_000)
+    # When a file is complete (docs/files.md): unchanged for settle_seconds, a marker beside
+    # it, or (rename) any visible file, for writers that write under a hidden name first.
+    ready: Literal["settle", "marker", "rename"] = "settle"
+    settle_seconds: float = Field(5.0, ge=0, le=3600)
+    markers: tuple[str, ...] = (".done", ".ok")
 
     @field_validator("pattern")
     @classmethod

@@ -26,9 +26,18 @@ import structlog
 
 from adapters.files.cursor import InboxCursor
 from adapters.files.errors import FileReadError
-from adapters.files.inbox import PROCESSED, InboxFile, fail_file, move_file, waiting_files
+from adapters.files.inbox import (
+    FAILED,
+    PROCESSED,
+    InboxFile,
+    fail_file,
+    inbox_file,
+    move_file,
+    waiting_paths,
+)
 from adapters.files.options import ReadOptions, inbox_dir, read_options
 from adapters.files.readers import read_rows, text_dialect
+from adapters.files.readiness import Settling, marker_of, ready_paths
 from gateway.adapter import (
     Direction,
     Exchange,
@@ -47,12 +56,15 @@ class FilesPullStream(PullStream):
 
     def __init__(self, name: str) -> None:
         self.name = name
+        self._settling = Settling()
 
     def read(self, ctx: StreamContext, cursor: dict[str, Any] | None) -> Iterator[Page]:
         options = read_options(ctx)
         inbox = inbox_dir(ctx)
         state = InboxCursor.load(cursor)
-        files = waiting_files(inbox, options.pattern)
+        paths = waiting_paths(inbox, options.pattern, options.markers)
+        ready = ready_paths(paths, options, self._settling, ctx.stop)
+        files = [inbox_file(inbox, path) for path in ready]
         # The half-read file goes first: starting another would lose its place in the cursor.
         files.sort(key=lambda f: f.digest != state.file)
         for file in files:
@@ -61,7 +73,7 @@ class FilesPullStream(PullStream):
             if state.is_done(file.digest):
                 # Committed earlier (a crash before the move, or the same content sent again).
                 log.info("files.already_processed", file=file.name)
-                move_file(inbox, file, PROCESSED)
+                settle_file(inbox, file, PROCESSED, options)
                 continue
             yield from _read_file(ctx, inbox, file, options, state)
 
@@ -97,7 +109,7 @@ def _read_file(
         )
         yield page.build(
             state.dump(),
-            partial(fail_file, inbox, file, str(exc)),
+            partial(settle_file, inbox, file, FAILED, options, str(exc)),
             error=str(exc),
             unreadable=[lost],
         )
@@ -111,7 +123,20 @@ def _read_file(
             "cannot read an inbox file", file=file.name, reason=exc.strerror
         ) from exc
     state.finish(file.digest)
-    yield page.build(state.dump(), partial(move_file, inbox, file, PROCESSED))
+    yield page.build(state.dump(), partial(settle_file, inbox, file, PROCESSED, options))
+
+
+def settle_file(
+    inbox: Path, file: InboxFile, folder: str, options: ReadOptions, reason: str | None = None
+) -> None:
+    """Move a finished file to ``folder`` (with its reason file), and drop its marker."""
+    if reason is None:
+        move_file(inbox, file, folder)
+    else:
+        fail_file(inbox, file, reason)
+    marker = marker_of(file.path, options.markers)
+    if marker is not None:
+        marker.unlink(missing_ok=True)
 
 
 class _PageBuilder:

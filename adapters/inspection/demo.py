@@ -77,7 +77,7 @@ def _load(name: str, mapping: str, pattern: str, deps: list[str] | None = None) 
         "schedule": "every 1h",
         "batch_size": 500,
         "depends_on": deps or [],
-        "options": {"pattern": pattern},
+        "options": {"pattern": pattern, "settle_seconds": 1},
     }
 
 

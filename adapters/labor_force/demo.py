@@ -88,7 +88,7 @@ def demo_part(ctx: DemoContext) -> DemoPart:
                 "target": "store",
                 "mapping": "files/verifications.yaml",
                 "schedule": "every 5m",
-                "options": {"pattern": "verifications*.csv"},
+                "options": {"pattern": "verifications*.csv", "settle_seconds": 1},
             },
             "labor-verifications-push": {
                 "source": "store",

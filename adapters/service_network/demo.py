@@ -83,7 +83,7 @@ def demo_part(ctx: DemoContext) -> DemoPart:
                 "target": "store",
                 "mapping": "files/items.yaml",
                 "schedule": "every 1h",
-                "options": {"pattern": "service-items*.xlsx", "sheet": SHEET},
+                "options": {"pattern": "service-items*.xlsx", "sheet": SHEET, "settle_seconds": 1},
             },
             "sn-items-push": {
                 "source": "store",

@@ -106,6 +106,7 @@ class JobRunner:
         job = self.config.job(job_name)
         mapping = self.mapping_for(job_name)
         stream = self._stream(job_name)
+        self.store.check_free_space(self.config.store.min_free_mb)
         run_id = self.store.start_run(job_name, self.instance, mapping.digest)
         # Breaker states live in this runner's store, so a failure streak survives the process
         # and a run in a new process sees the breaker open (gateway.http.breaker).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -109,6 +110,19 @@ class Store:
                 handle.write(bytes(RESERVE_BYTES))
         except OSError:
             path.unlink(missing_ok=True)
+
+    def check_free_space(self, needed_mb: int) -> None:
+        """Refuse to start with less than ``needed_mb`` free on an SQLite store's disk."""
+        if self.file is None:
+            return
+        free_mb = shutil.disk_usage(self.file.parent).free // (1024 * 1024)
+        if free_mb < needed_mb:
+            raise StoreError(
+                "too little free space on the store's disk (store.min_free_mb)",
+                path=str(self.file.parent),
+                free_mb=free_mb,
+                needed_mb=needed_mb,
+            )
 
     def release_reserve(self) -> bool:
         """Give the reserve's room back to the store's disk; ``False`` if there was none."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -73,11 +72,11 @@ class Inbox:
     def config_path(self) -> Path:
         return self.root / "gateway.yaml"
 
-    def configure(self, **options: Any) -> None:
+    def configure(self, min_free_mb: int = 256, **options: Any) -> None:
         key = self.root / "audit.key"
         key.write_text("an-audit-key-for-these-tests-only", "utf-8")
         config = {
-            "store": {"url": f"sqlite:///{self.root / 'store.db'}"},
+            "store": {"url": f"sqlite:///{self.root / 'store.db'}", "min_free_mb": min_free_mb},
             "audit": {"key": f"file:{key}"},
             "logging": {"file": None},
             "platforms": {"desk": {"adapter": "files", "options": {"inbox": "inbox"}}},
@@ -87,7 +86,7 @@ class Inbox:
                     "target": "store",
                     "mapping": "files/verifications.yaml",
                     "batch_size": 1000,
-                    "options": {"pattern": "*.*", **options},
+                    "options": {"pattern": "*.*", "settle_seconds": 0.2, **options},
                 }
             },
         }
@@ -134,8 +133,8 @@ class Inbox:
 
 
 @pytest.fixture
-def inbox(tmp_path: Path) -> Iterator[Inbox]:
+def inbox(tmp_path: Path) -> Inbox:
     box = Inbox(tmp_path)
     box.folder.mkdir()
     box.configure()
-    yield box
+    return box

@@ -1,4 +1,4 @@
-"""The store's disk fills up mid-run: the run fails in one line, and converges once there is room."""
+"""The store's disk fills up mid-run: the run fails in one line, and converges given room."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def test_disk_full_fails_the_run_in_one_line_and_the_next_run_converges(
     """Disk full → failed in runs, audit and exit code, no traceback; room made → all stored."""
     inbox = Inbox(tmp_path)
     inbox.folder.mkdir()
-    inbox.configure()
+    inbox.configure(min_free_mb=1)
     config = inbox.config_path
     text = config.read_text("utf-8").replace(str(tmp_path / "store.db"), str(small_disk / "s.db"))
     config.write_text(text, "utf-8")
@@ -80,3 +80,19 @@ def test_disk_full_fails_the_run_in_one_line_and_the_next_run_converges(
     finally:
         store.close()
     assert gateway("audit", "verify", "--config", str(config)).returncode == 0
+
+
+def test_too_little_room_refuses_the_run_at_start_in_one_line(tmp_path: Path) -> None:
+    """A disk with less free space than store.min_free_mb: exit 1, path and space named."""
+    inbox = Inbox(tmp_path)
+    inbox.folder.mkdir()
+    inbox.configure(min_free_mb=10**9)
+    inbox.drop("a.csv", csv_bytes(person_rows(3)))
+    done = gateway("sync", "load", "--config", str(inbox.config_path))
+    assert done.returncode == 1
+    assert "Traceback" not in done.stdout + done.stderr
+    [line] = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert "too little free space" in line
+    assert str(tmp_path) in line
+    assert "needed_mb=1000000000" in line
+    assert (inbox.folder / "a.csv").exists()
