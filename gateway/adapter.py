@@ -95,6 +95,8 @@ class StreamContext:
     exchanges: ExchangeRecorder
     stop: threading.Event = field(default_factory=threading.Event)
     base_dir: str = "."
+    # The input fields the job's mapping reads (a workbook's sheet is found by its header).
+    expected_fields: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

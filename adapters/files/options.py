@@ -47,6 +47,7 @@ class ReadOptions(_Options):
     ready: Literal["settle", "marker", "rename"] = "settle"
     settle_seconds: float = Field(5.0, ge=0, le=3600)
     markers: tuple[str, ...] = (".done", ".ok")
+    merged_cells: Literal["refuse", "fill"] = "refuse"
 
     @field_validator("pattern")
     @classmethod

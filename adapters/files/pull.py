@@ -85,7 +85,7 @@ def _read_file(
     skip = state.start(file.digest)
     try:
         page.detail = "; ".join(f"{k}={v!r}" for k, v in text_dialect(file.path, options).items())
-        with closing(read_rows(file.path, options, skip)) as rows:
+        with closing(read_rows(file.path, options, skip, ctx.expected_fields)) as rows:
             # One row of look-ahead: the page that ends the file must know it does.
             row = next(rows, None)
             while row is not None:

@@ -55,11 +55,22 @@ _UNDECODED = re.compile("[\udc80-\udcff]")
 BYTES_FIELD = "__bytes__"
 
 
-def read_rows(path: Path, options: ReadOptions, skip: int = 0) -> Rows:
-    """Yield the records of ``path`` after its first ``skip`` data rows."""
+def read_rows(
+    path: Path, options: ReadOptions, skip: int = 0, expected: frozenset[str] = frozenset()
+) -> Rows:
+    """Yield the records of ``path`` after its first ``skip`` data rows.
+
+    ``expected`` are the fields the mapping reads: a workbook's sheet is found by them.
+    """
     fmt = file_format(path, options.format)
     if fmt == "xlsx":
-        return read_xlsx(path, sheet=options.sheet, skip=skip)
+        return read_xlsx(
+            path,
+            sheet=options.sheet,
+            skip=skip,
+            expected=expected,
+            fill_merged=options.merged_cells == "fill",
+        )
     head = sniff(path)
     encoding = detect_encoding(head, options.encoding)
     if fmt == "jsonl":

@@ -72,6 +72,10 @@ class CompiledMapping:
             if fp.pii is not PiiClass.NONE
             for source in fp.spec.sources
         }
+        # The top-level input fields the mapping reads: how a source recognises its data.
+        self.source_fields: frozenset[str] = frozenset(
+            source.split(".")[0] for fp in plan.fields for source in fp.spec.sources
+        )
         self._map = function
 
     def __repr__(self) -> str:

@@ -120,6 +120,7 @@ class JobRunner:
             exchanges=ExchangeRecorder(),
             stop=self.stop,
             base_dir=str(self.config.base_dir),
+            expected_fields=mapping.source_fields,
         )
         run = RunContext(
             self.config, self.store, self.audit, job_name, job, mapping, run_id, ctx, progress
