@@ -46,13 +46,27 @@ class ValidatorOp(Op):
     types: frozenset[str] = TEXT
 
 
+# What Excel makes of an ID number typed or pasted as a number: 5.22601E+17, or the first 15
+# digits followed by zeros once it is saved again.
+_EXCEL_NUMBER = re.compile(r"\d(?:\.\d+)?[eE]\+?\d+")
+EXCEL_ADVICE = (
+    "Excel turned this ID number into a number and dropped digits; format the column as "
+    "Text before typing or pasting, or export from the source system again as text"
+)
+
+
 def _resident_id(_ctx: Context) -> Check:
     validate = id_validator()
 
     def check(value: str) -> tuple[Warning_, ...] | None:
+        if _EXCEL_NUMBER.fullmatch(value):
+            raise FieldReject("resident_id", f"excel_number: {EXCEL_ADVICE}")
         try:
             found = validate(value)
         except IdNumberError as exc:
+            if exc.reason == "check_digit" and value.endswith("000"):
+                detail = f"{exc.detail}; if the file passed through Excel: {EXCEL_ADVICE}"
+                raise FieldReject("resident_id", f"{exc.reason}: {detail}") from None
             raise FieldReject("resident_id", f"{exc.reason}: {exc.detail}") from None
         if not found:
             return None

@@ -119,3 +119,16 @@ def test_rows_with_too_many_or_too_few_columns_keep_their_cells(inbox: Inbox) ->
     assert "expected 6 columns, found 7" in reasons[1]
     assert all("__cells__" in letter["raw"] for letter in inbox.letters())
     settle_twice(inbox, 2)
+
+
+def test_an_id_number_excel_turned_into_a_number_says_so(inbox: Inbox) -> None:
+    """5.22601E+17 in the ID column: one letter whose reason says Excel did it, and what to do."""
+    rows = person_rows(3)
+    rows[1][0] = "5.22601E+17"
+    inbox.drop("excel.csv", csv_bytes(rows))
+    summary, code = inbox.sync()
+    assert inbox.counts() == (2, 1)
+    assert (summary.status, code, summary.rejected) == ("succeeded", 0, 1)
+    [letter] = inbox.letters()
+    assert "excel_number" in letter["reasons"]
+    assert "format the column as Text" in letter["reasons"]
