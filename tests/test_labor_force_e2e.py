@@ -107,3 +107,20 @@ def test_run_rows_add_up(tmp_path) -> None:
     for run in runs:
         assert run.status == "succeeded"
         assert run.read == run.inserted + run.updated + run.unchanged + run.rejected
+
+
+def test_reading_the_persons_again_from_the_start_doubles_no_dead_letter(tmp_path) -> None:
+    """sync --reset re-reads every invalid person: the letters stay as many, attempts rise."""
+    with labor_env(tmp_path, size=2000) as env:
+        first = env.run("labor-persons")
+        assert first.rejected > 0
+        with env.store.connect() as conn:
+            before = conn.execute(select(func.count()).select_from(schema.dead_letters)).scalar()
+        env.store.reset_checkpoint("labor-persons")
+        again = env.run("labor-persons")
+        assert again.rejected == first.rejected
+        with env.store.connect() as conn:
+            after = conn.execute(select(func.count()).select_from(schema.dead_letters)).scalar()
+            attempts = set(conn.execute(select(schema.dead_letters.c.attempts)).scalars())
+        assert after == before == first.rejected
+        assert attempts == {2}

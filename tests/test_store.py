@@ -217,3 +217,29 @@ def test_sqlite_page_statements_never_scan_the_records(tmp_path: Path, statement
     store.close()
     wide = [row[-1] for row in plan if " records" in row[-1] and "key=?" not in row[-1]]
     assert not wide, wide
+
+
+def test_upgrade_folds_dead_letters_filed_twice_before_version_4(tmp_path: Path) -> None:
+    """A store from before letter identities: each repeated letter folds into its oldest one."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    store = Store(url)
+    with store.transaction() as conn:
+        conn.exec_driver_sql("DROP INDEX ux_dead_letters_job_identity")
+        conn.exec_driver_sql("ALTER TABLE dead_letters DROP COLUMN identity")
+        conn.exec_driver_sql("DELETE FROM schema_version WHERE version = 4")
+        for n, raw in enumerate(['{"a": 1}', '{"a": 1}', '{"a": 2}', '{"a": 1}']):
+            conn.exec_driver_sql(
+                "INSERT INTO dead_letters (job, run_id, entity, source, raw, reasons, rules, "
+                "attempts, status, created_at, updated_at) VALUES "
+                f"('j', 'r{n}', 'e', 'f.csv#2', '{raw}', '[]', '', 1, 'open', 't', 't')"
+            )
+    store.close()
+    store = Store(url)
+    with store.connect() as conn:
+        rows = conn.execute(
+            select(schema.dead_letters.c.raw, schema.dead_letters.c.attempts).order_by(
+                schema.dead_letters.c.id
+            )
+        ).all()
+    store.close()
+    assert [(raw, attempts) for raw, attempts in rows] == [('{"a": 1}', 3), ('{"a": 2}', 1)]
