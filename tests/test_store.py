@@ -231,7 +231,8 @@ def test_upgrade_folds_dead_letters_filed_twice_before_version_4(tmp_path: Path)
             conn.exec_driver_sql(
                 "INSERT INTO dead_letters (job, run_id, entity, source, raw, reasons, rules, "
                 "attempts, status, created_at, updated_at) VALUES "
-                f"('j', 'r{n}', 'e', 'f.csv#2', '{raw}', '[]', '', 1, 'open', 't', 't')"
+                "('j', ?, 'e', 'f.csv#2', ?, '[]', '', 1, 'open', 't', 't')",
+                (f"r{n}", raw),
             )
     store.close()
     store = Store(url)
