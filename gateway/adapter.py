@@ -211,6 +211,10 @@ class Adapter(ABC):
         """Platforms, jobs and inbox files this adapter adds to ``gateway demo``, or ``None``."""
         return None
 
+    def commands(self) -> Any:
+        """A Typer app mounted as ``gateway ADAPTER …`` (the files adapter's ``reingest``)."""
+        return None
+
     def stream(self, name: str, direction: Direction) -> PullStream | PushStream:
         streams: Mapping[str, PullStream] | Mapping[str, PushStream] = (
             self.pull_streams() if direction is Direction.PULL else self.push_streams()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from adapters.files.pull import FilesPullStream
 from adapters.files.push import FilesPushStream
@@ -55,3 +55,8 @@ class FilesAdapter(Adapter):
 
     def push_streams(self) -> Mapping[str, PushStream]:
         return self._push
+
+    def commands(self) -> Any:
+        from adapters.files.commands import app  # imported only when the CLI mounts it
+
+        return app

@@ -16,6 +16,7 @@ from gateway.audit.events import (
     MappingRef,
     dlq_discard_event,
     dlq_replay_event,
+    operator_event,
     run_end_event,
     run_start_event,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "entry_hash",
     "export_entries",
     "get_entry",
+    "operator_event",
     "payload_archive",
     "prune",
     "run_end_event",

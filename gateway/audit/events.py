@@ -27,6 +27,7 @@ class Kind(StrEnum):
     DLQ_REPLAY = "dlq_replay"
     DLQ_DISCARD = "dlq_discard"
     PRUNE_CHECKPOINT = "prune_checkpoint"
+    OPERATOR_ACTION = "operator_action"
 
 
 @dataclass(frozen=True)
@@ -226,3 +227,16 @@ def dlq_discard_event(
 ) -> AuditEvent:
     """Dead letters given up on, with the operator's reason."""
     return _dlq_event(Kind.DLQ_DISCARD, job, letter_ids, keys, {"reason": reason}, None, actor)
+
+
+def operator_event(
+    *, job: str, action: str, values: Mapping[str, Any], actor: str | None = None
+) -> AuditEvent:
+    """An operator changed what a job will do (a file admitted again, a position changed)."""
+    return AuditEvent(
+        kind=Kind.OPERATOR_ACTION,
+        outcome="ok",
+        job=job,
+        operation=action,
+        detail=detail_json({"actor": actor or current_actor(), **values}),
+    )

@@ -60,6 +60,10 @@ def _mount_reports() -> None:
             count += 1
     if count:
         app.add_typer(report_app, name="report")
+    for name, adapter in discover_adapters().items():
+        commands = adapter.commands()
+        if commands is not None:
+            app.add_typer(commands, name=name)
 
 
 _mount_reports()

@@ -8,6 +8,8 @@ job again (and from the start) and checks that no dead letter is doubled.
 from __future__ import annotations
 
 import codecs
+import subprocess
+import sys
 
 import pytest
 
@@ -132,3 +134,29 @@ def test_an_id_number_excel_turned_into_a_number_says_so(inbox: Inbox) -> None:
     [letter] = inbox.letters()
     assert "excel_number" in letter["reasons"]
     assert "format the column as Text" in letter["reasons"]
+
+
+def test_reingest_admits_a_processed_file_again_as_an_audited_action(inbox: Inbox) -> None:
+    """gateway files reingest: the file is read again on the next run, letters not doubled."""
+    rows = person_rows(20)
+    rows[3][0] = "123"
+    inbox.drop("again.csv", csv_bytes(rows))
+    inbox.sync()
+    assert inbox.counts() == (19, 1)
+    assert inbox.sync()[0].read == 0
+    done = subprocess.run(
+        [sys.executable, "-m", "gateway", "files", "reingest", "load", "again.csv",
+         "--config", str(inbox.config_path)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (inbox.folder / "again.csv").exists()
+    summary, code = inbox.sync()
+    assert (summary.read, summary.unchanged, code) == (20, 19, 0)
+    assert inbox.counts() == (19, 1)
+    assert inbox.letters()[0]["attempts"] == 2
+    audit = subprocess.run(
+        [sys.executable, "-m", "gateway", "audit", "verify", "--config", str(inbox.config_path)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert audit.returncode == 0, audit.stdout + audit.stderr
