@@ -9,7 +9,11 @@ from tests.pg import pg_available, pg_required
 def test_small_benchmark_counts_and_store_digests_agree() -> None:
     """Bare, SQLite and PostgreSQL runs read the same records and end with the same store."""
     size = 1500
-    report = measure(size, seed=7, page_size=500, with_pg=pg_available() or pg_required())
+    report = measure(
+        size, seed=7, page_size=500, with_pg=pg_available() or pg_required(), xlsx_rows=500
+    )
+    xlsx = report["steps"]["xlsx_load"]
+    assert (xlsx["records"], xlsx["read_only_records"], xlsx["status"]) == (500, 500, "succeeded")
     steps = report["steps"]
     assert steps["bare"]["records"] == size
     assert steps["full_sqlite"]["records"] == size

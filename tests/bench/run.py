@@ -136,8 +136,16 @@ def pg_database() -> Iterator[str | None]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+XLSX_ROWS = 50_000
+
+
 def measure(
-    size: int, seed: int, page_size: int, with_pg: bool, partial: Path | None = None
+    size: int,
+    seed: int,
+    page_size: int,
+    with_pg: bool,
+    partial: Path | None = None,
+    xlsx_rows: int = XLSX_ROWS,
 ) -> dict[str, Any]:
     env = {**os.environ, "BENCH_SECRET": secrets.token_hex(16)}
     steps: dict[str, Any] = {}
@@ -177,6 +185,8 @@ def measure(
                     # Pulled after the 1% change, so it must equal the SQLite store's end state.
                     digests["postgresql"] = store_digest(pg_url)
     steps["mapping_only"] = worker(["mapping", str(min(size, 200_000))], env)
+    with tempfile.TemporaryDirectory(prefix="gateway-bench-xlsx-") as tmp:
+        steps["xlsx_load"] = worker(["xlsx", tmp, str(xlsx_rows)], env, partial, "xlsx_load")
     bare_rate = steps["bare"]["records"] / steps["bare"]["seconds"]
     for step in steps.values():
         step["records_per_s"] = step["records"] / step["seconds"] if step["seconds"] else 0.0
@@ -213,6 +223,12 @@ def print_report(report: dict[str, Any]) -> None:
     mapping = report["steps"]["mapping_only"]
     per_record = 1e6 * mapping["seconds"] / mapping["records"]
     console.print(f"persons mapping alone: {per_record:.1f} µs/record")
+    book = report["steps"]["xlsx_load"]
+    console.print(
+        f"XLSX {book['read_only_records']:,} rows x 12 columns: "
+        f"read {book['read_only_seconds']:.2f} s (target < 2 s), "
+        f"read and loaded {book['seconds']:.2f} s ({book['status']})"
+    )
 
 
 def main() -> None:
