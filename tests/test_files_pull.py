@@ -189,7 +189,7 @@ def test_undecodable_row_costs_only_its_row(tmp_path: Path) -> None:
     assert len(records) == 1006
     [bad] = [r for r in records if ERROR_FIELD in r]
     assert bad[ERROR_FIELD] == "bytes that are not utf-8 text in column 1"
-    assert bad["__cells__"][0] == "\\xff\\xfe"
+    assert bad["姓名"] == "\\xff\\xfe"
     assert [e.outcome for e in ctx.exchanges.drain()] == ["ok"] * len(pages)
     assert (tmp_path / "inbox" / "processed" / "a.csv").exists()
 
@@ -213,7 +213,8 @@ def test_malformed_row_is_a_record_not_a_failure(tmp_path: Path) -> None:
     [page] = run(ctx)
     assert page.records[1] == {
         ERROR_FIELD: "expected 3 columns, found 2",
-        "__cells__": ["测试", "5201021990"],
+        "姓名": "测试",
+        "身份证号": "5201021990",
     }
     assert page.refs == ["a.csv#2", "a.csv#3", "a.csv#4"]
     assert (tmp_path / "inbox" / "processed" / "a.csv").exists()

@@ -105,12 +105,19 @@ def test_csv_row_with_wrong_column_count_is_an_error_record(tmp_path: Path) -> N
     rows = read_all(path)
     assert rows[0] == (
         2,
-        {ERROR_FIELD: "expected 3 columns, found 2", "__cells__": list(PEOPLE[0][:2])},
+        {
+            **dict(zip(HEADER, PEOPLE[0][:2], strict=False)),
+            ERROR_FIELD: "expected 3 columns, found 2",
+        },
     )
     assert rows[1] == expected_records()[1]
     assert rows[2] == (
         4,
-        {ERROR_FIELD: "expected 3 columns, found 4", "__cells__": [*PEOPLE[2], "extra"]},
+        {
+            **dict(zip(HEADER, PEOPLE[2], strict=True)),
+            ERROR_FIELD: "expected 3 columns, found 4",
+            "__cells__": ["extra"],
+        },
     )
 
 

@@ -24,7 +24,15 @@ import orjson
 from adapters.files.encoding import TextEncoding, detect_encoding, sniff
 from adapters.files.errors import FileReadError
 from adapters.files.options import ReadOptions
-from adapters.files.rows import CELLS_FIELD, ERROR_FIELD, Row, Rows, header_names, shape
+from adapters.files.rows import (
+    CELLS_FIELD,
+    ERROR_FIELD,
+    Row,
+    Rows,
+    header_names,
+    malformed,
+    shape,
+)
 from adapters.files.xlsx import read_xlsx
 
 _BY_SUFFIX = {
@@ -115,15 +123,17 @@ def _undecodable(header: Sequence[str], cells: Sequence[str], codec: str) -> dic
     if not bad:
         return None
     names = [header[i] if i < len(header) else f"column {i + 1}" for i in bad]
-    return {
-        ERROR_FIELD: f"bytes that are not {codec} text in column {bad[0] + 1}",
-        # Shown escaped (\xNN) and masked; the exact bytes of each bad cell for a fix.
-        CELLS_FIELD: [_escaped(cell, codec) for cell in cells],
-        BYTES_FIELD: {
-            name: base64.b64encode(cells[i].encode(codec, "surrogateescape")).decode()
-            for name, i in zip(names, bad, strict=True)
-        },
+    # Shown escaped (\xNN) and masked; the exact bytes of each bad cell are kept for a fix.
+    record = malformed(
+        header,
+        [_escaped(cell, codec) for cell in cells],
+        f"bytes that are not {codec} text in column {bad[0] + 1}",
+    )
+    record[BYTES_FIELD] = {
+        name: base64.b64encode(cells[i].encode(codec, "surrogateescape")).decode()
+        for name, i in zip(names, bad, strict=True)
     }
+    return record
 
 
 def _escaped(cell: str, codec: str) -> str:

@@ -8,7 +8,8 @@ from typing import Any, NamedTuple, TypeAlias
 from adapters.files.errors import FileReadError
 
 ERROR_FIELD = "__error__"
-# The cells of a malformed row as they were read, so the letter keeps the whole input.
+# A malformed row keeps every cell: those under a column name by that name (so they are masked
+# by the mapping's PII classes wherever shown), the cells past the header in this list.
 CELLS_FIELD = "__cells__"
 
 
@@ -56,11 +57,17 @@ def shape(header: list[str], cells: Sequence[str], *, pad_short: bool) -> dict[s
         return dict(zip(header, cells, strict=True))
     extra = any(cells[width:])
     if extra or (len(cells) < width and not pad_short):
-        return {
-            ERROR_FIELD: f"expected {width} columns, found {len(cells)}",
-            CELLS_FIELD: list(cells),
-        }
+        return malformed(header, cells, f"expected {width} columns, found {len(cells)}")
     record = dict(zip(header, cells, strict=False))
     for name in header[len(cells) :]:
         record[name] = ""
+    return record
+
+
+def malformed(header: Sequence[str], cells: Sequence[str], reason: str) -> dict[str, Any]:
+    """The error record of a row: its reason, and every cell it had."""
+    record: dict[str, Any] = dict(zip(header, cells, strict=False))
+    record[ERROR_FIELD] = reason
+    if len(cells) > len(header):
+        record[CELLS_FIELD] = list(cells[len(header) :])
     return record
