@@ -103,7 +103,7 @@ def _read_file(
         lost = UnreadableInput(
             source=file.name,
             origin=f"sha256:{file.digest}",
-            reason=exc.message,
+            reason=str(exc),
             # Not the name: the same content dropped again under another is the same letter.
             detail={"sha256": file.digest, **exc.context},
         )
