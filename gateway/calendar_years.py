@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from importlib.metadata import version
 from pathlib import Path
@@ -29,6 +29,7 @@ import yaml
 from holidays.countries.china import ChinaStaticHolidays
 from pydantic import ValidationError
 
+from gateway.clock import SHANGHAI
 from gateway.config import CalendarConfig, GatewayConfig
 from gateway.errors import ConfigError
 
@@ -135,6 +136,11 @@ def holiday_book(config: GatewayConfig) -> HolidayBook:
     settings = config.calendar
     configured = {year: entry.days(year) for year, entry in settings.years.items()}
     return HolidayBook(configured, SHIPPED, settings.unknown_years)
+
+
+def today() -> date:
+    """Today in Beijing: the day the warnings below are judged on."""
+    return datetime.now(SHANGHAI).date()
 
 
 def calendar_warnings(book: HolidayBook, today: date) -> list[str]:
