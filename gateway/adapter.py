@@ -26,6 +26,7 @@ from importlib import import_module
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any
 
+from gateway.calendar_years import DEFAULT_BOOK, HolidayBook
 from gateway.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -83,7 +84,8 @@ class ExchangeRecorder:
 
 @dataclass
 class StreamContext:
-    """What a stream may use while it runs: its platform, its job's options, the recorder."""
+    """What a stream may use while it runs: its platform, its job's options, the recorder, and
+    the configuration's holiday book (the days deadlines count in)."""
 
     job: str
     run_id: str
@@ -93,6 +95,7 @@ class StreamContext:
     exchanges: ExchangeRecorder
     stop: threading.Event = field(default_factory=threading.Event)
     base_dir: str = "."
+    holidays: HolidayBook = DEFAULT_BOOK
 
 
 @dataclass

@@ -16,6 +16,7 @@ from gateway.adapter import (
     load_adapter,
 )
 from gateway.audit import AuditEvent, audit_log_from_config
+from gateway.calendar_years import holiday_book
 from gateway.config import GatewayConfig
 from gateway.errors import ConfigError, GatewayError
 from gateway.http.breaker import bind_breakers, unbind_breakers
@@ -104,6 +105,7 @@ class JobRunner:
             exchanges=ExchangeRecorder(),
             stop=self.stop,
             base_dir=str(self.config.base_dir),
+            holidays=holiday_book(self.config),
         )
         run = RunContext(
             self.config, self.store, self.audit, job_name, job, mapping, run_id, ctx, progress
