@@ -26,6 +26,7 @@ from importlib import import_module
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any
 
+from gateway.calendar_years import DEFAULT_BOOK, HolidayBook
 from gateway.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -85,7 +86,8 @@ class ExchangeRecorder:
 
 @dataclass
 class StreamContext:
-    """What a stream may use while it runs: its platform, its job's options, the recorder."""
+    """What a stream may use while it runs: its platform, its job's options, the recorder, and
+    the configuration's holiday book (the days deadlines count in)."""
 
     job: str
     run_id: str
@@ -97,6 +99,7 @@ class StreamContext:
     base_dir: str = "."
     # The input fields the job's mapping reads (a workbook's sheet is found by its header).
     expected_fields: frozenset[str] = frozenset()
+    holidays: HolidayBook = DEFAULT_BOOK
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -192,9 +193,71 @@ class ServiceConfig(_Model):
     lease_seconds: float = Field(60.0, gt=0)
 
 
+def _days(items: list[date | str], year: int, what: str) -> list[date]:
+    """Dates and ``YYYY-MM-DD..YYYY-MM-DD`` ranges (as the notices write them) → days."""
+    found: list[date] = []
+    for item in items:
+        if isinstance(item, date):
+            first = last = item
+        else:
+            start, sep, end = item.partition("..")
+            try:
+                first = date.fromisoformat(start.strip())
+                last = date.fromisoformat(end.strip()) if sep else first
+            except ValueError:
+                raise ValueError(f"{what}: {item!r} is not a date or a range A..B") from None
+            if last < first:
+                raise ValueError(f"{what}: range {item!r} ends before it starts")
+        day = first
+        while day <= last:
+            if day.year != year:
+                raise ValueError(f"{what}: {day.isoformat()} is not in {year}")
+            found.append(day)
+            day += timedelta(days=1)
+    return found
+
+
+class CalendarYear(_Model):
+    """One year's days off and make-up working days, as that year's State Council notice says."""
+
+    holidays: list[date | str]
+    workdays: list[date | str] = Field(default_factory=list)
+    note: str | None = None
+
+    def days(self, year: int) -> tuple[frozenset[date], frozenset[date]]:
+        off = frozenset(_days(self.holidays, year, "holidays"))
+        worked = frozenset(_days(self.workdays, year, "workdays"))
+        weekdays = sorted(d.isoformat() for d in worked if d.weekday() < 5)
+        if weekdays:
+            raise ValueError(f"workdays: {weekdays[0]} is not a Saturday or Sunday")
+        both = sorted(d.isoformat() for d in off & worked)
+        if both:
+            raise ValueError(f"{both[0]} is both a holiday and a workday")
+        return off, worked
+
+
+class CalendarConfig(_Model):
+    """Working-day calendar: what to do in a year without a notice, and the operator's years."""
+
+    unknown_years: Literal["flag", "refuse"] = "flag"
+    years: dict[int, CalendarYear] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _years(self) -> CalendarConfig:
+        for year, entry in self.years.items():
+            if not 1950 <= year <= 2200:
+                raise ValueError(f"years: {year} is not a plausible year")
+            try:
+                entry.days(year)
+            except ValueError as exc:
+                raise ValueError(f"years.{year}: {exc}") from None
+        return self
+
+
 class GatewayConfig(_Model):
     version: Literal[1] = 1
     store: StoreConfig = StoreConfig()
+    calendar: CalendarConfig = CalendarConfig()
     audit: AuditConfig = AuditConfig()
     logging: LoggingConfig = LoggingConfig()
     service: ServiceConfig = ServiceConfig()

@@ -1,11 +1,11 @@
 """Chinese working-day arithmetic: statutory holidays, make-up working days (调休), office hours.
 
-The calendar comes from the ``holidays`` package (``holidays.China``), which carries each year's
-State Council holiday notice: the days off *and* the weekend days that are worked instead
-(``weekend_workdays``, e.g. Saturday 2022-10-08 and Sunday 2022-10-09 after National Day). A
-year whose notice the installed package does not know yet is computed from the statutory rules
-alone, without make-up days; ``extra_holidays`` and ``extra_workdays`` bridge that gap until the
-package is upgraded.
+Each year's days off *and* the weekend days worked instead (e.g. Saturday 2022-10-08 and Sunday
+2022-10-09 after National Day) come from a :class:`~gateway.calendar_years.HolidayBook`: the
+configuration, the shipped data file or the ``holidays`` package, whichever has that year's
+State Council notice. A deadline that runs into a year none of them has is computed on the
+statutory days alone and marked provisional (:meth:`WorkCalendar.deadline`), or refused.
+``extra_holidays`` and ``extra_workdays`` are one platform's own exceptions on top.
 
 Time limits (办理时限) count in working days, the way the law counts periods (民法典 art. 201):
 
@@ -23,12 +23,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
-import holidays
-
+from gateway.calendar_years import DEFAULT_BOOK, CalendarRefused, HolidayBook
 from gateway.clock import SHANGHAI
 from gateway.errors import ConfigError
 
@@ -38,13 +36,13 @@ _MAX_DAYS_WALKED = 800
 _PERIOD = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
 
 
-@lru_cache(maxsize=64)
-def _year_calendar(year: int) -> tuple[frozenset[date], frozenset[date]]:
-    """(days off, make-up working days) of one year, as the ``holidays`` package knows them."""
-    china = holidays.country_holidays("CN", years=year)
-    days_off = frozenset(day for day in china if day.year == year)
-    workdays = frozenset(day for day in china.weekend_workdays if day.year == year)
-    return days_off, workdays
+@dataclass(frozen=True)
+class Deadline:
+    """A due time, and whether a year it was counted through had no notice (``provisional``)."""
+
+    at: datetime
+    provisional: bool
+    unknown_years: tuple[int, ...] = ()
 
 
 def parse_period(text: str) -> tuple[time, time]:
@@ -81,6 +79,7 @@ class WorkCalendar:
     zone: ZoneInfo = SHANGHAI
     extra_holidays: frozenset[date] = frozenset()
     extra_workdays: frozenset[date] = frozenset()
+    book: HolidayBook = DEFAULT_BOOK
 
     @classmethod
     def from_settings(
@@ -89,6 +88,7 @@ class WorkCalendar:
         zone: str = "Asia/Shanghai",
         extra_holidays: Iterable[date] = (),
         extra_workdays: Iterable[date] = (),
+        book: HolidayBook = DEFAULT_BOOK,
     ) -> WorkCalendar:
         periods = tuple(sorted(parse_period(p) for p in hours))
         if not periods:
@@ -96,7 +96,9 @@ class WorkCalendar:
         for (_, end), (start, _) in pairwise(periods):
             if start < end:
                 raise ConfigError("working periods overlap", periods=", ".join(hours))
-        return cls(periods, ZoneInfo(zone), frozenset(extra_holidays), frozenset(extra_workdays))
+        return cls(
+            periods, ZoneInfo(zone), frozenset(extra_holidays), frozenset(extra_workdays), book
+        )
 
     @property
     def seconds_per_day(self) -> int:
@@ -107,10 +109,10 @@ class WorkCalendar:
             return True
         if day in self.extra_holidays:
             return False
-        days_off, workdays = _year_calendar(day.year)
+        year = self.book.year(day.year)
         if day.weekday() >= 5:
-            return day in workdays
-        return day not in days_off
+            return day in year.workdays
+        return day not in year.days_off
 
     def next_working_day(self, day: date) -> date:
         """The first working day strictly after ``day``."""
@@ -157,6 +159,30 @@ class WorkCalendar:
 
     def due(self, received: datetime, days: Decimal | float | str) -> datetime:
         """When a case received at ``received`` with a limit of ``days`` working days is due."""
+        return self.deadline(received, days).at
+
+    def _checked(self, first: date, last: date) -> tuple[int, ...]:
+        """The years from ``first`` to ``last`` without a notice; refused if so configured."""
+        unknown = tuple(y for y in range(first.year, last.year + 1) if not self.book.known(y))
+        if unknown and self.book.unknown_years == "refuse":
+            raise CalendarRefused(
+                "a deadline falls into a year without a holiday notice; add calendar.years",
+                year=unknown[0],
+            )
+        return unknown
+
+    def deadline(self, received: datetime, days: Decimal | float | str) -> Deadline:
+        """:meth:`due`, and whether it was counted through a year without a notice."""
+        at = self._due(received, days)
+        unknown = self._checked(self._local(received).date(), at.date())
+        return Deadline(at, bool(unknown), unknown)
+
+    def working_day_deadline(self, day: date, count: int) -> tuple[date, bool]:
+        """The ``count``-th working day after ``day``, and whether it is provisional."""
+        last = self.nth_working_day_after(day, count)
+        return last, bool(self._checked(day, last))
+
+    def _due(self, received: datetime, days: Decimal | float | str) -> datetime:
         limit = parse_days(days)
         local = self._local(received)
         if limit == limit.to_integral_value():

@@ -3,7 +3,9 @@
 Tasks come from the pulled ``inspection_task`` records; a result counts as published when the
 platform accepted it (the results push job's outbox says so), not merely because the bureau's
 file listed it. The publication rule is the national one: results are published within 20
-working days of the check (Chinese calendar, make-up working days included).
+working days of the check (Chinese calendar, make-up working days included). A due day counted
+through a year without a holiday notice is provisional (or refused, as ``calendar.unknown_years``
+says); the figures count how many of the period's judgements rest on one.
 """
 
 from __future__ import annotations
@@ -17,13 +19,14 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, select
 
+from gateway.calendar_years import holiday_book
 from gateway.clock import SHANGHAI
 from gateway.codes import code_table
 from gateway.config import GatewayConfig
 from gateway.errors import StoreError
 from gateway.store import Store, schema
 from gateway.store.outbox import ACCEPTED
-from gateway.workdays import DEFAULT_CALENDAR
+from gateway.workdays import WorkCalendar
 
 TASK_ENTITY = "inspection_task"
 RESULT_ENTITY = "inspection_result"
@@ -57,6 +60,7 @@ class InspectionFigures:
     awaiting: int = 0
     awaiting_overdue: int = 0
     not_accepted: int = 0
+    provisional_deadlines: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         table = code_table(RESULT_TABLE)
@@ -79,6 +83,7 @@ class InspectionFigures:
             "awaiting_results": self.awaiting,
             "awaiting_past_due": self.awaiting_overdue,
             "results_not_accepted": self.not_accepted,
+            "provisional_deadlines": self.provisional_deadlines,
         }
 
 
@@ -126,10 +131,6 @@ def _day(value: Any, entity: str, key: str, name: str) -> date:
     return (moment.astimezone(SHANGHAI) if moment.tzinfo else moment).date()
 
 
-def _due(day: date) -> date:
-    return DEFAULT_CALENDAR.nth_working_day_after(day, PUBLISH_WITHIN_WORKING_DAYS)
-
-
 def compute(
     store: Store, config: GatewayConfig, period: Period, as_of: date | None = None
 ) -> InspectionFigures:
@@ -137,6 +138,13 @@ def compute(
     today = datetime.now(SHANGHAI).date()
     as_of = as_of or min(period.until or today, today)
     figures = InspectionFigures(period, as_of)
+    calendar = WorkCalendar.from_settings(book=holiday_book(config))
+
+    def due(day: date) -> date:
+        last, provisional = calendar.working_day_deadline(day, PUBLISH_WITHIN_WORKING_DAYS)
+        figures.provisional_deadlines += provisional
+        return last
+
     with store.connect() as conn:
         accepted = _accepted(conn, results_push_jobs(config))
         results = list(_payloads(conn, RESULT_ENTITY))
@@ -151,7 +159,7 @@ def compute(
         figures.results_published += 1
         figures.by_category[str(result.get("result_code"))] += 1
         check_date = _day(result.get("check_date"), RESULT_ENTITY, key, "check_date")
-        if published > _due(check_date):
+        if published > due(check_date):
             figures.published_late += 1
     checked: set[str] = set()  # 户数: an enterprise drawn for two checks counts once
     for key, task in tasks:
@@ -167,7 +175,7 @@ def compute(
             if f"{key}|{uscc}" in accepted:
                 continue
             figures.awaiting += 1
-            if as_of > _due(deadline):
+            if as_of > due(deadline):
                 figures.awaiting_overdue += 1
     figures.subjects_checked = len(checked)
     return figures

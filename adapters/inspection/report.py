@@ -44,6 +44,8 @@ def render(figures: dict[str, Any]) -> None:
         ("results loaded but not accepted by the platform", figures["results_not_accepted"]),
         ("subjects drawn without a published result", figures["awaiting_results"]),
         (f"  of which past due on {figures['as_of']}", figures["awaiting_past_due"]),
+        ("due days provisional (a year without a holiday notice)",
+         figures["provisional_deadlines"]),
     )  # fmt: skip
     for label, count in rows:
         summary.add_row(label, f"{count:,}")

@@ -57,6 +57,7 @@ class Case(BaseModel):
     caseNo: str = Field(description="办件编号: region code, receipt date, daily sequence")
     itemCode: str
     itemName: str
+    promisedLimit: str = Field(description="承诺办结时限 of the item, working days")
     receiveTime: str = Field(description="收件时间, yyyy-MM-dd HH:mm:ss, Asia/Shanghai")
     channel: str = Field(description="申报渠道: 01 portal, 02 mobile app, 03 service-hall window")
     applicantType: str = Field(description="申请人类型: 1 自然人, 2 法人")
@@ -87,6 +88,12 @@ class CaseEvent(BaseModel):
     handlerDept: str | None = Field(None, description="办理部门")
     handlerCode: str | None = Field(None, description="办理窗口或人员编号")
     opinion: str | None = Field(None, description="办理意见; required for 3 不予")
+    dueTime: str | None = Field(None, description="办结期限 the bureau counts, yyyy-MM-dd HH:mm:ss")
+    dueProvisional: bool | None = Field(
+        None,
+        description="true when the due time was counted through a year whose holiday notice "
+        "the bureau's calendar lacks; a later resend with a definite due time corrects it",
+    )
 
 
 class ItemBatch(BaseModel):

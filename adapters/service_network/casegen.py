@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 from itertools import accumulate
 from typing import Any
 
-from adapters.service_network.model import CHANNELS, TIME_FORMAT
+from adapters.service_network.model import CHANNELS, REGISTRATION_ITEM_LIMIT, TIME_FORMAT
 from gateway.codes.idnumber import id_check_char
 from gateway.codes.uscc import USCC_ALPHABET, uscc_check_char
 from gateway.workdays import WorkCalendar
@@ -58,6 +58,7 @@ class CaseSettings:
     end: date
     item_code: str
     item_name: str
+    promised_limit: str = REGISTRATION_ITEM_LIMIT
     region: str = "522600"
     incomplete_share: float = 0.04
 
@@ -141,6 +142,7 @@ def generate_cases(settings: CaseSettings, calendar: WorkCalendar) -> list[dict[
             "caseNo": f"{settings.region}{day:%Y%m%d}{per_day[day]:06d}",
             "itemCode": settings.item_code,
             "itemName": settings.item_name,
+            "promisedLimit": settings.promised_limit,
             "receiveTime": received.strftime(TIME_FORMAT),
             "channel": rng.choices(list(CHANNELS), weights=CHANNEL_WEIGHTS)[0],
             "applicantType": "2",

@@ -4,7 +4,8 @@ Pure functions over canonical records (``service_case``, ``case_event``, ``servi
 the report, a test and an auditor's notebook compute the same thing the same way. A case is
 *handled* once it is completed (办结); it is *on time* when that happened by its due time: the
 receipt time plus the item's promised time limit (承诺办结时限; the statutory one if no promise is
-recorded) in working days. A case still open past its due time is *overdue* as well.
+recorded) in working days. A case still open past its due time is *overdue* as well. A due time
+counted through a year without a holiday notice is *provisional*, and counted as such.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class CaseOutcome:
     decision: str | None
     late_working_seconds: int
     reported: bool
+    due_provisional: bool = False
 
     @property
     def state(self) -> str:
@@ -54,6 +56,7 @@ class ItemFigures:
     open: int = 0
     open_overdue: int = 0
     no_limit: int = 0
+    provisional: int = 0
     late_hours: list[float] = field(default_factory=list)
 
     def add(self, outcome: CaseOutcome) -> None:
@@ -62,6 +65,7 @@ class ItemFigures:
         self.approved += outcome.decision == "approved"
         self.rejected += outcome.decision == "rejected"
         self.reported += outcome.reported
+        self.provisional += outcome.due_provisional
         state = outcome.state
         setattr(self, state, getattr(self, state) + 1)
         if state in ("late", "open_overdue"):
@@ -115,7 +119,8 @@ def case_outcomes(
         case_no, item_code = str(case.get("case_no")), str(case.get("item_code"))
         steps = by_case.get(case_no, {})
         limit = item_limit(items.get(item_code))
-        due = calendar.due(received, limit) if limit is not None else None
+        deadline = calendar.deadline(received, limit) if limit is not None else None
+        due = deadline.at if deadline is not None else None
         completed = steps.get("completed")
         late = 0
         if due is not None:
@@ -123,7 +128,15 @@ def case_outcomes(
         decision = next((d for d in ("rejected", "approved") if d in steps), None)
         outcomes.append(
             CaseOutcome(
-                case_no, item_code, received, due, completed, decision, late, case_no in reported
+                case_no,
+                item_code,
+                received,
+                due,
+                completed,
+                decision,
+                late,
+                case_no in reported,
+                deadline is not None and deadline.provisional,
             )
         )
     return outcomes

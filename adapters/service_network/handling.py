@@ -9,7 +9,11 @@ cases the portal lists and derives, case by case, what the desks do and when. Th
   material named when the application lacks one, approved (准予) otherwise; then completed
   (办结). Each step takes a number of working minutes drawn from a digest of the case number,
   so a run is reproducible;
-* a case that is no longer submitted (the bureau already reported on it) is left alone.
+* a case that is no longer submitted (the bureau already reported on it) is left alone;
+* every event carries the case's due time: its receipt plus the promised limit it came with, in
+  working days. A due time counted through a year whose holiday notice the calendar lacks is
+  provisional (``dueProvisional``); such cases are remembered in the cursor, and the first run
+  after the year's days are configured sends their events again with the definite due time.
 
 Nothing forces a deadline: cases that arrive while the desks are busy (Monday mornings, the
 first day after a holiday) simply wait, and some of them finish late. The desks' state travels
@@ -27,7 +31,8 @@ from adapters.service_network.model import SUBMITTED, TIME_FORMAT
 from adapters.service_network.settings import HandlingOptions, calendar_for, handling_options
 from adapters.service_network.streams import CasesStream
 from gateway.adapter import MALFORMED, Page, PullStream, StreamContext
-from gateway.workdays import WorkCalendar
+from gateway.errors import ConfigError
+from gateway.workdays import Deadline, WorkCalendar, parse_days
 
 
 def _minutes(digest: bytes, index: int, bounds: tuple[int, int]) -> int:
@@ -51,13 +56,52 @@ class Desks:
         return [t.isoformat() for t in self.free_at]
 
 
-class HandlingRules:
-    """Derives the events of one case from the desks' queue and the rules above."""
+def _due_fields(deadline: Deadline | None) -> dict[str, str]:
+    if deadline is None:
+        return {"dueTime": "", "dueProvisional": ""}
+    return {
+        "dueTime": deadline.at.strftime(TIME_FORMAT),
+        "dueProvisional": "1" if deadline.provisional else "0",
+    }
 
-    def __init__(self, options: HandlingOptions, calendar: WorkCalendar, desks: Desks) -> None:
+
+class HandlingRules:
+    """Derives the events of one case from the desks' queue and the rules above.
+
+    ``provisional`` holds, per case whose due time is provisional, its receipt, its limit and
+    the events sent, so :meth:`revised` can send them again once the year is known.
+    """
+
+    def __init__(
+        self,
+        options: HandlingOptions,
+        calendar: WorkCalendar,
+        desks: Desks,
+        provisional: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
         self.options = options
         self.calendar = calendar
         self.desks = desks
+        self.provisional: dict[str, dict[str, Any]] = dict(provisional or {})
+
+    def _deadline(self, received: datetime, limit: object) -> Deadline | None:
+        try:
+            days = parse_days(limit)
+        except ConfigError:
+            return None  # no limit, or not a number: the event carries no due time
+        return self.calendar.deadline(received, days)
+
+    def revised(self) -> list[dict[str, Any]]:
+        """The events of provisional cases whose due time is now definite, with that due time."""
+        records = []
+        for case_no, entry in list(self.provisional.items()):
+            received = datetime.strptime(entry["receiveTime"], TIME_FORMAT)
+            deadline = self._deadline(received.replace(tzinfo=self.calendar.zone), entry["limit"])
+            if deadline is None or deadline.provisional:
+                continue
+            records += [{**event, **_due_fields(deadline)} for event in entry["events"]]
+            del self.provisional[case_no]
+        return records
 
     def events(self, case: dict[str, Any]) -> list[dict[str, Any]]:
         if MALFORMED in case or case.get("caseStatus") != SUBMITTED or not case.get("caseNo"):
@@ -67,6 +111,9 @@ class HandlingRules:
         except ValueError:
             return []  # the cases job dead-letters the same record, with the reason
         digest = hashlib.sha256(str(case["caseNo"]).encode()).digest()
+        deadline = self._deadline(
+            received.replace(tzinfo=self.calendar.zone), case.get("promisedLimit")
+        )
         desk, free_at = self.desks.take()
         start = max(received.replace(tzinfo=self.calendar.zone), free_at)
         work = self.calendar.add_working_seconds
@@ -86,7 +133,7 @@ class HandlingRules:
             (decision, decided, opinion),
             ("completed", completed, "办结"),
         )
-        return [
+        events = [
             {
                 "caseNo": case["caseNo"],
                 "itemCode": case.get("itemCode"),
@@ -95,9 +142,17 @@ class HandlingRules:
                 "handlerDept": self.options.handler_dept,
                 "desk": f"窗口{desk + 1:02d}",
                 "opinion": text,
+                **_due_fields(deadline),
             }
             for event, moment, text in steps
         ]
+        if deadline is not None and deadline.provisional:
+            self.provisional[str(case["caseNo"])] = {
+                "receiveTime": str(case["receiveTime"]),
+                "limit": str(case["promisedLimit"]),
+                "events": events,
+            }
+        return events
 
 
 class HandlingStream(PullStream):
@@ -107,14 +162,20 @@ class HandlingStream(PullStream):
 
     def read(self, ctx: StreamContext, cursor: dict[str, Any] | None) -> Iterator[Page]:
         options = handling_options(ctx.options)
-        calendar = calendar_for(ctx.platform)
+        calendar = calendar_for(ctx.platform, ctx.holidays)
         desks = Desks(options.desks, (cursor or {}).get("desks"), calendar)
-        rules = HandlingRules(options, calendar, desks)
+        rules = HandlingRules(options, calendar, desks, (cursor or {}).get("provisional"))
+        source = f"{ctx.platform_name}:handling"
+        revised = rules.revised()
+        if revised and cursor is not None:
+            yield Page(revised, {**cursor, "provisional": dict(rules.provisional)}, source=source)
         for cases, position, exchange in CasesStream().pages(ctx, cursor):
             records = [event for case in cases for event in rules.events(case)]
+            # Copies: a later page changes the live state before this page commits.
+            state = {"desks": desks.dump(), "provisional": dict(rules.provisional)}
             yield Page(
                 records=records,
-                cursor={**position, "desks": desks.dump()} if position else None,
-                source=f"{ctx.platform_name}:handling",
+                cursor={**position, **state} if position else None,
+                source=source,
                 exchange=exchange,
             )

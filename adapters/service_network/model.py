@@ -45,3 +45,5 @@ TIME_FORMAT: Final = "%Y-%m-%d %H:%M:%S"
 # The catalogue item the one-stop portal files enterprise social-insurance registrations under.
 REGISTRATION_ITEM_CODE: Final = "GG00101001"
 REGISTRATION_ITEM_NAME: Final = "企业开办社会保险参保登记"
+# Its promised time limit (承诺办结时限) in working days, as the catalogue publishes it.
+REGISTRATION_ITEM_LIMIT: Final = "0.5"

@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from adapters.service_network.casestats import CaseOutcome, ItemFigures, case_outcomes, summarize
 from adapters.service_network.settings import calendar_for
+from gateway.calendar_years import holiday_book
 from gateway.config import GatewayConfig
 from gateway.errors import ConfigError
 from gateway.mapping import load_mapping
@@ -35,7 +36,7 @@ ADAPTER = "service_network"
 STREAMS = {"cases": True, "case_events": False, "items": False}  # stream → is a pull
 CSV_COLUMNS = (
     "case_no", "item_code", "received_at", "due_at", "completed_at", "decision", "state",
-    "late_working_minutes", "reported",
+    "late_working_minutes", "reported", "due_provisional",
 )  # fmt: skip
 OVERDUE = ("late", "open_overdue")
 # The same options as ``gateway.cli.common`` defines, spelled out for the reason above.
@@ -84,6 +85,7 @@ def _case_row(outcome: CaseOutcome) -> dict[str, Any]:
         "state": outcome.state,
         "late_working_minutes": outcome.late_working_seconds // 60,
         "reported": outcome.reported,
+        "due_provisional": outcome.due_provisional,
     }
 
 
@@ -149,7 +151,7 @@ def build_report(
     as_of: datetime | None = None,
 ) -> CasesReport:
     name = _platform(config, platform)
-    calendar = calendar_for(config.platforms[name])
+    calendar = calendar_for(config.platforms[name], holiday_book(config))
     jobs = _jobs(config, name)
     items = {str(i["item_code"]): i for i in _payloads(store, jobs["items"][1])}
 
@@ -241,3 +243,9 @@ def cases(
         print_json(report.as_dict())
     else:
         console.print(report_table(report))
+        if report.totals.provisional:
+            console.print(
+                f"[yellow]![/yellow] {report.totals.provisional:,} due time(s) provisional: "
+                "counted through a year without a holiday notice (gateway calendar show YEAR)",
+                highlight=False,
+            )

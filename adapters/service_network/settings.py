@@ -1,8 +1,9 @@
 """Settings of a service-network platform and of its local handling job, checked once.
 
-``platforms.NAME.options`` may carry ``calendar``: the office hours deadlines count in and the
-days the installed ``holidays`` package does not know yet (a State Council notice published
-after the package). A typo fails with a :class:`~gateway.errors.ConfigError` naming the key.
+``platforms.NAME.options`` may carry ``calendar``: the office hours deadlines count in, and days
+that differ on this platform alone (``extra_holidays``, ``extra_workdays``). Each year's State
+Council notice comes from the configuration's holiday book (``calendar`` at the top level). A
+typo fails with a :class:`~gateway.errors.ConfigError` naming the key.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from zoneinfo import ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from gateway.calendar_years import DEFAULT_BOOK, HolidayBook
 from gateway.config import PlatformConfig
 from gateway.errors import ConfigError
 from gateway.workdays import DEFAULT_HOURS, WorkCalendar
@@ -68,7 +70,7 @@ def _validate(model: type[_S], raw: Mapping[str, Any], where: str) -> _S:
         raise ConfigError(f"invalid {where} option {key!r}: {message}") from None
 
 
-def calendar_for(platform: PlatformConfig) -> WorkCalendar:
+def calendar_for(platform: PlatformConfig, book: HolidayBook = DEFAULT_BOOK) -> WorkCalendar:
     """The working-day calendar a service-network platform's deadlines count in."""
     settings = _validate(PlatformOptions, platform.options, "service network platform").calendar
     try:
@@ -77,6 +79,7 @@ def calendar_for(platform: PlatformConfig) -> WorkCalendar:
             settings.timezone,
             settings.extra_holidays,
             settings.extra_workdays,
+            book,
         )
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError("unknown time zone", timezone=settings.timezone) from None

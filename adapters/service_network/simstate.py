@@ -76,6 +76,13 @@ def _rejected(key: str, code: str, reason: str) -> Answer:
     return {"idempotencyKey": key, "status": "rejected", "code": code, "reason": reason}
 
 
+def _deadline(item: dict[str, Any]) -> dict[str, Any]:
+    """The due time an event carries, if any, and whether the bureau called it provisional."""
+    if not item.get("dueTime"):
+        return {}
+    return {"dueTime": str(item["dueTime"]), "dueProvisional": item.get("dueProvisional") is True}
+
+
 def _limit(value: Any) -> Decimal | None:
     try:
         number = Decimal(str(value))
@@ -131,7 +138,7 @@ class PlatformState:
         self._answers: dict[str, Answer] = {}
         self.counts: Counter[str] = Counter()
         self._cases = {c["caseNo"]: {**c, "caseStatus": SUBMITTED} for c in cases}
-        self._events: dict[str, list[dict[str, str]]] = {no: [] for no in self._cases}
+        self._events: dict[str, list[dict[str, Any]]] = {no: [] for no in self._cases}
         self._event_count = 0
         self._publish_count = 0
         for case in self._cases.values():
@@ -232,10 +239,12 @@ class PlatformState:
             return _rejected(key, "INVALID_TIME", "事件时间格式须为 yyyy-MM-dd HH:mm:ss")
         opinion = str(item.get("opinion") or "").strip()
         history = self._events[case_no]
+        due = _deadline(item)
         same = next((e for e in history if e["eventType"] == code), None)
         if same is not None:
             if same["eventTime"] == when and same["opinion"] == opinion:
-                return _accepted(key, same["receiptNo"])  # the same event sent again
+                same.update(due)  # the same event sent again, its due time perhaps corrected
+                return _accepted(key, same["receiptNo"])
             label = EVENT_LABELS[code]
             return _rejected(key, "EVENT_CONFLICT", f"该办件已有“{label}”事件，内容不同")
         status = case["caseStatus"]
@@ -254,11 +263,17 @@ class PlatformState:
         self._event_count += 1
         receipt = f"BJ{self._event_count:010d}"
         history.append(
-            {"eventType": code, "eventTime": when, "opinion": opinion, "receiptNo": receipt}
+            {"eventType": code, "eventTime": when, "opinion": opinion, "receiptNo": receipt, **due}
         )
         case["caseStatus"] = code
         case["updateTime"] = self.clock.stamp()
         return _accepted(key, receipt)
+
+    def case_events(self, case_no: str) -> list[dict[str, Any]] | None:
+        """The events recorded on one case, oldest first (``None``: no such case)."""
+        with self._lock:
+            history = self._events.get(case_no)
+            return None if history is None else [dict(e) for e in history]
 
     def case_figures(self) -> dict[str, Any]:
         with self._lock:

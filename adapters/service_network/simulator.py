@@ -267,6 +267,13 @@ def build_app(settings: Mapping[str, Any]) -> PlatformApp:
         )
         return ok({"items": items, "has_more": has_more, "next": position})
 
+    @app.get("/_sim/cases/{case_no}/events", tags=[HARNESS_TAG], summary="A case's events")
+    async def case_events(case_no: str) -> JSONBytes:
+        events = state.case_events(case_no)
+        if events is None:
+            return fail(Code.NOT_FOUND, "no such case", status=404)
+        return plain({"caseNo": case_no, "events": events})
+
     @app.get("/_sim/clock", tags=[HARNESS_TAG], summary="The simulated time")
     async def get_clock() -> JSONBytes:
         return plain({"now": state.clock.now().isoformat(), "running": state.clock.running})

@@ -12,7 +12,16 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from gateway.adapter import discover_adapters
-from gateway.cli.common import ConfigOption, JsonOption, console, open_store, print_json, setup
+from gateway.calendar_years import calendar_warnings, holiday_book, today
+from gateway.cli.common import (
+    ConfigOption,
+    JsonOption,
+    console,
+    err_console,
+    open_store,
+    print_json,
+    setup,
+)
 from gateway.errors import JobBusyError
 from gateway.pipeline import JobRunner, RunSummary
 from gateway.service.leases import LeaseManager, lease_holders
@@ -137,8 +146,11 @@ def status(config: ConfigOption = None, json: JsonOption = False) -> None:
     rows = [
         {"job": name, **(runs.get(name) or {"status": "never run"})} for name in sorted(cfg.jobs)
     ]
+    warnings = calendar_warnings(holiday_book(cfg), today())
     if json:
         print_json(rows)
+        for line in warnings:  # the JSON on stdout keeps its shape for scripts
+            err_console.print(f"warning: {line}", highlight=False)
         return
     table = Table(title="Job status")
     for column in ("job", "status", "started_at", "ended_at", *SUMMARY_COLUMNS, "error"):
@@ -153,6 +165,8 @@ def status(config: ConfigOption = None, json: JsonOption = False) -> None:
             str(row.get("error") or ""),
         )
     console.print(table)
+    for line in warnings:
+        console.print(f"[yellow]![/yellow] {line}", highlight=False)
 
 
 def list_jobs(config: ConfigOption = None, json: JsonOption = False) -> None:

@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from gateway.cli import jobs, simulate
+from gateway.cli import calendar, config, jobs, simulate
 from gateway.errors import GatewayError
 from gateway.masking import scrub_text
 
@@ -20,6 +20,8 @@ app = typer.Typer(
 )
 jobs.register(app)
 simulate.register(app)
+calendar.register(app)
+config.register(app)
 
 
 def _mount_optional() -> None:

@@ -16,6 +16,7 @@ from gateway.adapter import (
     load_adapter,
 )
 from gateway.audit import AuditEvent, audit_log_from_config
+from gateway.calendar_years import holiday_book
 from gateway.config import GatewayConfig
 from gateway.errors import ConfigError, GatewayError, StoreError
 from gateway.faults import environment_fault
@@ -121,6 +122,7 @@ class JobRunner:
             stop=self.stop,
             base_dir=str(self.config.base_dir),
             expected_fields=mapping.source_fields,
+            holidays=holiday_book(self.config),
         )
         run = RunContext(
             self.config, self.store, self.audit, job_name, job, mapping, run_id, ctx, progress

@@ -22,19 +22,38 @@ from types import FrameType
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from gateway.calendar_years import PROVISIONAL_FIELD
 from gateway.config import GatewayConfig
+from gateway.errors import ConfigError
 from gateway.http import client as http_client
 from gateway.logging import get_logger
+from gateway.mapping import load_mapping
 from gateway.service.health import HealthServer
 from gateway.service.leases import LeaseManager
 from gateway.service.metrics import ServiceMetrics
 from gateway.service.scheduler import Execute, JobScheduler
 from gateway.store import Store, migrations
+from mappings import resolve_mapping
 
 log = get_logger("gateway.service")
 
 # Left of the grace period for giving leases back and closing the store after runs end.
 _CLOSING_MARGIN = 0.5
+
+
+def deadline_entities(config: GatewayConfig) -> list[str]:
+    """Entities that pull jobs store with a provisional-deadline flag (metered at each scrape)."""
+    found = set()
+    for job in config.jobs.values():
+        if not job.is_pull:
+            continue
+        try:
+            mapping = load_mapping(resolve_mapping(job.mapping, config.base_dir))
+        except ConfigError:
+            continue  # the job's own run reports its broken mapping
+        if any(fp.name == PROVISIONAL_FIELD for fp in mapping.plan.fields):
+            found.add(mapping.entity)
+    return sorted(found)
 
 
 class Service:
@@ -52,7 +71,9 @@ class Service:
         self.config = config
         self.store = store
         self.instance = instance
-        self.metrics = ServiceMetrics(store, config.jobs, config.platforms, instance)
+        self.metrics = ServiceMetrics(
+            store, config.jobs, config.platforms, instance, deadline_entities(config)
+        )
         self.leases = LeaseManager(store, instance, config.service.lease_seconds)
         self.scheduler = JobScheduler(config, store, self.leases, execute, self.metrics)
         port = config.service.metrics_port if metrics_port is None else metrics_port

@@ -4,7 +4,8 @@ Counted in this process as things happen: records by job and outcome (as each ba
 retries, runs and their duration, due runs not taken here and why, HTTP calls to platforms by
 status (an observer on :mod:`gateway.http.client`), and which job leases this instance holds.
 Read from the store at each scrape, so every instance reports the same, store-wide values: open
-dead letters per job, each job's last success, each platform's circuit-breaker state, and
+dead letters per job, each job's last success, each platform's circuit-breaker state, stored
+deadlines still provisional (counted through a year without a holiday notice) per entity, and
 whether the store answers at all. Labels are job, platform, outcome and status names only;
 no record, key or personal data ever becomes a label.
 """
@@ -22,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 import gateway
 from gateway.adapter import Exchange
+from gateway.calendar_years import PROVISIONAL_FIELD
 from gateway.clock import parse_iso
 from gateway.store import Store, schema
 
@@ -30,6 +32,8 @@ if TYPE_CHECKING:
 
 OUTCOMES = ("inserted", "updated", "unchanged", "rejected")
 BREAKER_STATES = ("closed", "open", "half_open")
+# How a provisional flag reads in a stored payload (compact JSON, keys sorted).
+_PROVISIONAL_JSON = f'%"{PROVISIONAL_FIELD}":true%'
 # Run durations: from a quick incremental sync to a full 2.2-million-record pull.
 DURATION_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400)
 
@@ -37,7 +41,14 @@ DURATION_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 144
 class ServiceMetrics:
     """Every metric of one running service."""
 
-    def __init__(self, store: Store, jobs: Iterable[str], platforms: Iterable[str], instance: str):
+    def __init__(
+        self,
+        store: Store,
+        jobs: Iterable[str],
+        platforms: Iterable[str],
+        instance: str,
+        deadline_entities: Iterable[str] = (),
+    ):
         self.registry = CollectorRegistry()
         r = self.registry
         self.records = Counter(
@@ -80,7 +91,9 @@ class ServiceMetrics:
         self.jobs = sorted(jobs)
         for job in self.jobs:
             self.lease_held.labels(job).set(0)
-        r.register(StoreCollector(store, self.jobs, sorted(platforms)))
+        r.register(
+            StoreCollector(store, self.jobs, sorted(platforms), sorted(set(deadline_entities)))
+        )
 
     def meter(self, job: str) -> RunMeter:
         return RunMeter(self, job)
@@ -126,10 +139,13 @@ class RunMeter:
 class StoreCollector(Collector):
     """Store-wide values, queried at scrape time."""
 
-    def __init__(self, store: Store, jobs: list[str], platforms: list[str]) -> None:
+    def __init__(
+        self, store: Store, jobs: list[str], platforms: list[str], deadline_entities: list[str]
+    ) -> None:
         self.store = store
         self.jobs = jobs
         self.platforms = platforms
+        self.deadline_entities = deadline_entities
 
     def collect(self) -> Iterable[GaugeMetricFamily]:
         up = GaugeMetricFamily("gateway_store_up", "1 if the store answered this scrape.")
@@ -139,6 +155,7 @@ class StoreCollector(Collector):
                     self._dead_letters(conn),
                     self._last_success(conn),
                     self._breakers(conn),
+                    self._provisional(conn),
                 ]
         except SQLAlchemyError:
             up.add_metric([], 0)
@@ -191,4 +208,23 @@ class StoreCollector(Collector):
         for platform, current in sorted(states.items()):
             for state in BREAKER_STATES:
                 family.add_metric([platform, state], 1 if current == state else 0)
+        return family
+
+    def _provisional(self, conn: Connection) -> GaugeMetricFamily:
+        table = schema.records
+        family = GaugeMetricFamily(
+            "gateway_calendar_provisional_deadlines",
+            "Stored records whose deadline is provisional: counted through a year without a "
+            "holiday notice (store-wide, per entity).",
+            labels=["entity"],
+        )
+        for entity in self.deadline_entities:
+            count = conn.execute(
+                select(func.count()).where(
+                    table.c.entity == entity,
+                    table.c.deleted.is_(False),
+                    table.c.payload.like(_PROVISIONAL_JSON),
+                )
+            ).scalar()
+            family.add_metric([entity], int(count or 0))
         return family
