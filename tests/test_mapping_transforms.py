@@ -162,3 +162,24 @@ def test_named_code_map(tmp_path: Path) -> None:
         "fields:\n  id: id\n  b: {source: b, code_map: yn, type: bool}\n",
     )
     assert m.map({"id": "1", "b": "是"}).record == {"id": "1", "b": True}
+
+
+@pytest.mark.parametrize(
+    ("transforms", "given", "expected"),
+    [
+        ("[phone]", "+86 138 1234 5678", "13812345678"),
+        ("[phone]", "0086-138-1234-5678", "13812345678"),
+        ("[phone]", "86１３８１２３４５６７８", "13812345678"),
+        ("[phone]", "(0851)8681 2345", "0851-86812345"),
+        ("[phone]", "+86 851 86812345", "0851-86812345"),
+        ("[phone]", "0851-86812345 转 801", "0851-86812345-801"),
+        ("[phone]", "010-6512-3456", "010-65123456"),
+        ("[id_number]", "５２２６０１ 1990-0307 123x", "52260119900307123X"),
+        ("[uscc]", " 9152 0100 ma6dkll8xq ", "91520100MA6DKLL8XQ"),
+        ("[upgrade_id15]", "522601900307123", "522601199003071239"),
+        ("[upgrade_id15]", "52260119900307123X", "52260119900307123X"),
+    ],
+)
+def test_normalising_transforms(tmp_path: Path, transforms: str, given: str, expected: str) -> None:
+    """The examples of docs/mappings.md: phone, id_number, uscc and upgrade_id15."""
+    assert value_of(tmp_path, f"{{source: v, transforms: {transforms}}}", {"v": given}) == expected

@@ -133,6 +133,32 @@ def is_valid_id_number(value: str) -> bool:
     return True
 
 
+# Spaces, dashes and dots people type inside numbers, and the full-width forms spreadsheets keep.
+_ID_NOISE = str.maketrans(
+    {" ": None, "\t": None, "\u00a0": None, "\u3000": None, "-": None, "–": None, ".": None}
+    | {code: code - 0xFEE0 for code in range(0xFF10, 0xFF1A)}
+    | {"x": "X", "ｘ": "X", "Ｘ": "X"}
+)
+
+
+def normalize_id_number(value: str) -> str:
+    """An ID number as written to its canonical characters: no spaces, dashes or dots inside,
+    full-width digits as ASCII, the check character ``X`` upper-case. Nothing else changes."""
+    if value.isascii() and value.isalnum() and "x" not in value:
+        return value  # already canonical: the common case, without building a new string
+    return value.translate(_ID_NOISE)
+
+
+def upgrade_id15(value: str) -> str:
+    """A 15-digit first-generation number (region, ``YYMMDD`` born 19YY, sequence) as its
+    18-character form by GB 11643: ``19`` inserted before the year, the check character added.
+    Anything else comes back unchanged."""
+    if len(value) != 15 or not (value.isascii() and value.isdigit()):
+        return value
+    first17 = value[:6] + "19" + value[6:]
+    return first17 + id_check_char(first17)
+
+
 def id_birth_date(value: str) -> date:
     """The birth date written in a (valid) ID number."""
     return date(int(value[6:10]), int(value[10:12]), int(value[12:14]))

@@ -55,6 +55,20 @@ def validate_uscc(value: str) -> None:
         raise UsccError("check_digit", "check character does not match (GB 32100)")
 
 
+_USCC_NOISE = str.maketrans(
+    {" ": None, "\t": None, "\u00a0": None, "\u3000": None}
+    | {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+)
+
+
+def normalize_uscc(value: str) -> str:
+    """A USCC as written to its canonical characters: no spaces inside, full-width letters
+    and digits as ASCII, upper case. Nothing else changes (a wrong letter stays wrong)."""
+    if value.isascii() and value.isalnum() and value.isupper():
+        return value
+    return value.translate(_USCC_NOISE).upper()
+
+
 def is_valid_uscc(value: str) -> bool:
     """Whether :func:`validate_uscc` accepts ``value``."""
     try:

@@ -158,6 +158,10 @@ class _Emitter:
         guarded = False
         for n, step in enumerate(fp.transforms):
             call = f"v.{step.method}()" if step.method else f"{self.bind(f'_t{i}_{n}', step.fn)}(v)"
+            if step.warning is not None:
+                call = (
+                    f"{self.bind(f'_t{i}_{n}', _changer(fp, step.fn, step.warning))}(v, warnings)"
+                )
             if step.null_aware:
                 self.emit(f"v = {call}", 3)
                 guarded = False
@@ -291,6 +295,22 @@ def _warner(fp: FieldPlan) -> Callable[[list[FieldIssue], Any, Any], None]:
         warnings.extend(FieldIssue(name, rule, shown, detail) for rule, detail in found)
 
     return warn
+
+
+def _changer(
+    fp: FieldPlan, fn: Callable[[Any], Any], warning: tuple[str, str]
+) -> Callable[[Any, list[FieldIssue]], Any]:
+    """A transform that warns when it changes the value (the value shown is the one read)."""
+    name, pii = fp.name, fp.pii
+    rule, detail = warning
+
+    def change(value: Any, warnings: list[FieldIssue]) -> Any:
+        result = fn(value)
+        if result != value:
+            warnings.append(FieldIssue(name, rule, mask_value(value, pii), detail))
+        return result
+
+    return change
 
 
 def _mismatch(fp: FieldPlan, plan: Plan) -> Callable[..., Any]:

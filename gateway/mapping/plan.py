@@ -49,6 +49,7 @@ class TransformPlan:
     null_aware: bool
     may_return_none: bool
     method: str | None = None
+    warning: tuple[str, str] | None = None
 
 
 _INLINE_METHODS = {"trim": "strip", "upper": "upper", "lower": "lower"}
@@ -229,7 +230,7 @@ class _Planner:
         if op.takes == "str" and kind == "list" and op.gives != "list":
             fn, method = elementwise(fn), None
         fp.transforms.append(
-            TransformPlan(fn, op.null_aware, op.name in ("nullif", "coalesce"), method)
+            TransformPlan(fn, op.null_aware, op.name in ("nullif", "coalesce"), method, op.warning)
         )
         return kind if op.gives == "same" else op.gives
 

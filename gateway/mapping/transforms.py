@@ -12,6 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from gateway.codes.idnumber import normalize_id_number, upgrade_id15
+from gateway.codes.phone import normalize_phone
+from gateway.codes.uscc import normalize_uscc
 from gateway.mapping.steps import FieldReject, Op, Param
 
 Kind = Literal["str", "list"]
@@ -25,11 +28,13 @@ _NUMBER_NOISE = str.maketrans("", "", ",，\u00a0 _¥￥元")
 
 @dataclass(frozen=True)
 class TransformOp(Op):
-    """A transform: what value kind it takes and gives, and whether it runs on a missing value."""
+    """A transform: what value kind it takes and gives, whether it runs on a missing value,
+    and the warning (rule, detail) the record gets when it changes the value."""
 
     takes: Literal["str", "list", "any"] = "str"
     gives: Literal["str", "list", "same"] = "same"
     null_aware: bool = False
+    warning: tuple[str, str] | None = None
 
 
 def _split(sep: str) -> Fn:
@@ -127,6 +132,10 @@ def _collapse_spaces() -> Fn:
     return lambda v: " ".join(v.split())
 
 
+def _plain(fn: Fn) -> Callable[[], Fn]:
+    return lambda: fn
+
+
 TRANSFORMS: dict[str, TransformOp] = {
     op.name: op
     for op in (
@@ -138,6 +147,28 @@ TRANSFORMS: dict[str, TransformOp] = {
         ),
         TransformOp("strip_spaces", (), _strip_spaces, "remove every whitespace character"),
         TransformOp("collapse_spaces", (), _collapse_spaces, "runs of whitespace → one space"),
+        TransformOp(
+            "phone",
+            (),
+            _plain(normalize_phone),
+            "mobile → 11 digits, landline → AREA-NUMBER[-EXT]; drops +86/0086/86, spaces, dashes",
+        ),
+        TransformOp(
+            "id_number",
+            (),
+            _plain(normalize_id_number),
+            "ID number: drop spaces/dashes/dots, full-width → ASCII, x → X",
+        ),
+        TransformOp(
+            "uscc", (), _plain(normalize_uscc), "USCC: drop spaces, full-width → ASCII, upper-case"
+        ),
+        TransformOp(
+            "upgrade_id15",
+            (),
+            _plain(upgrade_id15),
+            "15-digit first-generation ID → 18 characters (GB 11643), with a warning",
+            warning=("upgrade_id15", "15-digit first-generation number upgraded to 18 (GB 11643)"),
+        ),
         TransformOp("number", (), _number, "drop thousands separators, spaces, ¥/￥/元"),
         TransformOp("split", (Param("sep", "text"),), _split, "text → list at sep", gives="list"),
         TransformOp(
