@@ -16,6 +16,7 @@ Where we deliberately differ from ``stdnum.cn.ric``:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date, timedelta
 from functools import cache
@@ -141,9 +142,16 @@ _ID_NOISE = str.maketrans(
 )
 
 
+# What Excel makes of an ID number typed or pasted as a number (5.22601E+17): kept as it is, so
+# the validator can say what happened instead of reading "522601E+17".
+EXCEL_NUMBER = re.compile(r"\d(?:\.\d+)?[eE]\+?\d+")
+
+
 def normalize_id_number(value: str) -> str:
     """An ID number as written to its canonical characters: no spaces, dashes or dots inside,
     full-width digits as ASCII, the check character ``X`` upper-case. Nothing else changes."""
+    if EXCEL_NUMBER.fullmatch(value):
+        return value
     if value.isascii() and value.isalnum() and "x" not in value:
         return value  # already canonical: the common case, without building a new string
     return value.translate(_ID_NOISE)

@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from gateway.codes import regions
-from gateway.codes.idnumber import IdNumberError, id_validator
+from gateway.codes.idnumber import EXCEL_NUMBER, IdNumberError, id_validator
 from gateway.codes.phone import is_landline, is_mobile, is_phone
 from gateway.codes.uscc import UsccError, validate_uscc
 from gateway.mapping.steps import FieldReject, Op, Param
@@ -46,9 +46,8 @@ class ValidatorOp(Op):
     types: frozenset[str] = TEXT
 
 
-# What Excel makes of an ID number typed or pasted as a number: 5.22601E+17, or the first 15
-# digits followed by zeros once it is saved again.
-_EXCEL_NUMBER = re.compile(r"\d(?:\.\d+)?[eE]\+?\d+")
+# Excel turns an ID number typed as a number into 5.22601E+17, or its first 15 digits and
+# zeros once it is saved again.
 EXCEL_ADVICE = (
     "Excel turned this ID number into a number and dropped digits; format the column as "
     "Text before typing or pasting, or export from the source system again as text"
@@ -59,7 +58,7 @@ def _resident_id(_ctx: Context) -> Check:
     validate = id_validator()
 
     def check(value: str) -> tuple[Warning_, ...] | None:
-        if _EXCEL_NUMBER.fullmatch(value):
+        if EXCEL_NUMBER.fullmatch(value):
             raise FieldReject("resident_id", f"excel_number: {EXCEL_ADVICE}")
         try:
             found = validate(value)
