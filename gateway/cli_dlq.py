@@ -6,7 +6,10 @@ still fails are not an error: ``replay`` reports them and leaves them open.
 
 Nothing here prints personal data: keys are stored masked, reasons hold masked values, and
 ``show`` masks the raw input through the job's current mapping (every value is hidden when that
-mapping cannot be loaded, since only the mapping knows which fields are personal).
+mapping cannot be loaded, since only the mapping knows which fields are personal). ``show`` also
+lists the warnings and informational notes that mapping gives the input, which tell a
+suspicious record (a region code abolished before the birth) from an ordinary one (created
+after it).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from gateway.audit import audit_log_from_config, dlq_discard_event
 from gateway.cli.common import ConfigOption, JsonOption, console, open_store, print_json, setup
 from gateway.config import GatewayConfig
 from gateway.errors import GatewayError, StoreError
-from gateway.mapping import load_mapping
+from gateway.mapping import CompiledMapping, load_mapping
 from gateway.masking import scrub_text
 from gateway.pipeline.replay import Replayer, ReplayResult, known_key
 from gateway.store import dlq
@@ -79,14 +82,30 @@ def list_letters(
     console.print(table)
 
 
+def _mapping(cfg: GatewayConfig, letter: dlq.Letter) -> CompiledMapping | None:
+    try:
+        return load_mapping(resolve_mapping(cfg.job(letter.job).mapping, cfg.base_dir))
+    except GatewayError:
+        return None
+
+
 def masked_raw(cfg: GatewayConfig, letter: dlq.Letter) -> tuple[dict[str, Any], str]:
     """The raw input masked by the job's current mapping, and which mapping masked it."""
-    try:
-        job = cfg.job(letter.job)
-        mapping = load_mapping(resolve_mapping(job.mapping, cfg.base_dir))
-    except GatewayError:
+    mapping = _mapping(cfg, letter)
+    if mapping is None:
         return dict.fromkeys(letter.raw, HIDDEN), "none"
     return mapping.mask_raw(letter.raw), mapping.name
+
+
+def letter_warnings(cfg: GatewayConfig, letter: dlq.Letter) -> list[dict[str, Any]]:
+    """The warnings and notes the job's current mapping gives the input (values masked)."""
+    mapping = _mapping(cfg, letter)
+    if mapping is None:
+        return []
+    return [
+        {**w.as_dict(), "value": scrub_text(w.value) if w.value is not None else None}
+        for w in mapping.map(letter.raw).warnings
+    ]
 
 
 @app.command()
@@ -104,8 +123,10 @@ def show(
     raw, masked_by = masked_raw(cfg, letter)
     reasons = [{k: scrub_text(str(v)) if v is not None else None for k, v in r.items()}
                for r in letter.reasons]  # fmt: skip
+    warnings = letter_warnings(cfg, letter)
     if json:
-        print_json({**letter.summary(), "reasons": reasons, "raw": raw, "masked_by": masked_by})
+        print_json({**letter.summary(), "reasons": reasons, "warnings": warnings, "raw": raw,
+                    "masked_by": masked_by})  # fmt: skip
         return
     info = Table.grid(padding=(0, 2))
     for name, value in letter.summary().items():
@@ -118,6 +139,14 @@ def show(
     for r in reasons:
         why.add_row(*(escape(r.get(c) or "-") for c in ("field", "rule", "value", "detail")))
     console.print(why)
+    if warnings:
+        notes = Table(title=f"Warnings and notes (by {escape(masked_by)} as it is now)")
+        for column in ("field", "rule", "level", "value", "detail"):
+            notes.add_column(column)
+        for w in warnings:
+            notes.add_row(*(escape(str(w.get(c) or "-")) for c in ("field", "rule", "level",
+                                                                   "value", "detail")))  # fmt: skip
+        console.print(notes)
     data = Table(title=f"Input (masked by {escape(masked_by)})")
     data.add_column("field")
     data.add_column("value")

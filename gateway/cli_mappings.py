@@ -17,7 +17,8 @@ from rich.table import Table
 
 from gateway.errors import GatewayError
 from gateway.mapping import CompiledMapping, MapResult, check_mapping, load_mapping
-from gateway.mapping.explain import describe_fields, describe_rules
+from gateway.mapping.explain import describe_fields, describe_rules, describe_warnings
+from gateway.mapping.result import INFO
 from gateway.mapping.samples import read_samples
 from gateway.masking import PiiClass, mask, scrub_text
 from mappings import MAPPINGS_DIR
@@ -87,7 +88,12 @@ def masked_key(mapping: CompiledMapping, key: str | None) -> str | None:
 
 def _issues(result: MapResult) -> str:
     lines = [f"[red]✗[/red] {scrub_text(str(i))}" for i in result.errors]
-    lines += [f"[yellow]![/yellow] {scrub_text(str(i))}" for i in result.warnings]
+    lines += [
+        f"[blue]i[/blue] {scrub_text(str(i))}"
+        if i.level == INFO
+        else f"[yellow]![/yellow] {scrub_text(str(i))}"
+        for i in result.warnings
+    ]
     return "\n".join(lines)
 
 
@@ -140,12 +146,15 @@ def try_mapping(
     mapping = _load(file)
     results = mapping.map_many(_samples(input_file, limit))
     rejected = sum(1 for r in results if not r.ok)
-    warned = sum(1 for r in results if r.warnings)
+    warned = sum(1 for r in results if r.problems)
+    # Informational notes (a region code created after the birth) are not counted as problems.
+    noted = sum(1 for r in results if len(r.warnings) > len(r.problems))
     summary = {
         "records": len(results),
         "ok": len(results) - rejected,
         "rejected": rejected,
         "with_warnings": warned,
+        "with_notes": noted,
     }
     if as_json:
         _echo_json(
@@ -174,7 +183,7 @@ def try_mapping(
         console.print(table)
         console.print(
             f"{summary['records']} record(s): {summary['ok']} ok, {rejected} rejected, "
-            f"{warned} with warnings"
+            f"{warned} with warnings, {noted} with informational notes"
         )
     if rejected:
         raise typer.Exit(1)
@@ -184,9 +193,30 @@ def try_mapping(
 def explain(
     file: Annotated[Path, typer.Argument(help="The mapping file.")],
     source: Annotated[bool, typer.Option("--source", help="Also print the compiled code.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
-    """Show what a mapping does, field by field, and its record rules."""
+    """Show what a mapping does, field by field, its record rules, and every warning its
+    steps can give."""
     mapping = _load(file)
+    if as_json:
+        columns = ("field", "step", "warning", "level", "meaning")
+        _echo_json(
+            {
+                "mapping": mapping.name,
+                "fields": [
+                    dict(zip(("field", "source", "type", "steps", "need", "pii"), row, strict=True))
+                    for row in describe_fields(mapping.plan)
+                ],
+                "rules": [
+                    dict(zip(("rule", "level", "field"), row, strict=True))
+                    for row in describe_rules(mapping.plan)
+                ],
+                "warnings": [
+                    dict(zip(columns, row, strict=True)) for row in describe_warnings(mapping.plan)
+                ],
+            }
+        )
+        return
     console.print(
         f"[bold]{mapping.name}[/bold]  {mapping.direction}  entity={mapping.entity}  "
         f"key={'+'.join(mapping.key_fields)}  version={mapping.version}\n"
@@ -205,6 +235,14 @@ def explain(
         for rule_row in rules:
             rules_table.add_row(*rule_row)
         console.print(rules_table)
+    warnings = describe_warnings(mapping.plan)
+    if warnings:
+        warn_table = Table(
+            "field", "step", "warning", "level", "meaning", title="warnings the steps can give"
+        )
+        for warn_row in warnings:
+            warn_table.add_row(*warn_row)
+        console.print(warn_table)
     if source:
         console.print(mapping.source_text, markup=False, highlight=False)
 

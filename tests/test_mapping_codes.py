@@ -155,9 +155,10 @@ def test_other_provinces_present() -> None:
 
 
 def test_region_status() -> None:
-    """ok, not_in_force, abolished and unknown, by year."""
+    """ok, created_after, abolished_before, abolished and unknown, by year."""
     assert region_status("522601", 1990) == "ok"
-    assert region_status("520302", 1990) == "not_in_force"
+    assert region_status("520302", 1990) == "created_after"
+    assert region_status("522201", 2015) == "abolished_before"
     assert region_status("522201", 2005) == "abolished"
     assert region_status("522201") == "abolished"
     assert region_status("999999") == "unknown"

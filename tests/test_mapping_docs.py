@@ -6,6 +6,8 @@ import re
 from pathlib import Path
 
 from gateway.mapping import load_mapping
+from gateway.mapping.transforms import TRANSFORMS
+from gateway.mapping.validators import VALIDATORS
 from tests.mapping_helpers import make_id, make_uscc, write_mapping
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "mappings.md"
@@ -58,3 +60,11 @@ def test_extra_fields_option(tmp_path: Path) -> None:
         write_mapping(tmp_path, "extra_fields: reject\nfields:\n  id: id\n", name="r.yaml")
     )
     assert not reject.map({"id": "1", "unexpected": "x"}).ok
+
+
+def test_every_transform_and_validator_warning_is_documented() -> None:
+    """docs/mappings.md names every transform, validator and warning a validator can give."""
+    text = DOCS.read_text(encoding="utf-8")
+    names = [*TRANSFORMS, *VALIDATORS]
+    names += [code for op in VALIDATORS.values() for code, _meaning, _level in op.warns]
+    assert [name for name in names if f"`{name}`" not in text] == []

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from stdnum.cn import ric
 
 from gateway.codes import id_check_char, is_valid_id_number, validate_id_number
-from gateway.codes.idnumber import IdNumberError, id_birth_date, id_gender
+from gateway.codes.idnumber import INFORMATIONAL, IdNumberError, id_birth_date, id_gender
 from tests.mapping_helpers import make_id
 
 DIGITS17 = st.text(alphabet="0123456789", min_size=17, max_size=17)
@@ -96,11 +96,41 @@ def test_residence_permits_are_valid(region: str) -> None:
         assert not ric.is_valid(number)
 
 
-def test_region_not_in_force_is_a_warning() -> None:
-    """Zunyi's 520302 came into force in 1997: a 1980 birth warns but is valid (stdnum refuses)."""
+def test_region_created_after_birth_is_only_a_note() -> None:
+    """Zunyi's 520302 came into force in 1997: a 1980 birth is noted, valid (stdnum refuses)."""
     number = make_id(region="520302", birth="19800101")
-    assert validate_id_number(number) == ("region_not_in_force",)
+    assert validate_id_number(number) == ("region_created_after_birth",)
+    assert "region_created_after_birth" in INFORMATIONAL
     assert not ric.is_valid(number)
+
+
+def test_region_abolished_before_birth_is_suspicious() -> None:
+    """Tongren's old 522201 was abolished in 2011: a 2015 birth under it is a real warning."""
+    number = make_id(region="522201", birth="20150101")
+    assert validate_id_number(number) == ("region_abolished_before_birth",)
+    assert "region_abolished_before_birth" not in INFORMATIONAL
+
+
+@pytest.mark.parametrize(
+    ("region", "birth", "warnings"),
+    [
+        ("520000", "19900101", ("region_not_county",)),
+        ("522600", "19900101", ("region_not_county",)),
+        ("710000", "19900101", ("region_taiwan",)),
+        ("522601", "18990101", ("birth_before_1900", "region_created_after_birth")),
+    ],
+)
+def test_odd_regions_and_very_old_births_warn(
+    region: str, birth: str, warnings: tuple[str, ...]
+) -> None:
+    """Province- and prefecture-level codes, Taiwan's 710000, births before 1900: warnings."""
+    assert validate_id_number(make_id(region=region, birth=birth)) == warnings
+
+
+def test_residence_permits_stay_silent() -> None:
+    """810000, 820000 and 830000 are province-shaped but the permits' own prefixes."""
+    for region in ("810000", "820000", "830000"):
+        assert validate_id_number(make_id(region=region, birth="19900101")) == ()
 
 
 def test_abolished_region_is_a_warning() -> None:

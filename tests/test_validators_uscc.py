@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from stdnum.cn import uscc as std_uscc
 
 from gateway.codes import is_valid_uscc, uscc_check_char, validate_uscc
-from gateway.codes.uscc import USCC_ALPHABET, UsccError
+from gateway.codes.uscc import CATEGORIES, USCC_ALPHABET, UsccError, org_check_char
 from tests.mapping_helpers import make_uscc
 
 FIRST17 = st.text(alphabet=USCC_ALPHABET, min_size=17, max_size=17)
@@ -80,3 +80,17 @@ def test_check_char_rejects_bad_input() -> None:
     """uscc_check_char wants 17 characters of the alphabet."""
     with pytest.raises(ValueError, match="USCC alphabet"):
         uscc_check_char("9111000060003734I")
+
+
+def test_authority_category_pairs_and_the_embedded_organisation_code_warn() -> None:
+    """GB 32100's table and GB 11714's check character: warnings, never rejections."""
+    body = "MA6DKLL8"
+    check = org_check_char(body)
+    wrong = next(c for c in "0123456789X" if c != check)
+    assert validate_uscc(make_uscc(f"91520100{body}{check}")) == ()
+    assert validate_uscc(make_uscc(f"95520100{body}{check}")) == ("uscc_category",)
+    assert validate_uscc(make_uscc(f"Y2520100{body}{check}")) == ("uscc_category",)
+    assert validate_uscc(make_uscc(f"91520100{body}{wrong}")) == ("uscc_org_check",)
+    for authority, categories in CATEGORIES.items():
+        for category in categories:
+            assert validate_uscc(make_uscc(f"{authority}{category}520100{body}{check}")) == ()

@@ -18,7 +18,7 @@ from typing import Any
 
 from adapters.service_network.model import CHANNELS, REGISTRATION_ITEM_LIMIT, TIME_FORMAT
 from gateway.codes.idnumber import id_check_char
-from gateway.codes.uscc import USCC_ALPHABET, uscc_check_char
+from gateway.codes.uscc import USCC_ALPHABET, org_check_char, uscc_check_char
 from gateway.workdays import WorkCalendar
 
 COUNTIES = (
@@ -44,7 +44,6 @@ HEADCOUNTS = ((1, 2, 3, 5, 8, 15), (30, 25, 18, 12, 10, 5))
 MISSING_MATERIALS = ("营业执照副本", "参保职工花名册", "法定代表人身份证明", "银行开户信息")
 CHANNEL_WEIGHTS = (70, 20, 10)  # portal, mobile app, service-hall window (model.CHANNELS)
 # GB 11714 organisation code: weights of the eight body characters.
-_ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 _ORG_BODY = [c for c in USCC_ALPHABET if c not in "IOSVZ"]
 
 
@@ -61,13 +60,6 @@ class CaseSettings:
     promised_limit: str = REGISTRATION_ITEM_LIMIT
     region: str = "522600"
     incomplete_share: float = 0.04
-
-
-def org_check_char(body: str) -> str:
-    """GB 11714 check character of an 8-character organisation code body."""
-    total = sum(int(c, 36) * w for c, w in zip(body, _ORG_WEIGHTS, strict=True))
-    check = 11 - total % 11
-    return "X" if check == 10 else "0" if check == 11 else str(check)
 
 
 def _uscc(rng: random.Random, county: str) -> str:

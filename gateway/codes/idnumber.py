@@ -9,8 +9,10 @@ python-stdnum's for arbitrary input.
 Where we deliberately differ from ``stdnum.cn.ric``:
 - residence permits for Hong Kong, Macao and Taiwan residents (810000, 820000, 830000) are valid;
 - a region code that was not in force in the birth year, or has been abolished since, is a
-  *warning*; an unknown code within a known province is a warning too; only an unknown
-  province is an error;
+  *warning*; so are an unknown code within a known province, a province- or prefecture-level
+  code (numbers are issued under county codes), Taiwan's province code 710000 (Taiwan
+  residents' permits use 830000) and a birth year before 1900; only an unknown province is an
+  error;
 - a birth date in the future is an error (stdnum accepts it).
 """
 
@@ -21,10 +23,23 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from functools import cache
 
-from gateway.codes.regions import RESIDENCE_PERMIT_REGIONS, province_exists, region_status
+from gateway.codes.regions import (
+    RESIDENCE_PERMIT_REGIONS,
+    province_exists,
+    region_level,
+    region_status,
+)
 
 _CHECK = "10X98765432"
 _NO_WARNINGS: tuple[str, ...] = ()
+# What the holder's region and birth year can tell; the first is no problem, only a fact.
+REGION_WARNINGS = {
+    "created_after": "region_created_after_birth",
+    "abolished_before": "region_abolished_before_birth",
+    "abolished": "region_abolished",
+}
+INFORMATIONAL = frozenset({"region_created_after_birth"})
+_OLDEST_YEAR = 1900
 # Birth dates are looked up in a set of every valid date from here to the day the set was built;
 # anything else takes the slow path, which also covers a process that runs past midnight.
 _FIRST_CACHED_YEAR = 1900
@@ -72,8 +87,9 @@ def id_validator() -> Callable[[str], tuple[str, ...]]:
 
     It raises :class:`IdNumberError` for a wrong length or character, a wrong check
     character, a birth date that is not a real day or lies in the future, or an unknown
-    province, and answers the warning codes (usually none): ``region_not_in_force``,
-    ``region_abolished``, ``region_unknown``.
+    province, and answers the warning codes (usually none): ``region_created_after_birth``
+    (informational), ``region_abolished_before_birth``, ``region_abolished``,
+    ``region_unknown``, ``region_not_county``, ``region_taiwan``, ``birth_before_1900``.
     """
     births = _valid_birth_dates()
     # Warnings depend only on the region and the birth year: the first 10 characters.
@@ -115,14 +131,19 @@ def _default_validator() -> Callable[[str], tuple[str, ...]]:
 def _region_warnings(region: str, year: int) -> tuple[str, ...]:
     if region in RESIDENCE_PERMIT_REGIONS:
         return _NO_WARNINGS
+    found: tuple[str, ...] = ("birth_before_1900",) if year < _OLDEST_YEAR else ()
+    if region.startswith("71"):
+        return (*found, "region_taiwan")
     status = region_status(region, year)
-    if status == "ok":
-        return _NO_WARNINGS
     if status == "unknown":
         if not province_exists(region):
             raise IdNumberError("region", "region code names no province (GB/T 2260)")
-        return ("region_unknown",)
-    return (f"region_{status}",)
+        found += ("region_unknown",)
+    elif status != "ok":
+        found += (REGION_WARNINGS[status],)
+    if region_level(region) != "county":
+        found += ("region_not_county",)
+    return found or _NO_WARNINGS
 
 
 def is_valid_id_number(value: str) -> bool:

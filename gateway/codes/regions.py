@@ -2,7 +2,9 @@
 
 People keep ID numbers issued under codes that were later abolished, and registration offices
 issued numbers under codes that came into force after the holder's birth. Both are facts of
-life, so :func:`region_status` tells them apart for the caller to *warn*, never to reject.
+life, so :func:`region_status` tells them apart for the caller to *warn*, never to reject: a
+code created after the birth is the ordinary case (the person registered later), one abolished
+before the birth is suspicious (no office could have issued it then).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Literal
 
 from gateway.codes.tables import CodeTable, make_table, read_data_file
 
-RegionStatus = Literal["ok", "not_in_force", "abolished", "unknown"]
+RegionStatus = Literal["ok", "created_after", "abolished_before", "abolished", "unknown"]
 RegionLevel = Literal["province", "prefecture", "county"]
 
 # Hong Kong, Macao and Taiwan residents' residence permits (GB 11643 numbers since 2018).
@@ -100,8 +102,9 @@ def province_exists(code: str) -> bool:
 
 
 def region_status(code: str, year: int | None = None) -> RegionStatus:
-    """``ok``, ``not_in_force`` (not yet or no longer a code in ``year``), ``abolished``
-    (in force in ``year`` but abolished since) or ``unknown`` (never a code)."""
+    """``ok``; not a code in ``year`` because it was ``created_after`` it (in force later) or
+    ``abolished_before`` it (only ever in force earlier); ``abolished`` (in force in ``year``
+    but abolished since); or ``unknown`` (never a code)."""
     data = _data()
     found = data.periods.get(code)
     if found is None:
@@ -109,7 +112,9 @@ def region_status(code: str, year: int | None = None) -> RegionStatus:
     if code in data.stable:
         return "ok"
     if year is not None and not any(p.covers(year) for p in found):
-        return "not_in_force"
+        # A code in force again after a gap counts as created after: people register later.
+        later = any(p.valid_from is not None and p.valid_from > year for p in found)
+        return "created_after" if later else "abolished_before"
     return "abolished" if found[-1].valid_to is not None else "ok"
 
 

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from gateway.mapping.plan import NO_DEFAULT, FieldPlan, Plan, RulePlan
-from gateway.mapping.result import FieldIssue, MapResult
+from gateway.mapping.result import ERROR, WARNING, FieldIssue, MapResult
 from gateway.mapping.steps import FieldReject
 from gateway.masking import MASKERS, PiiClass, scrub_text
 
@@ -292,7 +292,9 @@ def _warner(fp: FieldPlan) -> Callable[[list[FieldIssue], Any, Any], None]:
 
     def warn(warnings: list[FieldIssue], found: Any, value: Any) -> None:
         shown = mask_value(value, pii)
-        warnings.extend(FieldIssue(name, rule, shown, detail) for rule, detail in found)
+        warnings.extend(
+            FieldIssue(name, rule, shown, detail, level) for rule, detail, level in found
+        )
 
     return warn
 
@@ -307,7 +309,7 @@ def _changer(
     def change(value: Any, warnings: list[FieldIssue]) -> Any:
         result = fn(value)
         if result != value:
-            warnings.append(FieldIssue(name, rule, mask_value(value, pii), detail))
+            warnings.append(FieldIssue(name, rule, mask_value(value, pii), detail, WARNING))
         return result
 
     return change
@@ -325,11 +327,11 @@ def _mismatch(fp: FieldPlan, plan: Plan) -> Callable[..., Any]:
     ) -> Any:
         if part == "gender" and value in ("0", "9"):
             return derived if on_mismatch == "prefer_id" else value  # unknown/unstated: no clash
-        issue = FieldIssue(name, "derive_mismatch", mask_value(_shown(value), pii), detail)
+        shown = mask_value(_shown(value), pii)
         if on_mismatch == "reject":
-            errors.append(issue)
+            errors.append(FieldIssue(name, "derive_mismatch", shown, detail))
             return FAIL
-        warnings.append(issue)
+        warnings.append(FieldIssue(name, "derive_mismatch", shown, detail, WARNING))
         return derived if on_mismatch == "prefer_id" else value
 
     return mismatch
@@ -350,7 +352,7 @@ def _rule_runner(rule: RulePlan, plan: Plan) -> Callable[..., None]:
         record = {n: (None if v is FAIL else v) for n, v in zip(names, values, strict=True)}
         if evaluate(record) is False:
             target = errors if level == "error" else warnings
-            target.append(FieldIssue(field_name, "rule", None, detail))
+            target.append(FieldIssue(field_name, "rule", None, detail, level))
 
     return run
 
@@ -366,7 +368,11 @@ def _extra_checker(
     def check(raw: dict[str, Any], errors: list[FieldIssue], warnings: list[FieldIssue]) -> None:
         for name in raw.keys() - known:
             issue = FieldIssue(
-                scrub_text(str(name)), "extra_field", None, "not read by this mapping"
+                scrub_text(str(name)),
+                "extra_field",
+                None,
+                "not read by this mapping",
+                ERROR if reject else WARNING,
             )
             (errors if reject else warnings).append(issue)
 

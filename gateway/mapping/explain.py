@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from gateway.mapping.plan import NO_DEFAULT, Plan
 from gateway.mapping.steps import Step
+from gateway.mapping.transforms import TransformOp
+from gateway.mapping.validators import ValidatorOp
 
 
 def _steps(steps: list[Step]) -> list[str]:
@@ -50,3 +52,18 @@ def describe_rules(plan: Plan) -> list[tuple[str, str, str]]:
         )
         for rp in plan.rules
     ]
+
+
+def describe_warnings(plan: Plan) -> list[tuple[str, str, str, str, str]]:
+    """Every warning the mapping's steps can give: field, step, code, level, meaning."""
+    rows = []
+    for fp in plan.fields:
+        for step in fp.spec.transforms:
+            op = step.op
+            if isinstance(op, TransformOp) and op.warning is not None:
+                rows.append((fp.name, op.name, op.warning[0], "warning", op.warning[1]))
+        for step in fp.spec.validators:
+            op = step.op
+            if isinstance(op, ValidatorOp):
+                rows += [(fp.name, op.name, code, level, text) for code, text, level in op.warns]
+    return rows

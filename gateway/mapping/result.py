@@ -5,18 +5,26 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+ERROR, WARNING, INFO = "error", "warning", "info"
+
 
 @dataclass(frozen=True)
 class FieldIssue:
-    """One failed rule on one field. ``value`` is already masked for the field's PII class."""
+    """One failed rule on one field. ``value`` is already masked for the field's PII class.
+
+    ``level`` is ``error`` (the record is refused), ``warning`` (worth a look) or ``info`` (a
+    fact about the record that is no problem, such as a region code created after the
+    holder's birth)."""
 
     field: str
     rule: str
     value: str | None = None
     detail: str | None = None
+    level: str = ERROR
 
     def as_dict(self) -> dict[str, Any]:
-        return {"field": self.field, "rule": self.rule, "value": self.value, "detail": self.detail}
+        shown = {"field": self.field, "rule": self.rule, "value": self.value, "detail": self.detail}
+        return shown if self.level == ERROR else {**shown, "level": self.level}
 
     def __str__(self) -> str:
         shown = f" value={self.value}" if self.value is not None else ""
@@ -36,3 +44,8 @@ class MapResult:
     @property
     def ok(self) -> bool:
         return self.record is not None and not self.errors
+
+    @property
+    def problems(self) -> list[FieldIssue]:
+        """The warnings worth a look: every warning but the informational ones."""
+        return [w for w in self.warnings if w.level != INFO]

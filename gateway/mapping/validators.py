@@ -1,8 +1,11 @@
 """Validators: checks on a typed value. A failure rejects the record; warnings only annotate it.
 
-A validator function returns ``None`` (fine) or a tuple of ``(rule, detail)`` warnings, and
-raises :class:`FieldReject` to refuse the value. Each declares the types it applies to, so a
-mapping that puts ``uscc`` on a date field is refused when it loads, not when it runs.
+A validator function returns ``None`` (fine) or a tuple of ``(rule, detail, level)`` warnings,
+and raises :class:`FieldReject` to refuse the value. Each declares the types it applies to, so
+a mapping that puts ``uscc`` on a date field is refused when it loads, not when it runs, and
+every warning it can give (``gateway mappings explain`` lists them). A warning's detail starts
+with its code (``region_abolished_before_birth: …``); level ``info`` marks a fact that is no
+problem.
 """
 
 from __future__ import annotations
@@ -15,21 +18,43 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from gateway.codes import regions
-from gateway.codes.idnumber import EXCEL_NUMBER, IdNumberError, id_validator
+from gateway.codes.idnumber import EXCEL_NUMBER, INFORMATIONAL, IdNumberError, id_validator
 from gateway.codes.phone import is_landline, is_mobile, is_phone
 from gateway.codes.uscc import UsccError, validate_uscc
+from gateway.mapping.result import INFO, WARNING
 from gateway.mapping.steps import FieldReject, Op, Param
 
-Warning_ = tuple[str, str]
+Warning_ = tuple[str, str, str]
 Check = Callable[[Any], tuple[Warning_, ...] | None]
 TEXT = frozenset({"str", "list"})
 ORDERED = frozenset({"int", "decimal", "date", "datetime", "str"})
 
 _ID_WARNINGS = {
-    "region_not_in_force": "region code was not in force in the birth year (GB/T 2260)",
-    "region_abolished": "region code has been abolished since (GB/T 2260)",
+    "region_created_after_birth": "region code came into force after the birth year: the "
+    "holder registered later (GB/T 2260)",
+    "region_abolished_before_birth": "region code was abolished before the birth year: no "
+    "office issued numbers under it then (GB/T 2260)",
+    "region_abolished": "region code was in force in the birth year and is abolished since",
     "region_unknown": "region code is not in the GB/T 2260 table, its province is",
+    "region_not_county": "a province- or prefecture-level code: numbers are issued under "
+    "county-level codes",
+    "region_taiwan": "710000 is Taiwan's province code; Taiwan residents' permits use 830000",
+    "birth_before_1900": "birth year before 1900",
 }
+_USCC_WARNINGS = {
+    "uscc_category": "registration authority and organisation category are not a pair of "
+    "GB 32100's table",
+    "uscc_org_check": "embedded organisation code (positions 9-17) fails its GB 11714 check",
+}
+_REGION_WARNINGS = {"region_abolished": "region code has been abolished (GB/T 2260)"}
+
+
+def _warning(code: str, meanings: dict[str, str]) -> Warning_:
+    return (code, meanings[code], INFO if code in INFORMATIONAL else WARNING)
+
+
+def _described(meanings: dict[str, str]) -> tuple[Warning_, ...]:
+    return tuple(_warning(code, meanings) for code in meanings)
 
 
 @dataclass(frozen=True)
@@ -43,7 +68,10 @@ class Context:
 
 @dataclass(frozen=True)
 class ValidatorOp(Op):
+    """A validator: the types it takes and every warning (code, meaning, level) it can give."""
+
     types: frozenset[str] = TEXT
+    warns: tuple[Warning_, ...] = ()
 
 
 # Excel turns an ID number typed as a number into 5.22601E+17, or its first 15 digits and
@@ -69,17 +97,23 @@ def _resident_id(_ctx: Context) -> Check:
             raise FieldReject("resident_id", f"{exc.reason}: {exc.detail}") from None
         if not found:
             return None
-        return tuple(("resident_id", f"{w}: {_ID_WARNINGS[w]}") for w in found)
+        return tuple(_issue("resident_id", w, _ID_WARNINGS) for w in found)
 
     return check
 
 
+def _issue(rule: str, code: str, meanings: dict[str, str]) -> Warning_:
+    _, meaning, level = _warning(code, meanings)
+    return (rule, f"{code}: {meaning}", level)
+
+
 def _uscc(_ctx: Context) -> Check:
-    def check(value: str) -> None:
+    def check(value: str) -> tuple[Warning_, ...] | None:
         try:
-            validate_uscc(value)
+            found = validate_uscc(value)
         except UsccError as exc:
             raise FieldReject("uscc", f"{exc.reason}: {exc.detail}") from None
+        return tuple(_issue("uscc", w, _USCC_WARNINGS) for w in found) or None
 
     return check
 
@@ -106,7 +140,7 @@ def _region(_ctx: Context) -> Check:
             return None
         if status == "unknown":
             raise FieldReject("region", "not a GB/T 2260 region code")
-        return (("region", "region code has been abolished (GB/T 2260)"),)
+        return (_issue("region", "region_abolished", _REGION_WARNINGS),)
 
     return check
 
@@ -163,8 +197,20 @@ def _not_future(ctx: Context) -> Check:
 VALIDATORS: dict[str, ValidatorOp] = {
     op.name: op
     for op in (
-        ValidatorOp("resident_id", (), _resident_id, "GB 11643 ID number, strict check digit"),
-        ValidatorOp("uscc", (), _uscc, "GB 32100 unified social credit code"),
+        ValidatorOp(
+            "resident_id",
+            (),
+            _resident_id,
+            "GB 11643 ID number, strict check digit",
+            warns=_described(_ID_WARNINGS),
+        ),
+        ValidatorOp(
+            "uscc",
+            (),
+            _uscc,
+            "GB 32100 unified social credit code",
+            warns=_described(_USCC_WARNINGS),
+        ),
         ValidatorOp(
             "mobile",
             (),
@@ -183,7 +229,13 @@ VALIDATORS: dict[str, ValidatorOp] = {
             _predicate("phone", is_phone, "not a mobile or landline number"),
             "mobile or landline",
         ),
-        ValidatorOp("region", (), _region, "GB/T 2260 region code (abolished → warning)"),
+        ValidatorOp(
+            "region",
+            (),
+            _region,
+            "GB/T 2260 region code (abolished → warning)",
+            warns=_described(_REGION_WARNINGS),
+        ),
         ValidatorOp("regex", (Param("pattern", "regex"),), _regex, "the whole value matches"),
         ValidatorOp(
             "length",
