@@ -170,6 +170,20 @@ class PullStream(ABC):
     def read(self, ctx: StreamContext, cursor: dict[str, Any] | None) -> Iterator[Page]:
         """Yield pages from ``cursor`` on (``None``: from the beginning)."""
 
+    def readmit(
+        self,
+        ctx: StreamContext,
+        cursor: dict[str, Any] | None,
+        source: str,
+        detail: Mapping[str, Any],
+    ) -> dict[str, Any] | None:
+        """Make the input a whole-input dead letter names (its ``source`` and ``detail``)
+        readable by the next read again; answer the cursor that no longer counts it as read.
+
+        ``dlq replay`` calls this, then runs the job. A source whose input cannot be read twice
+        (an HTTP page is fetched again by resetting the cursor instead) keeps the default."""
+        raise ConfigError("this stream cannot read a whole input again", stream=self.name)
+
 
 class PushStream(ABC):
     """A stream the gateway writes to a platform or an outbox."""
