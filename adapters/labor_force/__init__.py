@@ -2,6 +2,7 @@
 
 Streams: ``persons`` (pull, keyed by resident ID number, 2,247,000 for the prefecture) and
 ``verifications`` (push: the bureau's check results). Requests are signed with HMAC-SHA256.
+``gateway report labor`` gives the verification rate over the persons stored and received.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ class LaborForceAdapter(DeclaredAdapter):
     description = "Provincial labor-force data platform: persons (pull), verifications (push)"
     simulator_ref = "adapters.labor_force.simulator:build_app"
     demo_ref = "adapters.labor_force.demo:demo_part"
+    report_refs = {"labor": "adapters.labor_force.report:labor"}  # noqa: RUF012
 
 
 adapter = LaborForceAdapter(pull=[PersonsStream()], push=[VerificationsStream()])
