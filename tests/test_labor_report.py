@@ -18,7 +18,7 @@ SIZE, SEED = 3000, 2022
 
 
 def holdings() -> tuple[int, int, int, Counter[str]]:
-    """(persons, valid persons, valid and verified, verified per county) as the platform has them."""
+    """(persons, valid, valid and verified, verified per county) as the platform holds them."""
     population = Population(size=SIZE, seed=SEED)
     valid = verified = 0
     by_county: Counter[str] = Counter()
