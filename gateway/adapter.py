@@ -160,8 +160,36 @@ class PushOutcome:
     reason: str | None = None
 
 
+@dataclass(frozen=True)
+class KeyRange:
+    """Keys from ``low`` (inclusive) to ``high`` (exclusive); ``None`` leaves that end open.
+
+    Keys compare as Python strings do (by code point), the order a platform is asked to use."""
+
+    low: str | None = None
+    high: str | None = None
+
+    def holds(self, key: str) -> bool:
+        return (self.low is None or key >= self.low) and (self.high is None or key < self.high)
+
+
+@dataclass(frozen=True)
+class Holdings:
+    """What a platform holds in one key range: how many records and their range digest
+    (:mod:`gateway.reconcile.digest`)."""
+
+    range: KeyRange
+    count: int
+    digest: str
+
+
 class PullStream(ABC):
-    """A stream the gateway reads from a platform or an inbox."""
+    """A stream the gateway reads from a platform or an inbox.
+
+    A stream that can be reconciled (``gateway reconcile``) also answers :meth:`holdings` and
+    :meth:`records_between`; both are optional, and :attr:`reconcilable` says whether they are
+    there.
+    """
 
     name: str
     direction = Direction.PULL
@@ -183,6 +211,22 @@ class PullStream(ABC):
         ``dlq replay`` calls this, then runs the job. A source whose input cannot be read twice
         (an HTTP page is fetched again by resetting the cursor instead) keeps the default."""
         raise ConfigError("this stream cannot read a whole input again", stream=self.name)
+
+    @property
+    def reconcilable(self) -> bool:
+        return False
+
+    def holdings(self, ctx: StreamContext, ranges: list[KeyRange]) -> list[Holdings]:
+        """Count and range digest of what the platform holds in each of ``ranges``
+        (consecutive, ascending), in their order."""
+        raise ConfigError("this stream cannot be reconciled", stream=self.name)
+
+    def records_between(
+        self, ctx: StreamContext, key_range: KeyRange
+    ) -> Iterator[list[dict[str, Any]]]:
+        """The platform's records in ``key_range`` in key order, page by page, as it serves
+        them (raw, before the mapping)."""
+        raise ConfigError("this stream cannot be reconciled", stream=self.name)
 
 
 class PushStream(ABC):

@@ -7,6 +7,8 @@ from gateway.http.streams import IncrementalPullStream, ReceiptPushStream
 PERSONS_PATH = "/api/v1/persons"
 VERIFICATIONS_PATH = "/api/v1/verifications"
 RECEIPTS_PATH = "/api/v1/verifications/receipts"
+HOLDINGS_PATH = "/api/v1/persons/holdings"
+RANGE_PATH = "/api/v1/persons/range"
 
 
 class PersonsStream(IncrementalPullStream):
@@ -18,6 +20,8 @@ class PersonsStream(IncrementalPullStream):
     updated_field = "AAE036"
     key_field = "AAC002"
     max_page_size = 5000
+    holdings_path = HOLDINGS_PATH
+    range_path = RANGE_PATH
 
 
 class VerificationsStream(ReceiptPushStream):

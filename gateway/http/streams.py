@@ -13,6 +13,8 @@ from gateway.adapter import (
     MALFORMED,
     Direction,
     Exchange,
+    Holdings,
+    KeyRange,
     OutgoingRecord,
     Page,
     PullStream,
@@ -105,6 +107,11 @@ class IncrementalPullStream(PullStream):
     Subclasses declare the route and the two fields. The platform is asked for the records
     strictly after ``(updated_since, after_key)``, so records that share one update time across
     a page boundary are neither skipped nor read twice, and a committed cursor resumes exactly.
+
+    A platform that can be reconciled also serves, for ``holdings_path``, the count and range
+    digest of key ranges (``POST {"ranges": [{"low", "high"}]}`` answered by ``{"ranges":
+    [{"count", "digest"}]}``) and, for ``range_path``, its records by key (``GET ?low&high&
+    after_key&page_size``, answered like the list); docs/reconcile.md.
     """
 
     path: str
@@ -113,6 +120,72 @@ class IncrementalPullStream(PullStream):
     key_field: str
     default_page_size: int = 1000
     max_page_size: int = 1000
+    holdings_path: str | None = None
+    range_path: str | None = None
+    # Ranges asked for in one holdings call: each costs the platform a read of its keys.
+    ranges_per_call: int = 8
+
+    @property
+    def reconcilable(self) -> bool:
+        return self.holdings_path is not None and self.range_path is not None
+
+    def holdings(self, ctx: StreamContext, ranges: list[KeyRange]) -> list[Holdings]:
+        if self.holdings_path is None:
+            return super().holdings(ctx, ranges)
+        operation = f"{self.name}.holdings"
+        found: list[Holdings] = []
+        with open_client(ctx) as client:
+            for start in range(0, len(ranges), self.ranges_per_call):
+                chunk = ranges[start : start + self.ranges_per_call]
+                body = {"ranges": [{"low": r.low, "high": r.high} for r in chunk]}
+                envelope, _ = client.call(
+                    "POST", self.holdings_path, operation=operation, direction=Direction.PULL,
+                    body=body,
+                )  # fmt: skip
+                answers = require_list(envelope.data, "ranges", operation)
+                if len(answers) != len(chunk):
+                    raise PermanentError(
+                        "platform did not answer every range", operation=operation,
+                        asked=len(chunk), answered=len(answers),
+                    )  # fmt: skip
+                for key_range, answer in zip(chunk, answers, strict=True):
+                    found.append(_holding(key_range, answer, operation))
+        return found
+
+    def records_between(
+        self, ctx: StreamContext, key_range: KeyRange
+    ) -> Iterator[list[dict[str, Any]]]:
+        if self.range_path is None:
+            yield from super().records_between(ctx, key_range)
+            return
+        operation = f"{self.name}.range"
+        size = min(int(ctx.options.get("page_size", self.default_page_size)), self.max_page_size)
+        after: str | None = None
+        with open_client(ctx) as client:
+            while True:
+                params = {"page_size": str(size)}
+                if key_range.low is not None:
+                    params["low"] = key_range.low
+                if key_range.high is not None:
+                    params["high"] = key_range.high
+                if after is not None:
+                    params["after_key"] = after
+                envelope, exchange = client.call(
+                    "GET", self.range_path, operation=operation, direction=Direction.PULL,
+                    params=params,
+                )  # fmt: skip
+                data = envelope.data if isinstance(envelope.data, dict) else {}
+                items = require_list(data, "items", operation)
+                exchange.record_count = len(items)
+                yield [_record(item) for item in items]
+                nxt = data.get("next")
+                if (
+                    not data.get("has_more")
+                    or not isinstance(nxt, dict)
+                    or not nxt.get("after_key")
+                ):
+                    return
+                after = str(nxt["after_key"])
 
     def read(self, ctx: StreamContext, cursor: Position | None) -> Iterator[Page]:
         for records, position, exchange in self.pages(ctx, cursor):
@@ -172,6 +245,16 @@ class IncrementalPullStream(PullStream):
                 "after_key": str(last[self.key_field]),
             }
         return previous
+
+
+def _holding(key_range: KeyRange, answer: Any, operation: str) -> Holdings:
+    count = answer.get("count") if isinstance(answer, dict) else None
+    digest = answer.get("digest") if isinstance(answer, dict) else None
+    if not isinstance(count, int) or count < 0 or not isinstance(digest, str):
+        raise PermanentError(
+            "platform answered a range without count and digest", operation=operation
+        )
+    return Holdings(key_range, count, digest)
 
 
 class ReceiptPushStream(PushStream):

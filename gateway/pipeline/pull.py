@@ -23,7 +23,9 @@ import orjson
 from gateway.adapter import MALFORMED, Exchange, Page, PullStream, UnreadableInput
 from gateway.mapping.result import FieldIssue
 from gateway.pipeline.context import RunContext, content_hash, key_masker
+from gateway.reconcile.digest import record_digest
 from gateway.store.deadletters import DeadLetter, add_dead_letters
+from gateway.store.holdings import Rejected, note_rejected
 from gateway.store.records import RecordRow, refresh_statistics, upsert_records
 
 # The raw input of a whole-input letter: what a replay recognises as "read this file again".
@@ -34,16 +36,27 @@ def _sorted_json(record: dict[str, Any]) -> bytes:
     return orjson.dumps(record, option=orjson.OPT_SORT_KEYS)
 
 
-def split_page(run: RunContext, page: Page) -> tuple[list[RecordRow], list[DeadLetter], list[str]]:
+@dataclass
+class SplitPage:
+    rows: list[RecordRow]
+    letters: list[DeadLetter]
+    keys: list[str]
+    # Keyed records the mapping rejected, with their source digest (for reconciliation).
+    rejected: list[Rejected]
+
+
+def split_page(run: RunContext, page: Page) -> SplitPage:
     """Map every record of a page into store rows and dead letters; also the keys it carried.
 
-    Input the source could not read at all comes first, as letters of their own.
+    Input the source could not read at all comes first, as letters of their own. Every record
+    keeps the digest of the platform record it came from (:mod:`gateway.reconcile.digest`).
     """
     mapping = run.mapping
     masker = key_masker(mapping)
     rows: list[RecordRow] = []
     letters = [unreadable_letter(item) for item in page.unreadable]
     keys: list[str] = []
+    rejected: list[Rejected] = []
     refs = page.refs
     origins = page.origins
     for index, (raw, result) in enumerate(
@@ -51,10 +64,15 @@ def split_page(run: RunContext, page: Page) -> tuple[list[RecordRow], list[DeadL
     ):
         if result.key:
             keys.append(result.key)
-        if MALFORMED not in raw and result.ok and result.record is not None and result.key:
+        malformed = MALFORMED in raw
+        if not malformed and result.ok and result.record is not None and result.key:
             payload = _sorted_json(result.record)
-            rows.append(RecordRow(result.key, payload.decode(), content_hash(payload)))
+            rows.append(
+                RecordRow(result.key, payload.decode(), content_hash(payload), record_digest(raw))
+            )
             continue
+        if not malformed and result.key:
+            rejected.append(Rejected(result.key, record_digest(raw)))
         reasons = (
             [FieldIssue("(record)", "malformed", None, str(raw[MALFORMED]))]
             if MALFORMED in raw
@@ -70,7 +88,7 @@ def split_page(run: RunContext, page: Page) -> tuple[list[RecordRow], list[DeadL
                 origin=origins[index] if origins else "",
             )
         )
-    return rows, letters, keys
+    return SplitPage(rows, letters, keys, rejected)
 
 
 def unreadable_letter(item: UnreadableInput) -> DeadLetter:
@@ -96,15 +114,16 @@ class PreparedPage:
     letters: list[DeadLetter]
     audit_bodies: list[dict[str, Any]]
     retried: int
+    rejected: list[Rejected]
 
 
 def prepare_page(run: RunContext, page: Page, exchanges: list[Exchange]) -> PreparedPage:
-    rows, letters, keys = split_page(run, page)
+    split = split_page(run, page)
     if page.exchange is not None:
-        page.exchange.record_keys = keys
+        page.exchange.record_keys = split.keys
     bodies = run.audit.prepare(run.exchange_events(exchanges))
     retried = sum(1 for ex in exchanges if ex.outcome == "retry")
-    return PreparedPage(page, rows, letters, bodies, retried)
+    return PreparedPage(page, split.rows, split.letters, bodies, retried, split.rejected)
 
 
 def commit_page(run: RunContext, prepared: PreparedPage) -> None:
@@ -119,6 +138,7 @@ def commit_page(run: RunContext, prepared: PreparedPage) -> None:
     with run.store.transaction() as conn:
         upserted = upsert_records(conn, run.mapping.entity, prepared.rows, run.job_name)
         add_dead_letters(conn, run.job_name, run.run_id, run.mapping.entity, prepared.letters)
+        note_rejected(conn, run.mapping.entity, run.job_name, prepared.rejected)
         run.store.save_checkpoint(conn, run.job_name, page.cursor, run.run_id)
         run.audit.write(conn, prepared.audit_bodies)
         counts.update(

@@ -42,6 +42,7 @@ from gateway.mapping import CompiledMapping, FieldIssue
 from gateway.pipeline.context import content_hash, key_masker
 from gateway.pipeline.reread import is_whole_input, reread
 from gateway.pipeline.runner import JobRunner
+from gateway.reconcile.digest import record_digest
 from gateway.store import Store, schema
 from gateway.store.dlq import (
     OPEN,
@@ -173,7 +174,9 @@ class Replayer:
             mapped = mapping.map(raw)
             if mapped.ok and mapped.record is not None and mapped.key:
                 payload = orjson.dumps(mapped.record, option=orjson.OPT_SORT_KEYS)
-                row = RecordRow(mapped.key, payload.decode(), content_hash(payload))
+                row = RecordRow(
+                    mapped.key, payload.decode(), content_hash(payload), record_digest(raw)
+                )
                 outcome.rows[letter.id] = row
                 outcome.replayed.append((letter, mapped.key))
             else:

@@ -96,11 +96,24 @@ def _v4_unreadable_and_letter_identity(conn: Connection) -> None:
     )
 
 
+def _v5_reconciliation(conn: Connection) -> None:
+    """Records keep the digest of their platform record; rejects and reconciliations are kept.
+
+    Records stored before have no digest (NULL): a reconciliation compares their ranges record
+    by record until the next read of each fills it in.
+    """
+    if "source_hash" not in {column["name"] for column in inspect(conn).get_columns("records")}:
+        conn.exec_driver_sql("ALTER TABLE records ADD COLUMN source_hash VARCHAR(32)")
+    schema.rejected_sources.create(conn, checkfirst=True)
+    schema.reconciliations.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[tuple[int, Migration]] = [
     (1, _v1_initial),
     (2, _v2_audit_append_only),
     (3, _v3_audit_seal_index_truncate),
     (4, _v4_unreadable_and_letter_identity),
+    (5, _v5_reconciliation),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -19,33 +19,46 @@ from gateway.store import schema
 from gateway.store.bulk import insert_rows, json_rows
 
 _RECORD_COLUMNS = (
-    "entity", "key", "payload", "content_hash", "first_seen", "last_changed", "change_seq",
-    "source_job", "deleted",
-)  # fmt: skip
+    "entity",
+    "key",
+    "payload",
+    "content_hash",
+    "first_seen",
+    "last_changed",
+    "change_seq",
+    "source_job",
+    "deleted",
+    "source_hash",
+)
 # The stored hashes of a page's keys: the keys as one JSON parameter, the answer as one row.
+# A tombstone answers no content hash, so a record read again is stored again.
 SQLITE_LOOKUP = (
-    "SELECT json_group_array(json_array(key, content_hash)) FROM records "
-    "WHERE entity = ? AND key IN (SELECT value FROM json_each(?))"
+    "SELECT json_group_array(json_array(key, CASE WHEN deleted THEN '' ELSE content_hash END, "
+    "source_hash)) FROM records WHERE entity = ? AND key IN (SELECT value FROM json_each(?))"
 )
 # Changed records of a page in one statement, each found through the primary key: an
 # ``UPDATE … FROM json_each`` is planned as a scan of the whole entity per page.
 SQLITE_UPDATE = (
     "INSERT INTO records (entity, key, payload, content_hash, first_seen, last_changed, "
-    "change_seq, source_job, deleted) SELECT ?, json_extract(value, '$[0]'), "
+    "change_seq, source_job, deleted, source_hash) SELECT ?, json_extract(value, '$[0]'), "
     "json_extract(value, '$[1]'), json_extract(value, '$[2]'), ?, ?, "
-    "json_extract(value, '$[3]'), ?, 0 FROM json_each(?) WHERE true "
+    "json_extract(value, '$[3]'), ?, 0, json_extract(value, '$[4]') FROM json_each(?) WHERE true "
     "ON CONFLICT (entity, key) DO UPDATE SET payload = excluded.payload, "
     "content_hash = excluded.content_hash, last_changed = excluded.last_changed, "
-    "change_seq = excluded.change_seq, source_job = excluded.source_job, deleted = 0"
+    "change_seq = excluded.change_seq, source_job = excluded.source_job, deleted = 0, "
+    "source_hash = excluded.source_hash"
 )
 
 
 class RecordRow(NamedTuple):
-    """One mapped record ready for the store (a tuple: millions are made per full pull)."""
+    """One mapped record ready for the store (a tuple: millions are made per full pull).
+
+    ``source_hash`` is the digest of the platform record it was mapped from, when known."""
 
     key: str
     payload: str
     content_hash: str
+    source_hash: str | None = None
 
 
 @dataclass
@@ -55,18 +68,22 @@ class UpsertCounts:
     unchanged: int = 0
 
 
-def _existing_hashes(conn: Connection, entity: str, keys: Sequence[str]) -> dict[str, str]:
+def _existing_hashes(
+    conn: Connection, entity: str, keys: Sequence[str]
+) -> dict[str, tuple[str, str | None]]:
+    """(content hash, source hash) of the keys stored; a tombstone's content hash is ``''``."""
     if conn.dialect.name == "sqlite":
         found = conn.exec_driver_sql(
             SQLITE_LOOKUP, (entity, orjson.dumps(keys).decode())
         ).scalar_one()
-        return dict(orjson.loads(found))
+        return {key: (content, source) for key, content, source in orjson.loads(found)}
     # One array parameter: PostgreSQL plans a long IN list of parameters anew every time.
     rows = conn.exec_driver_sql(
-        "SELECT key, content_hash FROM records WHERE entity = %s AND key = ANY(%s)",
+        "SELECT key, CASE WHEN deleted THEN '' ELSE content_hash END, source_hash FROM records "
+        "WHERE entity = %s AND key = ANY(%s)",
         (entity, list(keys)),
     )
-    return {row[0]: row[1] for row in rows}
+    return {row[0]: (row[1], row[2]) for row in rows}
 
 
 def _allocate_seq(conn: Connection, count: int) -> int:
@@ -95,15 +112,28 @@ def upsert_records(
     existing = _existing_hashes(conn, entity, list(latest))
     new: list[RecordRow] = []
     changed: list[RecordRow] = []
+    restamped: list[tuple[str | None, str, str]] = []
     for key, row in latest.items():
         old = existing.get(key)
         if old is None:
             new.append(row)
-        elif old != row.content_hash:
+        elif old[0] != row.content_hash:
             changed.append(row)
         else:
             counts.unchanged += 1
+            # Same content from another platform record (or stored before records kept their
+            # source digest): only the digest changes, not the number push jobs read by.
+            if row.source_hash is not None and old[1] != row.source_hash:
+                restamped.append((row.source_hash, entity, key))
     counts.unchanged += len(rows) - len(latest)
+    if restamped:
+        table = schema.records
+        conn.execute(
+            update(table)
+            .where(table.c.entity == bindparam("b_entity"), table.c.key == bindparam("b_key"))
+            .values(source_hash=bindparam("b_source")),
+            [{"b_source": h, "b_entity": e, "b_key": k} for h, e, k in restamped],
+        )
     if not new and not changed:
         return counts
     seq = _allocate_seq(conn, len(new) + len(changed))
@@ -114,13 +144,27 @@ def upsert_records(
             "records",
             _RECORD_COLUMNS,
             [
-                (entity, r.key, r.payload, r.content_hash, now, now, seq + i, source_job, False)
+                (
+                    entity,
+                    r.key,
+                    r.payload,
+                    r.content_hash,
+                    now,
+                    now,
+                    seq + i,
+                    source_job,
+                    False,
+                    r.source_hash,
+                )
                 for i, r in enumerate(new)
             ],
         )
         seq += len(new)
     if changed and conn.dialect.name == "sqlite":
-        changes = [(r.key, r.payload, r.content_hash, seq + i) for i, r in enumerate(changed)]
+        changes = [
+            (r.key, r.payload, r.content_hash, seq + i, r.source_hash)
+            for i, r in enumerate(changed)
+        ]
         conn.exec_driver_sql(SQLITE_UPDATE, (entity, now, now, source_job, json_rows(changes)))
     elif changed:
         table = schema.records
@@ -134,9 +178,16 @@ def upsert_records(
                 change_seq=bindparam("b_seq"),
                 source_job=source_job,
                 deleted=False,
+                source_hash=bindparam("b_source"),
             ),
             [
-                {"b_key": r.key, "b_payload": r.payload, "b_hash": r.content_hash, "b_seq": seq + i}
+                {
+                    "b_key": r.key,
+                    "b_payload": r.payload,
+                    "b_hash": r.content_hash,
+                    "b_seq": seq + i,
+                    "b_source": r.source_hash,
+                }
                 for i, r in enumerate(changed)
             ],
         )

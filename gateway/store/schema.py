@@ -47,7 +47,44 @@ records = Table(
     Column("change_seq", BigInteger, nullable=False),
     Column("source_job", String(64), nullable=False),
     Column("deleted", Boolean, nullable=False, default=False),
+    # The digest of the platform record this one was mapped from (gateway.reconcile.digest):
+    # what a reconciliation compares with the platform's range digests. NULL when not known.
+    Column("source_hash", String(32)),
     Index("ix_records_entity_seq", "entity", "change_seq"),
+)
+
+# Platform records the mapping rejected (they are in the dead-letter queue), by key, with the
+# digest of what was read: a reconciliation counts them as held, so a range whose only
+# difference is a known reject is not read record by record.
+rejected_sources = Table(
+    "rejected_sources",
+    metadata,
+    Column("entity", String(64), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("source_hash", String(32), nullable=False),
+    Column("job", String(64), nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
+)
+
+# One row per reconciliation: what the metric gateway_reconcile_differences and the scheduler
+# read, the same on every instance.
+reconciliations = Table(
+    "reconciliations",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("job", String(64), nullable=False),
+    Column("mode", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("started_at", Timestamp, nullable=False),
+    Column("ended_at", Timestamp),
+    Column("platform_count", BigInteger),
+    Column("store_count", BigInteger),
+    Column("missing_at_gateway", BigInteger, nullable=False, default=0),
+    Column("missing_at_platform", BigInteger, nullable=False, default=0),
+    Column("different", BigInteger, nullable=False, default=0),
+    Column("rejected", BigInteger, nullable=False, default=0),
+    Column("error", Text),
+    Index("ix_reconciliations_job_started", "job", "started_at"),
 )
 
 checkpoints = Table(
