@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from adapters.labor_force.sim_verifications import MAX_ITEMS
+from gateway.simkit.reconcile import RangeCursor
 
 
 class Person(BaseModel):
@@ -102,3 +103,30 @@ class AdvanceRequest(BaseModel):
 
 class AdvanceResult(BaseModel):
     changed: int
+
+
+class PersonsRange(BaseModel):
+    """A page of the persons of a key range, in AAC002 order."""
+
+    items: list[Person]
+    has_more: bool = Field(description="Whether more persons of the range follow")
+    next: RangeCursor | None = Field(description="Where the next page starts; null when done")
+
+
+class MutateRequest(BaseModel):
+    """Change, delete and add persons behind the gateway's back (a reconciliation test)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    change: int = Field(0, ge=0, le=100_000, description="Persons to change (new AAE036)")
+    delete: int = Field(0, ge=0, le=100_000, description="Persons to remove")
+    add: int = Field(0, ge=0, le=100_000, description="Persons to add (new AAE036)")
+    seed: int = Field(0, description="Which persons")
+
+
+class MutateResult(BaseModel):
+    """The ID numbers of the persons changed, deleted and added."""
+
+    changed: list[str]
+    deleted: list[str]
+    added: list[str]

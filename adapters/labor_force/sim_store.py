@@ -45,6 +45,26 @@ class PersonStore:
         self._order: list[tuple[str, str, int]] = []
         self._latest = population.base_end
         self._advances = 0
+        # Persons removed behind the gateway's back (``/_sim/mutate``), and the next index of a
+        # person added there (indexes past the population's size, drawn the same way).
+        self._deleted: set[int] = set()
+        self._next_added = population.size
+        self._skip = _Skip(self._overlay, self._deleted)
+
+    @property
+    def deleted(self) -> frozenset[int]:
+        with self._lock:
+            return frozenset(self._deleted)
+
+    @property
+    def added(self) -> range:
+        """Indexes of the persons added (some may have been deleted since)."""
+        return range(self.population.size, self._next_added)
+
+    def holds(self, index: int) -> bool:
+        return index not in self._deleted and (
+            index < self.population.size or index < self._next_added
+        )
 
     @property
     def changed(self) -> int:
@@ -53,7 +73,12 @@ class PersonStore:
 
     def current(self, index: int) -> dict[str, Any]:
         """The record of ``index`` as the platform holds it now."""
-        record = self.population.person(index)
+        if index < self.population.size:
+            record = self.population.person(index)
+        else:
+            record = self.population.records((index,), ("",), index // self.population.group_size)[
+                0
+            ]
         with self._lock:
             change = self._overlay.get(index)
         if change is not None:
@@ -99,13 +124,13 @@ class PersonStore:
             group = population.first_group_at_or_after(seconds)
             exact = group < population.group_count and population.group_time(group) == seconds
             if after_key is not None and exact:
-                first = population.span_records(group, group + 1, self._overlay)
+                first = population.span_records(group, group + 1, self._skip)
                 found = [r for r in first if r["AAC002"] > after_key]
                 group += 1
         # Enough groups for the page in one call; more calls only if changes left gaps.
         step = want // population.group_size + 1
         while len(found) < want and group < population.group_count:
-            found += population.span_records(group, group + step, self._overlay)
+            found += population.span_records(group, group + step, self._skip)
             group += step
         return found[:want]
 
@@ -126,12 +151,12 @@ class PersonStore:
         group = population.first_group_at_or_after(seconds)
         found: list[dict[str, Any]] = []
         if group < population.group_count and population.group_time(group) == seconds:
-            first = population.span_records(group, group + 1, self._overlay)
+            first = population.span_records(group, group + 1, self._skip)
             found = [r for r in first if after_key is not None and r["AAC002"] <= after_key]
         step = want // population.group_size + 1
         while len(found) < want and group > 0:
             start = max(0, group - step)
-            found = population.span_records(start, group, self._overlay) + found
+            found = population.span_records(start, group, self._skip) + found
             group = start
         return found[-want:] if want else []
 
@@ -160,6 +185,64 @@ class PersonStore:
                 updates.append((index, changes, first + n // size))
             self._apply(updates)
             return len(chosen)
+
+    def mutate(self, change: int, delete: int, add: int, seed: int) -> dict[str, list[str]]:
+        """Change, delete and add persons behind the gateway's back; answers their keys.
+
+        Changed and added persons list after every earlier record (new update times), as an
+        incremental read sees them; deleted ones simply vanish, as a platform without a
+        deletion feed shows it.
+        """
+        with self._lock:
+            rng = random.Random(seed)
+            live = [
+                i
+                for i in rng.sample(
+                    range(self.population.size),
+                    min(self.population.size, (change + delete) * 2 + 8),
+                )
+                if i not in self._deleted
+            ]
+            changed, deleted = sorted(live[:change]), sorted(live[change : change + delete])
+            first = self._latest + 1
+            updates = []
+            for index in changed:
+                field = rng.choice(CHANGEABLE_FIELDS)
+                updates.append(
+                    (
+                        index,
+                        {field: _other_value(field, self.current(index).get(field), rng)},
+                        first,
+                    )
+                )
+            added = list(range(self._next_added, self._next_added + add))
+            self._next_added += add
+            updates += [(index, {}, first + 1) for index in added]
+            self._apply(updates)
+            for index in deleted:
+                old = self._overlay.pop(index, None)
+                if old is not None:
+                    del self._order[bisect_left(self._order, (old[0], old[1], index))]
+            self._deleted.update(deleted)
+            key = self.population.id_number
+            return {
+                "changed": [key(i) for i in changed],
+                "deleted": [key(i) for i in deleted],
+                "added": [key(i) for i in added],
+            }
+
+    def current_many(self, indexes: Sequence[int], stamps: Sequence[str]) -> list[dict[str, Any]]:
+        """The current records of ``indexes`` (ascending or not) in one generation call;
+        ``stamps[g]`` is the base update time of group ``g``."""
+        records = self.population.records(indexes, stamps, 0)
+        with self._lock:
+            overlay = self._overlay
+            for index, record in zip(indexes, records, strict=True):
+                change = overlay.get(index)
+                if change is not None:
+                    record.update(change[2])
+                    record["AAE036"] = change[0]
+        return records
 
     def update(self, changes: Iterable[tuple[int, Mapping[str, Any]]]) -> str:
         """Apply field changes (e.g. accepted verifications) at "now"; answers their AAE036.
@@ -190,6 +273,23 @@ class PersonStore:
         self._overlay.update(fresh)
         self._order += sorted((stamp, key, i) for i, (stamp, key, _) in fresh.items())
         self._latest = max(seconds for _, _, seconds in updates)
+
+
+class _Skip:
+    """Base persons a base listing leaves out: the changed (listed from the overlay) and the
+    deleted."""
+
+    __slots__ = ("_deleted", "_overlay")
+
+    def __init__(self, overlay: Mapping[int, Any], deleted: set[int]) -> None:
+        self._overlay = overlay
+        self._deleted = deleted
+
+    def __contains__(self, index: object) -> bool:
+        return index in self._overlay or index in self._deleted
+
+    def __bool__(self) -> bool:
+        return bool(self._overlay) or bool(self._deleted)
 
 
 def _other_value(field: str, current: Any, rng: random.Random) -> str:

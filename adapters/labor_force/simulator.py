@@ -25,10 +25,14 @@ from adapters.labor_force.population import (
     Population,
     parse_time,
 )
+from adapters.labor_force.sim_keys import KeyIndex
 from adapters.labor_force.sim_models import (
     AdvanceRequest,
     AdvanceResult,
+    MutateRequest,
+    MutateResult,
     PersonsPage,
+    PersonsRange,
     VerificationAnswers,
     VerificationBatch,
 )
@@ -52,6 +56,7 @@ from gateway.simkit import (
 )
 from gateway.simkit.auth import DEFAULT_NONCE_CAPACITY, DEFAULT_WINDOW_SECONDS
 from gateway.simkit.cli import run_simulator, simulator_parser
+from gateway.simkit.reconcile import HoldingsAnswer, HoldingsRequest, answer_holdings
 
 TITLE = "贵州省劳务就业大户数据平台 (simulator)"
 VERSION = "1.0"
@@ -61,7 +66,10 @@ TIME_PATTERN = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$"
 DESCRIPTION = """
 The province's labor-force records for the prefecture's residents, and the intake of the
 bureau's verification results. Persons are listed by (AAE036, AAC002) ascending; a cursor
-(`updated_since`, `after_key`) resumes strictly after the last record read.
+(`updated_since`, `after_key`) resumes strictly after the last record read. For a
+reconciliation, the platform counts and digests the persons of AAC002 ranges
+(`/api/v1/persons/holdings`) and lists a range's persons in AAC002 order
+(`/api/v1/persons/range`).
 """
 
 
@@ -94,6 +102,7 @@ class LaborForcePlatform:
             group_size=settings.group_size,
         )
         self.store = PersonStore(self.population)
+        self.keys = KeyIndex(self.store)
         self.ledger = VerificationLedger(self.population.index_of)
         verifier = SignatureVerifier(
             {settings.app_key: settings.secret.get_secret_value()},
@@ -122,7 +131,7 @@ def create_app(settings: LaborForceSimSettings) -> FastAPI:
         description=DESCRIPTION,
         kit=platform.kit,
         stats=platform.stats,
-        documented_models=[VerificationBatch],
+        documented_models=[VerificationBatch, HoldingsRequest],
     )
     app.state.platform = platform
     tally, faults, store, ledger = (
@@ -204,6 +213,49 @@ def create_app(settings: LaborForceSimSettings) -> FastAPI:
         if len(wanted) > MAX_ITEMS:
             return fail(Code.INVALID_PARAM, f"keys: at most {MAX_ITEMS}", status=400)
         return ok({"results": ledger.receipts(wanted)})
+
+    @app.post(
+        "/api/v1/persons/holdings",
+        tags=["reconciliation"],
+        summary="Count and digest the persons of AAC002 ranges",
+        response_class=JSONBytes,
+        responses={200: {"model": Envelope[HoldingsAnswer], "description": "One per range"}},
+        openapi_extra=json_body(HoldingsRequest, "Up to 64 AAC002 ranges"),
+    )
+    async def persons_holdings(request: Request) -> JSONBytes:
+        body = await request.body()
+        tally.add("holdings_calls")
+        return answer_holdings(body, platform.keys.holdings)
+
+    @app.get(
+        "/api/v1/persons/range",
+        tags=["reconciliation"],
+        summary="List the persons of an AAC002 range in AAC002 order",
+        response_class=JSONBytes,
+        responses={200: {"model": Envelope[PersonsRange], "description": "A page"}},
+    )
+    async def persons_range(
+        page_size: Annotated[
+            int, Query(ge=1, le=MAX_PAGE_SIZE, description="Records per page")
+        ] = 1000,
+        low: Annotated[
+            str | None, Query(max_length=32, description="First AAC002 of the range (inclusive)")
+        ] = None,
+        high: Annotated[
+            str | None, Query(max_length=32, description="End of the range (exclusive)")
+        ] = None,
+        after_key: Annotated[
+            str | None, Query(max_length=32, description="Cursor: AAC002 of the last record")
+        ] = None,
+    ) -> JSONBytes:
+        items, has_more = platform.keys.page(low, high, after_key, page_size)
+        tally.add("range_pages")
+        nxt = {"after_key": items[-1]["AAC002"]} if items and has_more else None
+        return ok({"items": items, "has_more": has_more, "next": nxt})
+
+    @app.post("/_sim/mutate", tags=["harness"], summary="Change, delete and add persons")
+    async def mutate(change: Annotated[MutateRequest, Body()]) -> MutateResult:
+        return MutateResult(**store.mutate(change.change, change.delete, change.add, change.seed))
 
     @app.get("/_sim/verifications", tags=["harness"], summary="Accepted verification items")
     async def accepted_verifications() -> JSONBytes:
