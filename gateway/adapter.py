@@ -216,6 +216,11 @@ class PullStream(ABC):
     def reconcilable(self) -> bool:
         return False
 
+    def record_key(self, raw: Mapping[str, Any]) -> str | None:
+        """The platform's key of one of its records, as it orders them (before the mapping:
+        a record the mapping rejects still has one)."""
+        return None
+
     def holdings(self, ctx: StreamContext, ranges: list[KeyRange]) -> list[Holdings]:
         """Count and range digest of what the platform holds in each of ``ranges``
         (consecutive, ascending), in their order."""

@@ -28,6 +28,7 @@ class Kind(StrEnum):
     DLQ_DISCARD = "dlq_discard"
     PRUNE_CHECKPOINT = "prune_checkpoint"
     OPERATOR_ACTION = "operator_action"
+    RECONCILE = "reconcile"
 
 
 @dataclass(frozen=True)
@@ -239,4 +240,39 @@ def operator_event(
         job=job,
         operation=action,
         detail=detail_json({"actor": actor or current_actor(), **values}),
+    )
+
+
+def reconcile_event(
+    *,
+    job: str,
+    reconciliation_id: str,
+    outcome: str,
+    counts: Mapping[str, Any],
+    record_keys: Sequence[str] = (),
+    key_masker: Callable[[str], str] = scrub_text,
+    platform: str | None = None,
+    direction: str | None = None,
+    operation: str | None = None,
+    duration_ms: float | None = None,
+    error: str | None = None,
+    actor: str | None = None,
+) -> AuditEvent:
+    """A reconciliation of a job with its platform: what it found (``counts``) and the keys
+    that differ (raw: the log masks and digests them). ``outcome`` is ``consistent``,
+    ``differences`` or ``failed``."""
+    return AuditEvent(
+        kind=Kind.RECONCILE,
+        outcome=outcome,
+        run_id=reconciliation_id,
+        job=job,
+        platform=platform,
+        direction=direction,
+        operation=operation,
+        duration_ms=duration_ms,
+        record_keys=list(record_keys),
+        key_masker=key_masker,
+        detail=detail_json(
+            {"counts": dict(counts), "error": error, "actor": actor or current_actor()}
+        ),
     )

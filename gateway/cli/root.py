@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from gateway.cli import calendar, config, jobs, simulate
+from gateway.cli import calendar, config, jobs, reconcile, simulate
 from gateway.errors import GatewayError
 from gateway.masking import scrub_text
 
@@ -22,6 +22,7 @@ jobs.register(app)
 simulate.register(app)
 calendar.register(app)
 config.register(app)
+reconcile.register(app)
 
 
 def _mount_optional() -> None:

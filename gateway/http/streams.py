@@ -4,7 +4,7 @@ the incremental pull and receipted push the platforms share."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -128,6 +128,10 @@ class IncrementalPullStream(PullStream):
     @property
     def reconcilable(self) -> bool:
         return self.holdings_path is not None and self.range_path is not None
+
+    def record_key(self, raw: Mapping[str, Any]) -> str | None:
+        value = raw.get(self.key_field)
+        return str(value) if value not in (None, "") else None
 
     def holdings(self, ctx: StreamContext, ranges: list[KeyRange]) -> list[Holdings]:
         if self.holdings_path is None:

@@ -8,6 +8,7 @@ import socket
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -59,6 +60,9 @@ class RunContext:
     run_id: str
     stream_ctx: StreamContext
     progress: Progress | None = None
+    # The source's own key of a raw record (a reject the mapping found no key in still has
+    # one): how a reconciliation knows the dead-letter queue holds it.
+    raw_key: Callable[[Mapping[str, Any]], str | None] | None = None
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(RUN_COUNTERS, 0))
 
     @property

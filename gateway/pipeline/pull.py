@@ -71,8 +71,9 @@ def split_page(run: RunContext, page: Page) -> SplitPage:
                 RecordRow(result.key, payload.decode(), content_hash(payload), record_digest(raw))
             )
             continue
-        if not malformed and result.key:
-            rejected.append(Rejected(result.key, record_digest(raw)))
+        reject_key = result.key or (run.raw_key(raw) if run.raw_key and not malformed else None)
+        if not malformed and reject_key:
+            rejected.append(Rejected(reject_key, record_digest(raw)))
         reasons = (
             [FieldIssue("(record)", "malformed", None, str(raw[MALFORMED]))]
             if MALFORMED in raw
@@ -284,6 +285,7 @@ def _responsive_threads() -> Iterator[None]:
 
 
 def run_pull(run: RunContext, stream: PullStream) -> None:
+    run.raw_key = stream.record_key
     with _responsive_threads():
         _pipeline(run, stream)
 
