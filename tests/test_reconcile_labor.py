@@ -6,7 +6,7 @@ from pathlib import Path
 
 from gateway.audit.settings import key_digester
 from gateway.reconcile.findings import DIFFERENT, MISSING_AT_GATEWAY, MISSING_AT_PLATFORM, Findings
-from gateway.reconcile.runner import Reconciler, ReconcileOptions
+from gateway.reconcile.runner import ReconcileOptions, Reconciler
 from gateway.store import schema
 from tests.labor_env import LaborEnv, labor_env
 
@@ -40,7 +40,8 @@ def test_full_sync_then_changes_deletes_and_adds_behind_the_gateways_back(tmp_pa
         first = reconcile(env)
         assert first.total == 0, first.listed[:5]
         assert first.platform_count == 3000
-        assert first.store_count is not None and first.rejected > 0
+        assert first.store_count is not None
+        assert first.rejected > 0
         assert first.store_count + first.rejected == 3000
 
         held = stored_keys(env)
@@ -53,7 +54,8 @@ def test_full_sync_then_changes_deletes_and_adds_behind_the_gateways_back(tmp_pa
         assert keys_of(found, MISSING_AT_GATEWAY) == set(moved["added"])
         assert found.total == len(found.listed)
         changed = next(d for d in found.listed if d.kind == DIFFERENT)
-        assert changed.fields and changed.run is not None
+        assert changed.fields
+        assert changed.run is not None
 
         assert env.run(JOB).status == "succeeded"
         after_sync = reconcile(env)
@@ -73,9 +75,11 @@ def test_default_ranges_and_sample(tmp_path: Path) -> None:
     with labor_env(tmp_path, size=2000) as env:
         env.run(JOB)
         full = reconcile(env, ReconcileOptions())
-        assert full.total == 0 and full.records_compared == 0
+        assert full.total == 0
+        assert full.records_compared == 0
         sampled = reconcile(env, ReconcileOptions(sample=3))
-        assert sampled.total == 0 and sampled.sampled == "3 of 64 ranges"
+        assert sampled.total == 0
+        assert sampled.sampled == "3 of 64 ranges"
 
 
 def test_reconcile_is_audited_and_recorded(tmp_path: Path) -> None:
@@ -91,7 +95,8 @@ def test_reconcile_is_audited_and_recorded(tmp_path: Path) -> None:
                 log.select().where(log.c.kind == "reconcile").order_by(log.c.seq.desc())
             ).first()
             rows = conn.execute(schema.reconciliations.select()).all()
-        assert entry is not None and entry.outcome == "differences"
+        assert entry is not None
+        assert entry.outcome == "differences"
         assert '"missing_at_gateway":2' in entry.detail
         digests = key_digester(env.config)
         for key in moved["added"]:
