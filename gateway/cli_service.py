@@ -14,7 +14,10 @@ from gateway.clock import SHANGHAI, to_iso
 from gateway.config import GatewayConfig
 from gateway.pipeline import JobRunner, RunSummary
 from gateway.pipeline.context import Progress, instance_name
+from gateway.reconcile.findings import Findings
+from gateway.reconcile.runner import ReconcileOptions, Reconciler
 from gateway.service import Execute, Service, lease_holders
+from gateway.service.scheduler import Reconcile
 from gateway.store import Store
 
 
@@ -25,6 +28,20 @@ def pipeline_executor(config: GatewayConfig, store: Store, instance: str) -> Exe
         return JobRunner(config, store, instance=instance, stop=stop).run(job, progress=progress)
 
     return execute
+
+
+def reconcile_executor(config: GatewayConfig, store: Store) -> Reconcile:
+    """Each scheduled reconciliation with the options of the job's ``reconcile`` section."""
+
+    def reconcile(job: str) -> Findings:
+        settings = config.job(job).reconcile
+        options = ReconcileOptions(
+            sample=settings.sample if settings else None,
+            mark_deleted=settings.mark_deleted if settings else False,
+        )
+        return Reconciler(config, store).run(job, options)
+
+    return reconcile
 
 
 def run(
@@ -66,6 +83,7 @@ def run(
         pipeline_executor(cfg, store, instance),
         instance=instance,
         metrics_port=metrics_port,
+        reconcile=reconcile_executor(cfg, store),
     )
     raise typer.Exit(service.run_until_signalled())
 

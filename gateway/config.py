@@ -118,6 +118,25 @@ class PlatformConfig(_Model):
         return value.rstrip("/") if value else value
 
 
+def _check_schedule(value: str) -> str:
+    if re.match(r"^every \d+(\.\d+)?\s*(s|m|h)$", value) or len(value.split()) == 5:
+        return value
+    raise ValueError("must be 'every N{s|m|h}' or a five-field cron expression")
+
+
+class ReconcileConfig(_Model):
+    """When the service reconciles a job with its platform (``gateway reconcile``)."""
+
+    schedule: str
+    sample: int | None = Field(None, ge=1)
+    mark_deleted: bool = False
+
+    @field_validator("schedule")
+    @classmethod
+    def _schedule(cls, value: str) -> str:
+        return _check_schedule(value)
+
+
 class JobConfig(_Model):
     """One sync: a source, a mapping, a target, and when to run."""
 
@@ -129,6 +148,7 @@ class JobConfig(_Model):
     depends_on: list[str] = Field(default_factory=list)
     options: dict[str, Any] = Field(default_factory=dict)
     enabled: bool = True
+    reconcile: ReconcileConfig | None = None
 
     @field_validator("source", "target")
     @classmethod

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
+from prometheus_client import generate_latest
+
 from gateway.audit.settings import key_digester
+from gateway.clock import SHANGHAI
+from gateway.config import ReconcileConfig
 from gateway.reconcile.findings import DIFFERENT, MISSING_AT_GATEWAY, MISSING_AT_PLATFORM, Findings
 from gateway.reconcile.runner import ReconcileOptions, Reconciler
+from gateway.service.leases import LeaseManager
+from gateway.service.metrics import ServiceMetrics
+from gateway.service.scheduler import JobScheduler
 from gateway.store import schema
 from tests.labor_env import LaborEnv, labor_env
 
@@ -103,3 +111,39 @@ def test_reconcile_is_audited_and_recorded(tmp_path: Path) -> None:
             assert digests.digest(key) in entry.key_digests
             assert key not in entry.record_keys
         assert [(r.status, r.missing_at_gateway) for r in rows] == [("finished", 2)]
+
+
+def test_metric_and_scheduled_reconciliation(tmp_path: Path) -> None:
+    """A job's reconcile.schedule is fired by the scheduler under the job's lease, once per due
+    time; /metrics shows gateway_reconcile_differences of the job's last reconciliation."""
+    with labor_env(tmp_path, size=500) as env:
+        env.run(JOB)
+        env.sim("POST", "/_sim/mutate", json={"delete": 3, "seed": 2})
+        job = env.config.jobs[JOB].model_copy(
+            update={"reconcile": ReconcileConfig(schedule="0 3 * * *")}
+        )
+        config = env.config.model_copy(update={"jobs": {**env.config.jobs, JOB: job}})
+        metrics = ServiceMetrics(env.store, [JOB], ["labor_force"], "test")
+        leases = LeaseManager(env.store, "test", 60)
+        ran: list[str] = []
+
+        def run_reconcile(job: str) -> Findings:
+            ran.append(job)
+            return reconcile(env)
+
+        scheduler = JobScheduler(
+            config,
+            env.store,
+            leases,
+            lambda *_: None,
+            metrics,
+            reconcile=run_reconcile,  # type: ignore[arg-type,return-value]
+        )
+        assert set(scheduler.reconcile_triggers) == {JOB}
+        due = datetime.now(SHANGHAI)
+        assert scheduler.fire_reconcile(JOB, due) == "ran"
+        assert scheduler.fire_reconcile(JOB, due) == "already_ran"
+        assert ran == [JOB]
+        leases.close()
+        page = generate_latest(metrics.registry).decode()
+        assert f'gateway_reconcile_differences{{job="{JOB}"}} 3.0' in page

@@ -31,7 +31,7 @@ from gateway.mapping import load_mapping
 from gateway.service.health import HealthServer
 from gateway.service.leases import LeaseManager
 from gateway.service.metrics import ServiceMetrics
-from gateway.service.scheduler import Execute, JobScheduler
+from gateway.service.scheduler import Execute, JobScheduler, Reconcile
 from gateway.store import Store, migrations
 from mappings import resolve_mapping
 
@@ -67,6 +67,7 @@ class Service:
         *,
         instance: str,
         metrics_port: int | None = None,
+        reconcile: Reconcile | None = None,
     ) -> None:
         self.config = config
         self.store = store
@@ -75,7 +76,9 @@ class Service:
             store, config.jobs, config.platforms, instance, deadline_entities(config)
         )
         self.leases = LeaseManager(store, instance, config.service.lease_seconds)
-        self.scheduler = JobScheduler(config, store, self.leases, execute, self.metrics)
+        self.scheduler = JobScheduler(
+            config, store, self.leases, execute, self.metrics, reconcile=reconcile
+        )
         port = config.service.metrics_port if metrics_port is None else metrics_port
         self.health = HealthServer(
             config.service.host,

@@ -4,10 +4,11 @@ Counted in this process as things happen: records by job and outcome (as each ba
 retries, runs and their duration, due runs not taken here and why, HTTP calls to platforms by
 status (an observer on :mod:`gateway.http.client`), and which job leases this instance holds.
 Read from the store at each scrape, so every instance reports the same, store-wide values: open
-dead letters per job, each job's last success, each platform's circuit-breaker state, stored
-deadlines still provisional (counted through a year without a holiday notice) per entity, and
-whether the store answers at all. Labels are job, platform, outcome and status names only;
-no record, key or personal data ever becomes a label.
+dead letters per job, each job's last success, the differences its last reconciliation found,
+each platform's circuit-breaker state, stored deadlines still provisional (counted through a
+year without a holiday notice) per entity, and whether the store answers at all. Labels are
+job, platform, outcome and status names only; no record, key or personal data ever becomes a
+label.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from gateway.adapter import Exchange
 from gateway.calendar_years import PROVISIONAL_FIELD
 from gateway.clock import parse_iso
 from gateway.store import Store, schema
+from gateway.store.holdings import latest_differences
 
 if TYPE_CHECKING:
     from gateway.service.scheduler import RunOutcome
@@ -156,6 +158,7 @@ class StoreCollector(Collector):
                     self._last_success(conn),
                     self._breakers(conn),
                     self._provisional(conn),
+                    self._reconcile_differences(conn),
                 ]
         except SQLAlchemyError:
             up.add_metric([], 0)
@@ -175,6 +178,18 @@ class StoreCollector(Collector):
         counts.update((job, int(n)) for job, n in rows)
         for job, n in sorted(counts.items()):
             family.add_metric([job], n)
+        return family
+
+    def _reconcile_differences(self, conn: Connection) -> GaugeMetricFamily:
+        family = GaugeMetricFamily(
+            "gateway_reconcile_differences",
+            "Differences (missing either side, or different) the job's last finished "
+            "reconciliation found (store-wide); absent for a job never reconciled.",
+            labels=["job"],
+        )
+        for job, total in sorted(latest_differences(conn).items()):
+            if job in self.jobs:
+                family.add_metric([job], total)
         return family
 
     def _last_success(self, conn: Connection) -> GaugeMetricFamily:

@@ -13,6 +13,10 @@ Holding the lease, runs the job left ``running`` are abandoned (their holder die
 ``interrupted`` before the new run starts. A job with ``depends_on`` also runs right after each
 successful run of a dependency, on the instance that ran it (docs/decisions/0004); if the lease is
 busy then, it tries again shortly until some run has started after that success.
+
+A job with ``reconcile.schedule`` is also reconciled on that trigger (``gateway reconcile``),
+under the job's own lease, so it never overlaps a run of the job, and only if no reconciliation
+of the job has started since the due time.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from gateway.service.leases import LeaseManager
 from gateway.service.metrics import ServiceMetrics
 from gateway.service.triggers import make_trigger, previous_fire
 from gateway.store import Store, schema
+from gateway.store.holdings import reconciled_since
 
 log = get_logger("gateway.service.scheduler")
 
@@ -67,6 +72,8 @@ class RunOutcome(Protocol):
 
 
 Execute = Callable[[str, threading.Event, Progress], RunOutcome]
+# Reconciles one job (the service knows nothing of how); what it answers is not looked at.
+Reconcile = Callable[[str], object]
 
 
 def ran_since(store: Store, job: str, due: datetime) -> bool:
@@ -91,11 +98,13 @@ class JobScheduler:
         metrics: ServiceMetrics,
         *,
         retry_seconds: float = 5.0,
+        reconcile: Reconcile | None = None,
     ) -> None:
         self.config = config
         self.store = store
         self.leases = leases
         self.execute = execute
+        self.reconcile = reconcile
         self.metrics = metrics
         self.retry_seconds = retry_seconds
         enabled = [name for name, job in config.jobs.items() if job.enabled]
@@ -103,6 +112,11 @@ class JobScheduler:
             name: make_trigger(name, config.jobs[name].schedule or "")
             for name in enabled
             if config.jobs[name].schedule
+        }
+        self.reconcile_triggers = {
+            name: make_trigger(name, settings.schedule)
+            for name in enabled
+            if reconcile is not None and (settings := config.jobs[name].reconcile) is not None
         }
         self.dependents: dict[str, list[str]] = {}
         for name in enabled:
@@ -117,7 +131,7 @@ class JobScheduler:
             timezone=SHANGHAI,
             # One thread per scheduled job and one per dependency trigger: a job never waits
             # for a free thread behind another.
-            executors={"default": ThreadPoolExecutor(max_workers=2 * len(enabled) + 1)},
+            executors={"default": ThreadPoolExecutor(max_workers=3 * len(enabled) + 1)},
             job_defaults={
                 "coalesce": True,
                 "max_instances": 1,
@@ -131,6 +145,10 @@ class JobScheduler:
     def start(self) -> None:
         for name, trigger in self.triggers.items():
             self._aps.add_job(self._on_schedule, trigger, args=[name], id=name, name=name)
+        for name, trigger in self.reconcile_triggers.items():
+            self._aps.add_job(
+                self._on_reconcile, trigger, args=[name], id=f"reconcile:{name}", name=name
+            )
         self._aps.start()
         unscheduled = sorted(set(self._local) - set(self.triggers))
         log.info("scheduler started", jobs=sorted(self.triggers), on_demand_only=unscheduled)
@@ -163,6 +181,46 @@ class JobScheduler:
     def _on_schedule(self, job: str) -> None:
         now = datetime.now(SHANGHAI)
         self.fire(job, previous_fire(self.triggers[job], now) or now)
+
+    def _on_reconcile(self, job: str) -> None:
+        now = datetime.now(SHANGHAI)
+        self.fire_reconcile(job, previous_fire(self.reconcile_triggers[job], now) or now)
+
+    def fire_reconcile(self, job: str, due: datetime) -> str:
+        """Reconcile ``job`` for the occurrence due at ``due`` if this instance should: as
+        :meth:`fire`, with the job's lease, and only if no reconciliation started since."""
+        if self.reconcile is None:
+            return "not_configured"
+        with self._changed:
+            if self._stopping.is_set():
+                return "stopping"
+            self._firing += 1
+        try:
+            local = self._local[job]
+            if not local.acquire(blocking=False):
+                return "running_here"
+            try:
+                lease = self.leases.acquire(job)
+                if lease is None:
+                    return "held_elsewhere"
+                try:
+                    with self.store.connect() as conn:
+                        if reconciled_since(conn, job, to_iso(due)):
+                            return "already_ran"
+                    self.reconcile(job)
+                    return "ran"
+                finally:
+                    self.leases.release(lease)
+            finally:
+                local.release()
+        except Exception as exc:
+            # A failed reconciliation is recorded (and audited) by itself; the scheduler goes on.
+            log.error("reconciliation failed", job=job, error=type(exc).__name__)
+            return "failed"
+        finally:
+            with self._changed:
+                self._firing -= 1
+                self._changed.notify_all()
 
     def _on_dependency(self, job: str, due: datetime, after: str) -> None:
         if self.fire(job, due, reason=f"after {after}") in ("held_elsewhere", "running_here"):
