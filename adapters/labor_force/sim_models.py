@@ -130,3 +130,16 @@ class MutateResult(BaseModel):
     changed: list[str]
     deleted: list[str]
     added: list[str]
+
+
+class ForgetRequest(BaseModel):
+    """Lose accepted verifications behind the gateway's back (a reconciliation test)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    count: int = Field(ge=0, le=100_000, description="Accepted verifications to lose")
+    seed: int = Field(0, description="Which ones")
+
+
+class ForgetResult(BaseModel):
+    forgotten: list[str] = Field(description="Their idempotency keys")

@@ -7,6 +7,7 @@ answered with the first answer again and counted as a duplicate, never applied t
 
 from __future__ import annotations
 
+import random
 import re
 import threading
 from collections.abc import Callable, Iterable
@@ -111,6 +112,17 @@ class VerificationLedger:
                 self._accepted.append((*(item[name] for name in ITEM_FIELDS), kept[1]))
                 changes.append((index, {name: item[name] for name in APPLIED_FIELDS}))
         return answers, changes
+
+    def forget(self, count: int, seed: int) -> list[str]:
+        """Lose ``count`` accepted verifications, as a platform restored from an old backup
+        would; answers their idempotency keys (sent again, each is accepted anew)."""
+        with self._lock:
+            accepted = sorted(k for k, (code, _) in self._answers.items() if not code)
+            lost = set(random.Random(seed).sample(accepted, min(count, len(accepted))))
+            for key in lost:
+                del self._answers[key]
+            self._accepted = [row for row in self._accepted if row[0] not in lost]
+            return sorted(lost)
 
     def receipts(self, keys: Iterable[str]) -> list[dict[str, Any]]:
         """The answers already given for ``keys``; unknown keys are left out."""

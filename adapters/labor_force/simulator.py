@@ -29,6 +29,8 @@ from adapters.labor_force.sim_keys import KeyIndex
 from adapters.labor_force.sim_models import (
     AdvanceRequest,
     AdvanceResult,
+    ForgetRequest,
+    ForgetResult,
     MutateRequest,
     MutateResult,
     PersonsPage,
@@ -256,6 +258,10 @@ def create_app(settings: LaborForceSimSettings) -> FastAPI:
     @app.post("/_sim/mutate", tags=["harness"], summary="Change, delete and add persons")
     async def mutate(change: Annotated[MutateRequest, Body()]) -> MutateResult:
         return MutateResult(**store.mutate(change.change, change.delete, change.add, change.seed))
+
+    @app.post("/_sim/verifications/forget", tags=["harness"], summary="Lose verifications")
+    async def forget(request: Annotated[ForgetRequest, Body()]) -> ForgetResult:
+        return ForgetResult(forgotten=ledger.forget(request.count, request.seed))
 
     @app.get("/_sim/verifications", tags=["harness"], summary="Accepted verification items")
     async def accepted_verifications() -> JSONBytes:

@@ -38,6 +38,13 @@ def reconcile(
             help="Tombstone the records the platform no longer holds (pull jobs).",
         ),
     ] = False,
+    resend: Annotated[
+        bool,
+        typer.Option(
+            "--resend",
+            help="Put what the platform lost back in doubt, for `sync JOB --reset` (push jobs).",
+        ),
+    ] = False,
 ) -> None:
     """Compare a job's platform with the store: counts, key-range digests, then records.
 
@@ -48,7 +55,7 @@ def reconcile(
     cfg.job(job)
     store = open_store(cfg)
     stop = threading.Event()
-    options = ReconcileOptions(sample=sample, limit=limit, mark_deleted=mark_deleted)
+    options = ReconcileOptions(sample=sample, limit=limit, mark_deleted=mark_deleted, resend=resend)
     try:
         reconciler = Reconciler(cfg, store)
         # The job's own lease: no sync of it moves the store while it is compared.

@@ -33,6 +33,8 @@ class PushReconciliation:
     ctx: StreamContext
     findings: Findings
     checkpoint: Callable[[], None] = lambda: None
+    # Called with the idempotency keys of each page's entries the platform does not know.
+    on_missing_at_platform: Callable[[list[str]], None] | None = None
 
     def run(self) -> Findings:
         findings = self.findings
@@ -50,11 +52,16 @@ class PushReconciliation:
             findings.platform_count += sum(
                 1 for a in known.values() if a.status is PushStatus.ACCEPTED
             )
+            lost: list[str] = []
             for row in page:
                 findings.records_compared += 1
                 if row.status == ACCEPTED:
                     findings.store_count += 1
+                    if row.idempotency_key not in known:
+                        lost.append(row.idempotency_key)
                 self._compare(row, known.get(row.idempotency_key))
+            if lost and self.on_missing_at_platform is not None:
+                self.on_missing_at_platform(lost)
         return findings
 
     def _compare(self, row: held.OutboxRow, answer: PushOutcome | None) -> None:

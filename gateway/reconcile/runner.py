@@ -38,6 +38,9 @@ class ReconcileOptions:
     sample: int | None = None
     limit: int = 100
     mark_deleted: bool = False
+    # Push jobs: outbox entries the platform lost go back to 'sending' (resent by the next
+    # ``sync --reset``).
+    resend: bool = False
     # How finely a differing range is cut, and below what store size its records are compared.
     fanout: int = FANOUT
     leaf: int = LEAF
@@ -67,8 +70,10 @@ class Reconciler:
                 "this pull stream cannot be reconciled: its platform serves no holdings",
                 job=job_name,
             )
-        if direction is Direction.PUSH and options.sample is not None:
-            raise ConfigError("--sample applies to pull jobs", job=job_name)
+        if direction is Direction.PUSH and (options.sample is not None or options.mark_deleted):
+            raise ConfigError("--sample and --mark-deleted apply to pull jobs", job=job_name)
+        if direction is Direction.PULL and options.resend:
+            raise ConfigError("--resend applies to push jobs", job=job_name)
         reconciliation_id = str(uuid.uuid4())
         ctx = self.runner.stream_context(job_name, reconciliation_id, mapping)
         findings = Findings(job_name, direction.value, options.mode, limit=options.limit)
@@ -85,6 +90,11 @@ class Reconciler:
                 ]
                 with self.store.transaction() as conn:
                     self.audit.append(conn, events)
+
+        def in_doubt(keys: list[str]) -> None:
+            with self.store.transaction() as conn:
+                marked = held.mark_in_doubt(conn, job_name, keys)
+            log.info("outbox entries marked in doubt", count=marked)
 
         def tombstone(keys: list[str]) -> None:
             with self.store.transaction() as conn:
@@ -107,7 +117,10 @@ class Reconciler:
             else:
                 assert isinstance(stream, PushStream)
                 try:
-                    PushReconciliation(self.store, stream, ctx, findings, checkpoint).run()
+                    PushReconciliation(
+                        self.store, stream, ctx, findings, checkpoint,
+                        on_missing_at_platform=in_doubt if options.resend else None,
+                    ).run()  # fmt: skip
                 finally:
                     stream.close(ctx)
             outcome = "differences" if findings.total else "consistent"
@@ -128,6 +141,7 @@ class Reconciler:
                 "mode": options.mode,
                 "sampled": findings.sampled,
                 "tombstoned": findings.counts[MISSING_AT_PLATFORM] if options.mark_deleted else 0,
+                "resent": findings.counts[MISSING_AT_PLATFORM] if options.resend else 0,
             }
             event = reconcile_event(
                 job=job_name,

@@ -234,6 +234,25 @@ def iter_outbox(store_connect: Any, job: str) -> Iterator[list[OutboxRow]]:
         after = rows[-1].idempotency_key
 
 
+def mark_in_doubt(conn: Connection, job: str, idempotency_keys: Sequence[str]) -> int:
+    """Outbox entries the platform no longer knows back to ``sending``: the push job's next
+    pass over them (``gateway sync JOB --reset``) asks, finds them unknown, and sends them
+    again under the same key."""
+    table = schema.outbox
+    marked = 0
+    for start in range(0, len(idempotency_keys), 500):
+        result = conn.execute(
+            update(table)
+            .where(
+                table.c.job == job,
+                table.c.idempotency_key.in_(idempotency_keys[start : start + 500]),
+            )
+            .values(status="sending")
+        )
+        marked += result.rowcount
+    return marked
+
+
 def start_reconciliation(conn: Connection, reconciliation_id: str, job: str, mode: str) -> None:
     conn.execute(
         schema.reconciliations.insert().values(
