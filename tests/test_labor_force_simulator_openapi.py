@@ -45,6 +45,22 @@ def test_document_describes_routes_envelope_and_signing() -> None:
     assert "X-Signature" in document["info"]["description"]
 
 
+def test_document_describes_the_reconciliation_routes() -> None:
+    """Holdings (count and range digest of AAC002 ranges) and the range listing are documented
+    and signed like every other route."""
+    document = json.loads(COMMITTED.read_text(encoding="utf-8"))
+    holdings = document["paths"]["/api/v1/persons/holdings"]["post"]
+    body = holdings["requestBody"]["content"]["application/json"]["schema"]
+    assert body["$ref"].endswith("/HoldingsRequest")
+    assert holdings["security"]
+    listing = document["paths"]["/api/v1/persons/range"]["get"]
+    assert {p["name"] for p in listing["parameters"]} == {"page_size", "low", "high", "after_key"}
+    assert listing["security"]
+    schemas = document["components"]["schemas"]
+    assert "digest" in schemas["RangeHoldings"]["properties"]
+    assert "/_sim/mutate" in document["paths"]
+
+
 def test_settings_from_a_plain_mapping() -> None:
     """build_app takes size, seed, app_key, secret (text), algorithm and faults as a mapping."""
     app = build_app(

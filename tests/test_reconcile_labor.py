@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+import httpx
 from prometheus_client import generate_latest
 
 from gateway.audit.settings import key_digester
@@ -147,3 +148,17 @@ def test_metric_and_scheduled_reconciliation(tmp_path: Path) -> None:
         leases.close()
         page = generate_latest(metrics.registry).decode()
         assert f'gateway_reconcile_differences{{job="{JOB}"}} 3.0' in page
+
+
+def test_reconciliation_routes_are_signed(tmp_path: Path) -> None:
+    """The holdings and range routes refuse an unsigned request, like every /api/ route."""
+    with labor_env(tmp_path, size=50) as env:
+        for method, path in (
+            ("POST", "/api/v1/persons/holdings"),
+            ("GET", "/api/v1/persons/range"),
+        ):
+            response = httpx.request(
+                method, f"{env.sim_url}{path}", json={"ranges": [{}]}, timeout=10
+            )
+            assert response.status_code == 401
+            assert response.json()["code"] != "0"
