@@ -5,6 +5,8 @@ from __future__ import annotations
 from tests.bench.run import measure
 from tests.pg import pg_available, pg_required
 
+DIFFERENCES = ("missing_at_gateway", "missing_at_platform", "different")
+
 
 def test_small_benchmark_counts_and_store_digests_agree() -> None:
     """Bare, SQLite and PostgreSQL runs read the same records and end with the same store."""
@@ -25,6 +27,14 @@ def test_small_benchmark_counts_and_store_digests_agree() -> None:
     changed = steps["incremental"]["changed_at_source"]
     assert steps["incremental"]["records"] == changed
     assert steps["mapping_only"]["records"] == size
+    assert steps["reconcile_full"]["records"] == size
+    assert sum(steps["reconcile_full"]["counts"][k] for k in DIFFERENCES) == 0
+    moved = steps["reconcile_changed"]["moved_at_source"]
+    found = steps["reconcile_changed"]["counts"]
+    assert found["missing_at_gateway"] == moved["added"]
+    assert found["different"] + found["missing_at_platform"] <= moved["changed"] + moved["deleted"]
+    assert found["different"] > 0
+    assert found["missing_at_platform"] > 0
     if pg_required() or "postgresql" in report["store_digests"]:
         assert report["store_digests"]["postgresql"] == report["store_digests"]["sqlite"]
         assert steps["full_postgresql"]["records"] == size

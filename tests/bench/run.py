@@ -2,7 +2,9 @@
 
 Starts the labor-force simulator in its own process on loopback, then measures, each step in a
 fresh process: bare loop, full pull into SQLite, no-change sync, incremental sync after 1% of
-persons changed, and the full pull into PostgreSQL when reachable. Prints a table and, with
+persons changed, ``reconcile --full`` of the synced store (no differences) and again after
+the simulator changed, deleted and added persons behind the gateway's back, and the full pull
+into PostgreSQL when reachable. Prints a table and, with
 ``--json PATH``, writes one JSON document.
 """
 
@@ -184,6 +186,16 @@ def measure(
                     )
                     # Pulled after the 1% change, so it must equal the SQLite store's end state.
                     digests["postgresql"] = store_digest(pg_url)
+        steps["reconcile_full"] = worker(
+            ["reconcile", str(config), "labor-persons"], env, partial, "reconcile_full"
+        )
+        moved = httpx.post(
+            f"{url}/_sim/mutate", json={"change": 100, "delete": 50, "add": 50, "seed": seed}
+        ).json()
+        steps["reconcile_changed"] = worker(
+            ["reconcile", str(config), "labor-persons"], env, partial, "reconcile_changed"
+        )
+        steps["reconcile_changed"]["moved_at_source"] = {k: len(v) for k, v in moved.items()}
     steps["mapping_only"] = worker(["mapping", str(min(size, 200_000))], env)
     with tempfile.TemporaryDirectory(prefix="gateway-bench-xlsx-") as tmp:
         steps["xlsx_load"] = worker(["xlsx", tmp, str(xlsx_rows)], env, partial, "xlsx_load")
@@ -225,6 +237,14 @@ def print_report(report: dict[str, Any]) -> None:
     mapping = report["steps"]["mapping_only"]
     per_record = 1e6 * mapping["seconds"] / mapping["records"]
     console.print(f"persons mapping alone: {per_record:.1f} µs/record")
+    for name in ("reconcile_full", "reconcile_changed"):
+        counts = report["steps"][name]["counts"]
+        console.print(
+            f"{name}: {counts['missing_at_gateway']:,} missing at the gateway, "
+            f"{counts['missing_at_platform']:,} at the platform, {counts['different']:,} "
+            f"different; {counts['ranges_compared']:,} ranges and "
+            f"{counts['records_compared']:,} records compared"
+        )
     book = report["steps"]["xlsx_load"]
     console.print(
         f"XLSX {book['read_only_records']:,} rows x 12 columns: "
