@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -276,6 +277,19 @@ def test_committed_openapi_document_is_the_apps() -> None:
     generated = openapi_text(build_app(settings()).openapi())
     assert OPENAPI_FILE.read_text(encoding="utf-8") == generated
     assert "/api/v1/tasks" in generated
+
+
+def test_openapi_documents_the_reconciliation_routes() -> None:
+    """The tasks' holdings and range routes are in the document, signed like the others."""
+    paths = json.loads(OPENAPI_FILE.read_text(encoding="utf-8"))["paths"]
+    holdings = paths["/api/v1/tasks/holdings"]["post"]
+    assert holdings["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "/HoldingsRequest"
+    )
+    assert holdings["security"]
+    listing = paths["/api/v1/tasks/range"]["get"]
+    assert {p["name"] for p in listing["parameters"]} == {"low", "high", "after_key", "page_size"}
+    assert listing["security"]
 
 
 def test_cli_prints_the_openapi_document(capsys: pytest.CaptureFixture[str]) -> None:

@@ -8,9 +8,11 @@ once, the first time tasks are asked for after the directories can fill the year
 from __future__ import annotations
 
 import bisect
+import random
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from adapters.inspection.checks import (
@@ -21,6 +23,7 @@ from adapters.inspection.checks import (
     result_checker,
 )
 from adapters.inspection.draw import DrawnTask, DrawPlan, draw_tasks, shortfall
+from adapters.inspection.draw import task_id as task_id_of
 from gateway.masking import mask_id_number, mask_name, mask_phone
 
 WALL_CLOCK = "%Y-%m-%d %H:%M:%S"
@@ -148,6 +151,33 @@ class Holdings:
             "has_more": start + size < len(self._order),
             "next": {"updated_since": last[0], "after_key": last[1]} if last else None,
         }
+
+    def mutate_tasks(self, change: int, delete: int, add: int, seed: int) -> dict[str, list[str]]:
+        """Change, delete and add drawn tasks behind the gateway's back; answers their ids.
+        Changed and added tasks get an ``updatedAt`` after every other, as an incremental read
+        sees them; deleted ones vanish."""
+        rng = random.Random(seed)
+        ids = sorted(self.tasks)
+        chosen = rng.sample(ids, min(len(ids), change + delete))
+        changed, deleted = sorted(chosen[:change]), sorted(chosen[change:])
+        latest = max((t["updatedAt"] for t in self.tasks.values()), default="2022-01-01 00:00:00")
+        stamp = (datetime.strptime(latest, WALL_CLOCK) + timedelta(seconds=1)).strftime(WALL_CLOCK)
+        for task_id in changed:
+            task = self.tasks[task_id]
+            task["deadline"] = (
+                date.fromisoformat(task["deadline"]) + timedelta(days=7)
+            ).isoformat()
+            task["updatedAt"] = stamp
+        for task_id in deleted:
+            del self.tasks[task_id]
+        added = []
+        for n in range(add):
+            template = self.tasks[rng.choice(sorted(self.tasks))]
+            new_id = task_id_of(self.plan.year, 90_000 + len(self.tasks) + n)
+            self.tasks[new_id] = {**template, "taskId": new_id, "updatedAt": stamp}
+            added.append(new_id)
+        self._order = sorted((t["updatedAt"], t["taskId"]) for t in self.tasks.values())
+        return {"changed": changed, "deleted": deleted, "added": added}
 
     def listing(self, stream: str) -> list[dict[str, Any]]:
         """What the harness shows of a directory: inspectors' personal data masked."""

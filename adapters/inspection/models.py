@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from gateway.simkit.reconcile import RangeCursor
 
 API = "/api/v1"
 PUSH_PATHS = {
@@ -18,6 +20,8 @@ PUSH_PATHS = {
     "results": f"{API}/results",
 }
 TASKS_PATH = f"{API}/tasks"
+TASK_HOLDINGS_PATH = f"{API}/tasks/holdings"
+TASK_RANGE_PATH = f"{API}/tasks/range"
 MAX_BATCH = 500
 
 KEY = Field(description="Unique per record version; a resend with the same key is not re-applied")
@@ -126,3 +130,28 @@ class TaskPage(BaseModel):
     items: list[Task]
     has_more: bool
     next: TaskCursor | None = None
+
+
+class TaskRange(BaseModel):
+    """Tasks of a taskId range, in taskId order."""
+
+    items: list[Task]
+    has_more: bool
+    next: RangeCursor | None = None
+
+
+class TaskMutation(BaseModel):
+    """Change, delete and add drawn tasks behind the gateway's back (a reconciliation test)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    change: int = Field(0, ge=0)
+    delete: int = Field(0, ge=0)
+    add: int = Field(0, ge=0)
+    seed: int = 0
+
+
+class TaskMutated(BaseModel):
+    changed: list[str]
+    deleted: list[str]
+    added: list[str]

@@ -23,13 +23,18 @@ from adapters.inspection.holdings import Holdings
 from adapters.inspection.models import (
     MAX_BATCH,
     PUSH_PATHS,
+    TASK_HOLDINGS_PATH,
+    TASK_RANGE_PATH,
     TASKS_PATH,
     CheckItemBatch,
     InspectorBatch,
     PushAnswers,
     ResultBatch,
     SubjectBatch,
+    TaskMutated,
+    TaskMutation,
     TaskPage,
+    TaskRange,
 )
 from gateway.errors import ConfigError
 from gateway.http.signing import SignatureAlgorithm
@@ -50,6 +55,13 @@ from gateway.simkit import (
 from gateway.simkit.app import HARNESS_TAG
 from gateway.simkit.auth import DEFAULT_WINDOW_SECONDS
 from gateway.simkit.cli import run_simulator, simulator_parser
+from gateway.simkit.reconcile import (
+    HoldingsAnswer,
+    HoldingsRequest,
+    answer_holdings,
+    digest_held,
+    range_page,
+)
 
 DEFAULT_SEED = 2022
 MAX_RECEIPT_KEYS = 1000
@@ -129,7 +141,7 @@ def build_app(settings: Mapping[str, Any]) -> PlatformApp:
         description=DESCRIPTION,
         kit=kit,
         stats=holdings.stats,
-        documented_models=_BATCH_MODELS.values(),
+        documented_models=[*_BATCH_MODELS.values(), HoldingsRequest],
     )
 
     def add_push_routes(stream: str, path: str) -> None:
@@ -183,6 +195,43 @@ def build_app(settings: Mapping[str, Any]) -> PlatformApp:
         holdings.ensure_drawn()
         repeat = kit.faults.duplicate_page()
         return ok(holdings.task_page(updated_since, after_key, page_size, repeat))
+
+    @app.post(
+        TASK_HOLDINGS_PATH,
+        summary="Count and digest the tasks of taskId ranges",
+        operation_id="task_holdings",
+        openapi_extra=json_body(HoldingsRequest, "Up to 64 taskId ranges"),
+        responses={200: {"model": Envelope[HoldingsAnswer], "description": "One per range"}},
+    )
+    async def task_holdings(request: Request) -> JSONBytes:
+        holdings.ensure_drawn()
+        tasks = holdings.tasks.values()
+        return answer_holdings(
+            await request.body(), lambda low, high: digest_held(tasks, "taskId", low, high)
+        )
+
+    @app.get(
+        TASK_RANGE_PATH,
+        summary="Tasks of a taskId range, in taskId order",
+        operation_id="task_range",
+        responses={200: {"model": Envelope[TaskRange], "description": "One page of tasks"}},
+    )
+    async def task_range(
+        low: Annotated[str | None, Query(description="First taskId (inclusive)")] = None,
+        high: Annotated[str | None, Query(description="End of the range (exclusive)")] = None,
+        after_key: Annotated[str | None, Query(description="taskId of the last task seen")] = None,
+        page_size: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ) -> JSONBytes:
+        holdings.ensure_drawn()
+        tasks = holdings.tasks.values()
+        return ok(range_page(tasks, "taskId", low, high, after_key, page_size))
+
+    @app.post("/_sim/tasks/mutate", tags=[HARNESS_TAG], summary="Change, delete and add tasks")
+    async def mutate_tasks(change: TaskMutation) -> TaskMutated:
+        holdings.ensure_drawn()
+        return TaskMutated(
+            **holdings.mutate_tasks(change.change, change.delete, change.add, change.seed)
+        )
 
     @app.get("/_sim/records/{stream}", tags=[HARNESS_TAG], summary="Records held (PII masked)")
     async def held_records(stream: Stream) -> JSONBytes:

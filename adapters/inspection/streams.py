@@ -6,7 +6,13 @@ with another path.
 
 from __future__ import annotations
 
-from adapters.inspection.models import MAX_BATCH, PUSH_PATHS, TASKS_PATH
+from adapters.inspection.models import (
+    MAX_BATCH,
+    PUSH_PATHS,
+    TASK_HOLDINGS_PATH,
+    TASK_RANGE_PATH,
+    TASKS_PATH,
+)
 from gateway.http.streams import IncrementalPullStream, ReceiptPushStream
 
 MAX_PAGE_SIZE = 1000
@@ -34,3 +40,5 @@ class TasksStream(IncrementalPullStream):
     key_field = "taskId"
     default_page_size = 100
     max_page_size = MAX_PAGE_SIZE
+    holdings_path = TASK_HOLDINGS_PATH
+    range_path = TASK_RANGE_PATH

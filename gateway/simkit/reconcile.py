@@ -2,16 +2,19 @@
 
 ``POST {prefix}/holdings`` takes ``{"ranges": [{"low", "high"}]}`` and answers one
 ``{"low", "high", "count", "digest"}`` per range, digests as :mod:`gateway.reconcile.digest`
-defines them; the records of a range are listed by the simulator's own ``/range`` route.
+defines them; the records of a range are listed by the simulator's own ``/range`` route
+(:func:`range_page` for a simulator that holds its records in memory).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from gateway.reconcile.digest import RangeAccumulator, record_digest
 from gateway.simkit.envelope import Code, JSONBytes, fail, ok
 
 MAX_RANGES = 64
@@ -76,3 +79,40 @@ def answer_holdings(
             {"low": key_range.low, "high": key_range.high, "count": count, "digest": digest}
         )
     return ok({"ranges": answers})
+
+
+def in_range(key: str, low: str | None, high: str | None) -> bool:
+    return (low is None or key >= low) and (high is None or key < high)
+
+
+def digest_held(
+    records: Iterable[Mapping[str, Any]], key_field: str, low: str | None, high: str | None
+) -> tuple[int, str]:
+    """Count and range digest of the ``records`` (held in memory) whose key is in the range."""
+    acc = RangeAccumulator()
+    for record in records:
+        key = str(record[key_field])
+        if in_range(key, low, high):
+            acc.add(key, record_digest(record))
+    result = acc.result()
+    return result.count, result.digest
+
+
+def range_page(
+    records: Iterable[Mapping[str, Any]],
+    key_field: str,
+    low: str | None,
+    high: str | None,
+    after: str | None,
+    limit: int,
+) -> dict[str, Any]:
+    """A page of the ``records`` of a key range in key order, after ``after``: the ``data`` of
+    a range route's answer."""
+    chosen = sorted(
+        (r for r in records if in_range(str(r[key_field]), low, high)
+         and (after is None or str(r[key_field]) > after)),
+        key=lambda r: str(r[key_field]),
+    )  # fmt: skip
+    page, more = chosen[:limit], len(chosen) > limit
+    nxt = {"after_key": str(page[-1][key_field])} if page and more else None
+    return {"items": page, "has_more": more, "next": nxt}
