@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -91,6 +92,29 @@ def test_committed_openapi_document_is_the_apps() -> None:
     """adapters/service_network/openapi.json is exactly what the simulator app generates."""
     generated = openapi_text(build_app(settings(cases=0)).openapi())
     assert OPENAPI_FILE.read_text(encoding="utf-8") == generated
+
+
+def test_openapi_documents_the_reconciliation_routes() -> None:
+    """The cases' holdings and range routes are in the document, signed like the others."""
+    paths = json.loads(OPENAPI_FILE.read_text(encoding="utf-8"))["paths"]
+    holdings = paths["/api/v1/cases/holdings"]["post"]
+    assert holdings["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "/HoldingsRequest"
+    )
+    assert holdings["security"]
+    listing = paths["/api/v1/cases/range"]["get"]
+    assert {p["name"] for p in listing["parameters"]} == {"low", "high", "after_key", "page_size"}
+    assert listing["security"]
+
+
+def test_holdings_refused_unsigned_and_answered_signed(client: httpx.Client) -> None:
+    """An unsigned holdings request is refused; a signed one counts the cases received."""
+    refused = httpx.post(f"{client.base_url}/api/v1/cases/holdings", json={"ranges": [{}]})
+    assert refused.status_code == 401
+    answer = client.post("/api/v1/cases/holdings", json={"ranges": [{}, {"low": "9"}]}).json()
+    ranges = answer["data"]["ranges"]
+    assert ranges[1]["count"] == 0
+    assert ranges[1]["digest"] == "0" * 32
 
 
 def test_requests_must_be_signed_with_sm3(client: httpx.Client) -> None:

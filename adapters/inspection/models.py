@@ -10,8 +10,6 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from gateway.simkit.reconcile import RangeCursor
-
 API = "/api/v1"
 PUSH_PATHS = {
     "check_items": f"{API}/check-items",
@@ -138,6 +136,12 @@ class TaskRange(BaseModel):
     items: list[Task]
     has_more: bool
     next: RangeCursor | None = None
+
+
+class RangeCursor(BaseModel):
+    """Where the next page of a range starts: pass it back as ``after_key``."""
+
+    after_key: str
 
 
 class TaskMutation(BaseModel):

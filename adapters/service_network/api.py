@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 API = "/api/v1"
 ITEMS_PATH = f"{API}/items"
 ITEM_RECEIPTS_PATH = f"{API}/items/receipts"
 CASES_PATH = f"{API}/cases"
+CASE_HOLDINGS_PATH = f"{API}/cases/holdings"
+CASE_RANGE_PATH = f"{API}/cases/range"
 EVENTS_PATH = f"{API}/case-events"
 EVENT_RECEIPTS_PATH = f"{API}/case-events/receipts"
 MAX_BATCH = 500
@@ -132,3 +134,34 @@ class CasePage(BaseModel):
     items: list[Case]
     has_more: bool
     next: Position | None = Field(description="Pass as updated_since and after_key")
+
+
+class CaseRange(BaseModel):
+    """Cases of a caseNo range, in caseNo order."""
+
+    items: list[Case]
+    has_more: bool
+    next: RangeCursor | None = None
+
+
+class RangeCursor(BaseModel):
+    """Where the next page of a range starts: pass it back as ``after_key``."""
+
+    after_key: str
+
+
+class CaseMutation(BaseModel):
+    """Change, delete and add cases behind the gateway's back (a reconciliation test)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    change: int = Field(0, ge=0)
+    delete: int = Field(0, ge=0)
+    add: int = Field(0, ge=0)
+    seed: int = 0
+
+
+class CaseMutated(BaseModel):
+    changed: list[str]
+    deleted: list[str]
+    added: list[str]

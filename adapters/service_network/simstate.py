@@ -8,6 +8,7 @@ gets the first answer again and changes nothing.
 from __future__ import annotations
 
 import bisect
+import random
 import re
 import threading
 import time
@@ -218,6 +219,41 @@ class PlatformState:
             start = max(0, position - overlap)
             page = [dict(c) for c in ordered[start : position + limit]]
             return page, position + limit < len(ordered)
+
+    def visible_cases(self) -> list[dict[str, Any]]:
+        """The cases received by now (what a reconciliation counts), as copies."""
+        now = self.clock.now().strftime(TIME_FORMAT)
+        with self._lock:
+            return [dict(c) for c in self._cases.values() if c["receiveTime"] <= now]
+
+    def mutate_cases(self, change: int, delete: int, add: int, seed: int) -> dict[str, list[str]]:
+        """Change, delete and add visible cases behind the gateway's back; answers their case
+        numbers. Changed and added cases get an update time after every other; deleted ones
+        vanish."""
+        rng = random.Random(seed)
+        visible = sorted(c["caseNo"] for c in self.visible_cases())
+        with self._lock:
+            chosen = rng.sample(visible, min(len(visible), change + delete))
+            changed, deleted = sorted(chosen[:change]), sorted(chosen[change:])
+            latest = max(c["updateTime"] for c in self._cases.values())
+            stamp = update_stamp(
+                datetime.strptime(latest, TIME_FORMAT + ".%f") + timedelta(milliseconds=1)
+            )
+            for case_no in changed:
+                case = self._cases[case_no]
+                case["entName"] = str(case.get("entName") or "") + "（变更）"
+                case["updateTime"] = stamp
+            for case_no in deleted:
+                del self._cases[case_no]
+            pool = [no for no in visible if no in self._cases]
+            added = []
+            for n in range(add):
+                template = self._cases[rng.choice(pool)]
+                case_no = f"{template['caseNo'][:14]}{900_000 + n:06d}"
+                self._cases[case_no] = {**template, "caseNo": case_no, "updateTime": stamp}
+                self._events[case_no] = []
+                added.append(case_no)
+            return {"changed": changed, "deleted": deleted, "added": added}
 
     # events ----------------------------------------------------------------------------------
 

@@ -22,6 +22,8 @@ from fastapi import Query, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from adapters.service_network.api import (
+    CASE_HOLDINGS_PATH,
+    CASE_RANGE_PATH,
     CASES_PATH,
     EVENT_RECEIPTS_PATH,
     EVENTS_PATH,
@@ -29,7 +31,10 @@ from adapters.service_network.api import (
     ITEMS_PATH,
     MAX_BATCH,
     MAX_PAGE,
+    CaseMutated,
+    CaseMutation,
     CasePage,
+    CaseRange,
     CataloguePage,
     EventBatch,
     ItemBatch,
@@ -62,6 +67,13 @@ from gateway.simkit import (
 from gateway.simkit.app import HARNESS_TAG
 from gateway.simkit.auth import DEFAULT_WINDOW_SECONDS
 from gateway.simkit.cli import run_simulator, simulator_parser
+from gateway.simkit.reconcile import (
+    HoldingsAnswer,
+    HoldingsRequest,
+    answer_holdings,
+    digest_held,
+    range_page,
+)
 from gateway.workdays import DEFAULT_CALENDAR
 
 DEFAULT_SEED = 2022
@@ -191,7 +203,7 @@ def build_app(settings: Mapping[str, Any]) -> PlatformApp:
         description=DESCRIPTION,
         kit=kit,
         stats=state.figures,
-        documented_models=(ItemBatch, EventBatch),
+        documented_models=(ItemBatch, EventBatch, HoldingsRequest),
     )
     push_responses: dict[int | str, dict[str, Any]] = {
         200: {"model": Envelope[PushAnswers], "description": "One answer per item"},
@@ -266,6 +278,40 @@ def build_app(settings: Mapping[str, Any]) -> PlatformApp:
             else None
         )
         return ok({"items": items, "has_more": has_more, "next": position})
+
+    @app.post(
+        CASE_HOLDINGS_PATH,
+        summary="Count and digest the cases received by now, by caseNo range",
+        operation_id="case_holdings",
+        openapi_extra=json_body(HoldingsRequest, "Up to 64 caseNo ranges"),
+        responses={200: {"model": Envelope[HoldingsAnswer], "description": "One per range"}},
+    )
+    async def case_holdings(request: Request) -> JSONBytes:
+        cases = state.visible_cases()
+        return answer_holdings(
+            await request.body(), lambda low, high: digest_held(cases, "caseNo", low, high)
+        )
+
+    @app.get(
+        CASE_RANGE_PATH,
+        summary="Cases received by now of a caseNo range, in caseNo order",
+        operation_id="case_range",
+        responses={200: {"model": Envelope[CaseRange], "description": "One page of cases"}},
+    )
+    async def case_range(
+        low: Annotated[str | None, Query(description="First caseNo (inclusive)")] = None,
+        high: Annotated[str | None, Query(description="End of the range (exclusive)")] = None,
+        after_key: Annotated[str | None, Query(description="caseNo of the last case seen")] = None,
+        page_size: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+    ) -> JSONBytes:
+        cases = state.visible_cases()
+        return ok(range_page(cases, "caseNo", low, high, after_key, page_size))
+
+    @app.post("/_sim/cases/mutate", tags=[HARNESS_TAG], summary="Change, delete and add cases")
+    async def mutate_cases(change: CaseMutation) -> CaseMutated:
+        return CaseMutated(
+            **state.mutate_cases(change.change, change.delete, change.add, change.seed)
+        )
 
     @app.get("/_sim/cases/{case_no}/events", tags=[HARNESS_TAG], summary="A case's events")
     async def case_events(case_no: str) -> JSONBytes:

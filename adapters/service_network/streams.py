@@ -9,6 +9,8 @@ became of earlier sends.
 from __future__ import annotations
 
 from adapters.service_network.api import (
+    CASE_HOLDINGS_PATH,
+    CASE_RANGE_PATH,
     CASES_PATH,
     EVENT_RECEIPTS_PATH,
     EVENTS_PATH,
@@ -28,6 +30,8 @@ class CasesStream(IncrementalPullStream):
     operation = "cases.list"
     updated_field = "updateTime"
     key_field = "caseNo"
+    holdings_path = CASE_HOLDINGS_PATH
+    range_path = CASE_RANGE_PATH
     default_page_size = MAX_PAGE
     max_page_size = MAX_PAGE
 
