@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 
 import httpx
 from prometheus_client import generate_latest
+from typer.testing import CliRunner
 
 from gateway.audit.settings import key_digester
+from gateway.cli.root import app
 from gateway.clock import SHANGHAI
 from gateway.config import ReconcileConfig
 from gateway.reconcile.findings import DIFFERENT, MISSING_AT_GATEWAY, MISSING_AT_PLATFORM, Findings
@@ -18,6 +21,7 @@ from gateway.service.metrics import ServiceMetrics
 from gateway.service.scheduler import JobScheduler
 from gateway.store import schema
 from tests.labor_env import LaborEnv, labor_env
+from tests.test_cli_errors import _one_line_error, gateway
 
 JOB = "labor-persons"
 # Small ranges, so a few thousand persons are bisected over several levels.
@@ -162,3 +166,27 @@ def test_reconciliation_routes_are_signed(tmp_path: Path) -> None:
             )
             assert response.status_code == 401
             assert response.json()["code"] != "0"
+
+
+def test_cli_exit_codes_json_and_errors(tmp_path: Path) -> None:
+    """reconcile exits 0 when consistent, 1 with differences (JSON lists masked keys with their
+    digests, never the clear key), and a job that cannot be reconciled gets one line, exit 2."""
+    with labor_env(tmp_path, size=300) as env:
+        env.run(JOB)
+        config = ["--config", str(env.config_path)]
+        runner = CliRunner()
+        assert runner.invoke(app, ["reconcile", JOB, *config]).exit_code == 0
+        moved = env.sim("POST", "/_sim/mutate", json={"add": 1, "seed": 4}).json()
+        result = runner.invoke(app, ["reconcile", JOB, "--json", *config])
+        assert result.exit_code == 1
+        shown = json.loads(result.stdout)
+        assert shown["missing_at_gateway"] == 1
+        (added,) = moved["added"]
+        assert added not in result.stdout
+        assert shown["listed"][0]["key_digest"] == key_digester(env.config).digest(added)
+        refused = gateway("reconcile", "verifications-load", *config)
+        assert refused.returncode == 2
+        assert "cannot be reconciled" in _one_line_error(refused)
+        both = gateway("reconcile", JOB, "--full", "--sample", "2", *config)
+        assert both.returncode == 2
+        assert "exclude each other" in _one_line_error(both)

@@ -127,6 +127,10 @@ class Reconciler:
         except GatewayError as exc:
             error = str(exc)
             raise
+        except Exception as exc:
+            error = f"unexpected error ({type(exc).__name__}); see the log"
+            log.exception("reconciliation failed with an unexpected error")
+            raise
         finally:
             checkpoint()
             unbind_breakers(reconciliation_id)
