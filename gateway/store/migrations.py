@@ -100,10 +100,14 @@ def _v5_reconciliation(conn: Connection) -> None:
     """Records keep the digest of their platform record; rejects and reconciliations are kept.
 
     Records stored before have no digest (NULL): a reconciliation compares their ranges record
-    by record until the next read of each fills it in.
+    by record until the next read of each fills it in. On PostgreSQL record keys compare by
+    code point from now on, whatever the database's collation.
     """
     if "source_hash" not in {column["name"] for column in inspect(conn).get_columns("records")}:
         conn.exec_driver_sql("ALTER TABLE records ADD COLUMN source_hash VARCHAR(32)")
+    if conn.dialect.name == "postgresql":
+        # Keys by code point, as on SQLite: the primary key's index is rebuilt once.
+        conn.exec_driver_sql('ALTER TABLE records ALTER COLUMN key TYPE VARCHAR(255) COLLATE "C"')
     schema.rejected_sources.create(conn, checkfirst=True)
     schema.reconciliations.create(conn, checkfirst=True)
 

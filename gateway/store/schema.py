@@ -17,6 +17,11 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
+# Record keys compare by code point on every store (SQLite's default; "C" on PostgreSQL, whose
+# database collation may be a locale's): a reconciliation cuts key ranges that the platform
+# and the store must both read the same way (decision 0014).
+RecordKey = String(255).with_variant(String(255, collation="C"), "postgresql")
+
 # A timestamp is an ISO 8601 UTC string: readable by an auditor with any SQL client, ordered as
 # text, identical on SQLite and PostgreSQL, and cheap to write on the hot path.
 Timestamp = String(32)
@@ -39,7 +44,7 @@ records = Table(
     "records",
     metadata,
     Column("entity", String(64), primary_key=True),
-    Column("key", String(255), primary_key=True),
+    Column("key", RecordKey, primary_key=True),
     Column("payload", Text, nullable=False),
     Column("content_hash", String(64), nullable=False),
     Column("first_seen", Timestamp, nullable=False),
@@ -60,7 +65,7 @@ rejected_sources = Table(
     "rejected_sources",
     metadata,
     Column("entity", String(64), primary_key=True),
-    Column("key", String(255), primary_key=True),
+    Column("key", RecordKey, primary_key=True),
     Column("source_hash", String(32), nullable=False),
     Column("job", String(64), nullable=False),
     Column("updated_at", Timestamp, nullable=False),
