@@ -1,4 +1,5 @@
-"""``gateway report labor``: persons received, stored, rejected and verified, from the store.
+"""``gateway report labor``: persons received, stored, rejected and verified, and the job
+postings entered and valid, from the store.
 
 The bureau's figure is the verification rate (核查更新率): persons whose record the platform
 marks verified, over persons held. Two denominators are shown, so that persons the gateway
@@ -16,6 +17,7 @@ import csv
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal, cast
 
@@ -25,17 +27,19 @@ from rich.table import Table
 from sqlalchemy import select
 
 from gateway.audit.settings import key_digester
+from gateway.calendar_years import today
 from gateway.cli.common import ConfigOption, JsonOption, console, open_store, print_json, setup
 from gateway.codes.regions import region_name
 from gateway.config import GatewayConfig
 from gateway.errors import ConfigError
 from gateway.mapping import load_mapping
-from gateway.store import Store, schema
+from gateway.store import Store, outbox, schema
 from gateway.store.dlq import OPEN
 from mappings import resolve_mapping
 
 ADAPTER = "labor_force"
 STREAM = "persons"
+POSTINGS_STREAM = "jobs"
 VERIFIED = "verified"
 TOP_REASONS = 5
 Grouping = Literal["county", "status"]
@@ -71,6 +75,25 @@ def _rate(part: int, whole: int) -> float | None:
 
 
 @dataclass
+class Postings:
+    """Job postings (岗位信息) held in the store and accepted by the platform, and those valid
+    on the report's day (from its AAE030 to its AAE031, both included)."""
+
+    on: date
+    entered: int = 0
+    entered_accepted: int = 0
+    valid: int = 0
+    valid_accepted: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "on": self.on.isoformat(),
+            "entered": {"held": self.entered, "accepted": self.entered_accepted},
+            "valid": {"held": self.valid, "accepted": self.valid_accepted},
+        }
+
+
+@dataclass
 class LaborReport:
     platform: str
     jobs: list[str]
@@ -78,6 +101,7 @@ class LaborReport:
     totals: Figures
     groups: list[Figures] = field(default_factory=list)
     reasons: list[tuple[str, int]] = field(default_factory=list)
+    postings: Postings | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -87,11 +111,11 @@ class LaborReport:
             "totals": self.totals.as_dict(),
             "groups": [g.as_dict() for g in self.groups],
             "top_rejection_reasons": [{"rule": r, "persons": n} for r, n in self.reasons],
+            "postings": self.postings.as_dict() if self.postings else None,
         }
 
 
-def _persons_jobs(config: GatewayConfig, platform: str | None) -> tuple[str, list[str], str]:
-    """The labor-force platform, the jobs that pull its persons, and their entity."""
+def _platform(config: GatewayConfig, platform: str | None) -> str:
     platforms = [n for n, p in config.platforms.items() if p.adapter == ADAPTER]
     if platform is not None and platform not in platforms:
         raise ConfigError("not a labor-force platform", platform=platform)
@@ -102,19 +126,46 @@ def _persons_jobs(config: GatewayConfig, platform: str | None) -> tuple[str, lis
                 found=", ".join(platforms) or "none",
             )
         platform = platforms[0]
+    return platform
+
+
+def _jobs(config: GatewayConfig, platform: str, stream: str, pull: bool) -> tuple[list[str], str]:
+    """The jobs that move ``stream`` of ``platform``, and the one entity they store or read."""
     jobs = [
         name
         for name, job in config.jobs.items()
-        if job.platform == platform and job.stream == STREAM and job.is_pull
+        if job.platform == platform and job.stream == stream and job.is_pull is pull
     ]
-    if not jobs:
-        raise ConfigError("no job pulls the persons", platform=platform)
     entities = {
         load_mapping(resolve_mapping(config.jobs[j].mapping, config.base_dir)).entity for j in jobs
     }
-    if len(entities) != 1:
-        raise ConfigError("the persons jobs store different entities", jobs=", ".join(jobs))
-    return platform, jobs, entities.pop()
+    if len(entities) > 1:
+        raise ConfigError("the jobs of one stream store different entities", jobs=", ".join(jobs))
+    return jobs, entities.pop() if entities else ""
+
+
+def _postings(store: Store, jobs: list[str], entity: str, on: date) -> Postings:
+    accepted = _accepted(store, jobs)
+    figures = Postings(on)
+    for key, posting in _payloads(store, entity):
+        took = key in accepted
+        figures.entered += 1
+        figures.entered_accepted += took
+        start, end = posting.get("valid_from"), posting.get("valid_until")
+        if start and end and date.fromisoformat(start) <= on <= date.fromisoformat(end):
+            figures.valid += 1
+            figures.valid_accepted += took
+    return figures
+
+
+def _accepted(store: Store, jobs: list[str]) -> frozenset[str]:
+    """Keys of records whose current or an earlier version the platform accepted."""
+    table = schema.outbox
+    query = select(table.c.record_key).where(
+        table.c.job.in_(jobs), table.c.status == outbox.ACCEPTED
+    )
+    with store.connect() as conn:
+        return frozenset(key for (key,) in conn.execute(query))
 
 
 def _payloads(store: Store, entity: str) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -148,9 +199,18 @@ def _group_label(by: Grouping | None, person: dict[str, Any]) -> str | None:
 
 
 def build_report(
-    config: GatewayConfig, store: Store, *, by: Grouping | None = None, platform: str | None = None
+    config: GatewayConfig,
+    store: Store,
+    *,
+    by: Grouping | None = None,
+    platform: str | None = None,
+    on: date | None = None,
 ) -> LaborReport:
-    name, jobs, entity = _persons_jobs(config, platform)
+    name = _platform(config, platform)
+    jobs, entity = _jobs(config, name, STREAM, pull=True)
+    if not jobs:
+        raise ConfigError("no job pulls the persons", platform=name)
+    posting_jobs, posting_entity = _jobs(config, name, POSTINGS_STREAM, pull=False)
     letters = _open_letters(store, jobs)
     digest = key_digester(config).digest
     totals = Figures("total")
@@ -175,6 +235,9 @@ def build_report(
         totals=totals,
         groups=sorted(groups.values(), key=lambda g: g.label),
         reasons=reasons.most_common(TOP_REASONS),
+        postings=_postings(store, posting_jobs, posting_entity, on or today())
+        if posting_jobs
+        else None,
     )
 
 
@@ -218,20 +281,30 @@ def labor(
     platform: Annotated[
         str | None, typer.Option(help="The labor-force platform (if more than one).")
     ] = None,
+    on: Annotated[
+        datetime | None,
+        typer.Option("--as-of", formats=["%Y-%m-%d"], help="The day postings are valid on."),
+    ] = None,
     csv_path: Annotated[
         Path | None, typer.Option("--csv", help="Also write the rows to this CSV file.")
     ] = None,
     config: ConfigOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Persons received, stored, rejected and verified, and the verification rate over the
-    stored and over the received persons, from the synced data."""
+    """Persons received, stored, rejected and verified, the verification rate over the stored
+    and over the received persons, and the job postings entered and valid on a day."""
     if by not in (None, "county", "status"):
         raise typer.BadParameter("must be county or status", param_hint="--by")
     cfg = setup(config)
     store = open_store(cfg)
     try:
-        report = build_report(cfg, store, by=cast(Grouping | None, by), platform=platform)
+        report = build_report(
+            cfg,
+            store,
+            by=cast(Grouping | None, by),
+            platform=platform,
+            on=on.date() if on else None,
+        )
     finally:
         store.close()
     if csv_path is not None:
@@ -240,6 +313,14 @@ def labor(
         print_json(report.as_dict())
         return
     console.print(report_table(report))
+    if report.postings is not None:
+        posted = report.postings
+        console.print(
+            f"job postings (岗位): {posted.entered:,} entered ({posted.entered_accepted:,} "
+            f"accepted by the platform), {posted.valid:,} valid on {posted.on} "
+            f"({posted.valid_accepted:,} accepted)",
+            highlight=False,
+        )
     if report.reasons:
         reasons = ", ".join(f"{rule} ({count:,})" for rule, count in report.reasons)
         console.print(f"persons rejected, by reason: {reasons}", highlight=False)
