@@ -20,6 +20,7 @@ class LaborForceAdapter(DeclaredAdapter):
     simulator_ref = "adapters.labor_force.simulator:build_app"
     demo_ref = "adapters.labor_force.demo:demo_part"
     report_refs = {"labor": "adapters.labor_force.report:labor"}  # noqa: RUF012
+    headline_refs = {"labor": "adapters.labor_force.report:headline"}  # noqa: RUF012
 
 
 adapter = LaborForceAdapter(pull=[PersonsStream()], push=[VerificationsStream(), PostingsStream()])

@@ -324,3 +324,19 @@ def labor(
     if report.reasons:
         reasons = ", ".join(f"{rule} ({count:,})" for rule, count in report.reasons)
         console.print(f"persons rejected, by reason: {reasons}", highlight=False)
+
+
+def headline(config: GatewayConfig, store: Store, on: date) -> str:
+    report = build_report(config, store, on=on)
+    totals = report.totals.as_dict()
+    text = (
+        f"{totals['received']:,} persons received, {totals['stored']:,} stored, "
+        f"{totals['rejected']:,} rejected; verified {_percent(totals['rate_of_stored'])} of "
+        f"stored, {_percent(totals['rate_of_received'])} of received"
+    )
+    if report.postings is not None:
+        text += (
+            f"; job postings {report.postings.entered:,} entered, "
+            f"{report.postings.valid:,} valid on {on}"
+        )
+    return text
