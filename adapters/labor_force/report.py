@@ -2,9 +2,11 @@
 postings entered and valid, from the store.
 
 The bureau's figure is the verification rate (核查更新率): persons whose record the platform
-marks verified, over persons held. Two denominators are shown, so that persons the gateway
-rejected never silently drop out of the figure: the persons **stored** (valid records) and the
-persons **received** (stored, plus those whose only version the dead-letter queue holds).
+marks verified, over persons held. Two rates are shown, so that persons the gateway rejected
+never silently drop out of the figure: over the persons **stored** (valid records), and over the
+persons **received** (stored, plus those whose only version the dead-letter queue holds; their
+status is read from the input the platform sent, as the job's mapping reads it) — the latter
+is the platform's own figure.
 
 Everything is read from the store in one pass over the persons' payloads, streamed, so memory
 stays flat at millions of persons; the dead letters are counted by their keyed digest against
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -32,15 +34,17 @@ from gateway.cli.common import ConfigOption, JsonOption, console, open_store, pr
 from gateway.codes.regions import region_name
 from gateway.config import GatewayConfig
 from gateway.errors import ConfigError
-from gateway.mapping import load_mapping
+from gateway.mapping import CompiledMapping, load_mapping
+from gateway.mapping.steps import FieldReject
 from gateway.store import Store, outbox, schema
-from gateway.store.dlq import OPEN
+from gateway.store.dlq import OPEN, Letter, list_letters
 from mappings import resolve_mapping
 
 ADAPTER = "labor_force"
 STREAM = "persons"
 POSTINGS_STREAM = "jobs"
 VERIFIED = "verified"
+STATUS_FIELD = "verification_status"
 TOP_REASONS = 5
 Grouping = Literal["county", "status"]
 
@@ -53,10 +57,15 @@ class Figures:
     stored: int = 0
     verified: int = 0
     rejected: int = 0
+    rejected_verified: int = 0
 
     @property
     def received(self) -> int:
         return self.stored + self.rejected
+
+    @property
+    def verified_received(self) -> int:
+        return self.verified + self.rejected_verified
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -65,8 +74,9 @@ class Figures:
             "stored": self.stored,
             "rejected": self.rejected,
             "verified": self.verified,
+            "verified_received": self.verified_received,
             "rate_of_stored": _rate(self.verified, self.stored),
-            "rate_of_received": _rate(self.verified, self.received),
+            "rate_of_received": _rate(self.verified_received, self.received),
         }
 
 
@@ -178,14 +188,30 @@ def _payloads(store: Store, entity: str) -> Iterator[tuple[str, dict[str, Any]]]
             yield key, orjson.loads(payload)
 
 
-def _open_letters(store: Store, jobs: list[str]) -> dict[str, str]:
-    """Open letters of the persons jobs: key digest (or letter id) → its rules."""
-    table = schema.dead_letters
-    query = select(table.c.id, table.c.key_digest, table.c.rules).where(
-        table.c.job.in_(jobs), table.c.status == OPEN
-    )
+def _open_letters(store: Store, jobs: list[str]) -> dict[str, Letter]:
+    """Open letters of the persons jobs, by key digest (or letter id, for a keyless one)."""
     with store.connect() as conn:
-        return {digest or f"letter:{id_}": rules for id_, digest, rules in conn.execute(query)}
+        letters = [x for job in jobs for x in list_letters(conn, job=job, status=OPEN)]
+    return {letter.key_digest or f"letter:{letter.id}": letter for letter in letters}
+
+
+def _status_reader(mapping: CompiledMapping) -> Callable[[dict[str, Any]], str | None]:
+    """The status field's value in a rejected person's input, as the mapping reads it."""
+    plans = [fp for fp in mapping.plan.fields if fp.name == STATUS_FIELD and fp.spec.sources]
+    if not plans or plans[0].code_map is None:
+        return lambda _raw: None
+    source, translate = plans[0].spec.sources[0], plans[0].code_map
+
+    def read(raw: dict[str, Any]) -> str | None:
+        value = raw.get(source)
+        if not isinstance(value, str):
+            return None
+        try:
+            return str(translate(value.strip()))
+        except FieldReject:
+            return None
+
+    return read
 
 
 def _group_label(by: Grouping | None, person: dict[str, Any]) -> str | None:
@@ -210,6 +236,8 @@ def build_report(
     jobs, entity = _jobs(config, name, STREAM, pull=True)
     if not jobs:
         raise ConfigError("no job pulls the persons", platform=name)
+    status_of = _status_reader(load_mapping(resolve_mapping(config.jobs[jobs[0]].mapping,
+                                                            config.base_dir)))  # fmt: skip
     posting_jobs, posting_entity = _jobs(config, name, POSTINGS_STREAM, pull=False)
     letters = _open_letters(store, jobs)
     digest = key_digester(config).digest
@@ -218,7 +246,7 @@ def build_report(
     for key, person in _payloads(store, entity):
         # A person stored counts once, even when a newer version of it was rejected.
         letters.pop(digest(key), None)
-        verified = person.get("verification_status") == VERIFIED
+        verified = person.get(STATUS_FIELD) == VERIFIED
         totals.stored += 1
         totals.verified += verified
         label = _group_label(by, person)
@@ -227,7 +255,8 @@ def build_report(
             row.stored += 1
             row.verified += verified
     totals.rejected = len(letters)
-    reasons = Counter(rule for rules in letters.values() for rule in rules.split(",") if rule)
+    totals.rejected_verified = sum(status_of(x.raw) == VERIFIED for x in letters.values())
+    reasons = Counter(rule for letter in letters.values() for rule in letter.rules)
     return LaborReport(
         platform=name,
         jobs=jobs,
@@ -248,7 +277,9 @@ def _percent(rate: float | None) -> str:
 def report_table(report: LaborReport) -> Table:
     table = Table(title=f"Labor force on {report.platform} (核查更新率)")
     table.add_column("persons" if report.by is None else report.by)
-    for column in ("received", "stored", "rejected", "verified", "of stored", "of received"):
+    columns = ("received", "stored", "rejected", "verified (stored)", "of stored",
+               "verified (received)", "of received")  # fmt: skip
+    for column in columns:
         table.add_column(column, justify="right")
     for row in [*report.groups, report.totals]:
         figures = row.as_dict()
@@ -259,6 +290,7 @@ def report_table(report: LaborReport) -> Table:
             f"{row.rejected:,}" if row is report.totals else "",
             f"{row.verified:,}",
             _percent(figures["rate_of_stored"]),
+            f"{row.verified_received:,}",
             _percent(figures["rate_of_received"]),
         )
     return table
@@ -266,8 +298,8 @@ def report_table(report: LaborReport) -> Table:
 
 def write_csv(path: Path, report: LaborReport) -> None:
     """One row per group and the total; UTF-8 with BOM, so office software shows the text."""
-    columns = ("label", "received", "stored", "rejected", "verified", "rate_of_stored",
-               "rate_of_received")  # fmt: skip
+    columns = ("label", "received", "stored", "rejected", "verified", "verified_received",
+               "rate_of_stored", "rate_of_received")  # fmt: skip
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns)
         writer.writeheader()
