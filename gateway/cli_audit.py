@@ -1,4 +1,4 @@
-"""``gateway audit``: verify, search, trace, export, show and prune the exchange log.
+"""``gateway audit``: verify, search, trace, export, show, prune; checkpoints and witnesses.
 
 Exit codes: 0 done (or the chain is intact), 1 the chain or an export does not verify, or an
 entry or payload is missing, 2 bad configuration or arguments. No command prints a raw record
@@ -25,14 +25,21 @@ from gateway.audit import (
     prune,
     search,
     trace,
-    verify_chain,
     verify_export,
 )
+from gateway.audit.checkpoints import verify_log
 from gateway.audit.keys import Sealer
 from gateway.audit.prune import latest_allowed
 from gateway.audit.query import parse_moment
 from gateway.audit.render import entries_table, entry_dict, entry_table, report_table
-from gateway.audit.settings import audit_key, key_digester, payload_archive, sealer
+from gateway.audit.settings import (
+    audit_key,
+    checkpoint_verifier,
+    key_digester,
+    payload_archive,
+    sealer,
+)
+from gateway.audit.witnesses import witnesses_from_config
 from gateway.cli.common import (
     ConfigOption,
     JsonOption,
@@ -42,6 +49,7 @@ from gateway.cli.common import (
     print_json,
     setup,
 )
+from gateway.cli_checkpoints import checkpoint, keygen, witness_app
 from gateway.clock import to_iso
 from gateway.codes.idnumber import is_valid_id_number
 from gateway.config import CONFIG_ENV, GatewayConfig, load_config
@@ -53,6 +61,9 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
+app.command()(checkpoint)
+app.command()(keygen)
+app.add_typer(witness_app, name="witness")
 
 
 class ExportFormat(StrEnum):
@@ -114,8 +125,11 @@ def verify(
         title, extra = f"Export {export.name}", {"manifest": manifest}
     else:
         cfg = setup(config)
+        witnesses = witnesses_from_config(cfg)
         with _reading(cfg) as conn:
-            report = verify_chain(conn, sealer=sealer(cfg))
+            report = verify_log(
+                conn, sealer=sealer(cfg), verifier=checkpoint_verifier(cfg), witnesses=witnesses
+            )
         title, extra = "Exchange log", {}
     if json:
         print_json({**report.as_dict(), **extra})

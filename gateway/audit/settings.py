@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+import socket
+import stat
+from pathlib import Path
+
 from gateway.audit.archive import PayloadArchive
 from gateway.audit.chain import AuditLog
+from gateway.audit.checkpoints import Checkpointer
 from gateway.audit.keys import KeyDigester, Sealer
+from gateway.audit.signing import (
+    CheckpointSigner,
+    CheckpointVerifier,
+    load_private_key,
+    load_public_key,
+    seal_key_id,
+)
+from gateway.audit.witnesses import witnesses_from_config
 from gateway.config import GatewayConfig
 from gateway.errors import ConfigError
 
@@ -47,3 +60,71 @@ def audit_log_from_config(config: GatewayConfig) -> AuditLog:
     """The writer the pipeline appends through: key, payload archive and secrets from config."""
     archive_dir = config.path(config.audit.archive_dir) if config.audit.archive_payloads else None
     return AuditLog(audit_key(config), archive_dir=archive_dir, secrets=config.secret_values())
+
+
+def _private_key_file_guarded(config: GatewayConfig, ref: str) -> None:
+    """A key file others can read is a key others may have used: refuse it."""
+    kind, _, target = ref.partition(":")
+    if kind != "file":
+        return
+    path = config.path(target)
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return  # resolving the secret names the missing file
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise ConfigError(
+            "the checkpoint private key file is readable by others: chmod 600 it",
+            path=str(path),
+        )
+
+
+def checkpoint_signer(config: GatewayConfig) -> CheckpointSigner | None:
+    """The signer, when ``audit.checkpoint.private_key`` is configured."""
+    settings = config.audit.checkpoint
+    if settings is None or settings.private_key is None:
+        return None
+    _private_key_file_guarded(config, settings.private_key)
+    pem = settings.private_key.resolve(config.base_dir)
+    return CheckpointSigner(load_private_key(pem, "audit.checkpoint.private_key"))
+
+
+def checkpoint_verifier(config: GatewayConfig) -> CheckpointVerifier | None:
+    """The public key checkpoints and manifests are checked with (derived from the private one
+    when only that is configured)."""
+    settings = config.audit.checkpoint
+    if settings is None:
+        return None
+    if settings.public_key is not None:
+        return CheckpointVerifier(load_public_key(config.path(settings.public_key)))
+    signer = checkpoint_signer(config)
+    return signer.verifier if signer is not None else None
+
+
+def configured_seal_key_id(config: GatewayConfig) -> str | None:
+    return seal_key_id(audit_key(config)) if config.audit.key is not None else None
+
+
+def checkpointer(config: GatewayConfig, instance: str | None = None) -> Checkpointer | None:
+    """What signs checkpoints for this gateway; ``None`` without a private key."""
+    signer = checkpoint_signer(config)
+    settings = config.audit.checkpoint
+    if signer is None or settings is None:
+        return None
+    return Checkpointer(
+        signer,
+        witnesses_from_config(config),
+        instance=settings.instance
+        or instance
+        or config.service.instance_id
+        or socket.gethostname(),
+        seal_key_id=configured_seal_key_id(config),
+        interval_seconds=settings.interval_seconds,
+    )
+
+
+def public_key_path(config: GatewayConfig) -> Path | None:
+    settings = config.audit.checkpoint
+    if settings is None or settings.public_key is None:
+        return None
+    return config.path(settings.public_key)
