@@ -27,7 +27,7 @@ from gateway.audit import (
     trace,
     verify_export,
 )
-from gateway.audit.checkpoints import verify_log
+from gateway.audit.checkpoints import verify_log, witnessed_checkpoints
 from gateway.audit.keys import Sealer
 from gateway.audit.prune import latest_allowed
 from gateway.audit.query import parse_moment
@@ -35,10 +35,12 @@ from gateway.audit.render import entries_table, entry_dict, entry_table, report_
 from gateway.audit.settings import (
     audit_key,
     checkpoint_verifier,
+    checkpointer,
     key_digester,
     payload_archive,
     sealer,
 )
+from gateway.audit.signing import CheckpointVerifier, load_public_key
 from gateway.audit.witnesses import witnesses_from_config
 from gateway.cli.common import (
     ConfigOption,
@@ -49,7 +51,14 @@ from gateway.cli.common import (
     print_json,
     setup,
 )
-from gateway.cli_checkpoints import checkpoint, keygen, witness_app
+from gateway.cli_checkpoints import (
+    AllowUnsignedOption,
+    PublicKeyOption,
+    checkpoint,
+    keygen,
+    verifier_for,
+    witness_app,
+)
 from gateway.clock import to_iso
 from gateway.codes.idnumber import is_valid_id_number
 from gateway.config import CONFIG_ENV, GatewayConfig, load_config
@@ -116,20 +125,31 @@ def verify(
         Path | None,
         typer.Option("--export", help="Check an exported copy offline, against its manifest."),
     ] = None,
+    public_key: PublicKeyOption = None,
+    allow_unsigned: AllowUnsignedOption = False,
     config: ConfigOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Recompute the hash chain: exit 0 with count and head, or 1 naming the first bad seq."""
+    """Recompute the hash chain and compare it with the witnesses: exit 0, or 1 naming the
+    first bad seq or the witness."""
     if export is not None:
-        report, manifest = verify_export(export, signing_key=_optional_key(config))
+        report, manifest = verify_export(
+            export,
+            signing_key=_optional_key(config),
+            verifier=verifier_for(public_key, config),
+            allow_unsigned=allow_unsigned,
+        )
         title, extra = f"Export {export.name}", {"manifest": manifest}
     else:
         cfg = setup(config)
         witnesses = witnesses_from_config(cfg)
+        verifier = (
+            CheckpointVerifier(load_public_key(public_key))
+            if public_key
+            else checkpoint_verifier(cfg)
+        )
         with _reading(cfg) as conn:
-            report = verify_log(
-                conn, sealer=sealer(cfg), verifier=checkpoint_verifier(cfg), witnesses=witnesses
-            )
+            report = verify_log(conn, sealer=sealer(cfg), verifier=verifier, witnesses=witnesses)
         title, extra = "Exchange log", {}
     if json:
         print_json({**report.as_dict(), **extra})
@@ -228,6 +248,15 @@ def export_command(
     """Write entries and a manifest (range, count, head, file digest) for verification later."""
     cfg = setup(config)
     key = audit_key(cfg) if cfg.audit.key is not None else None
+    signer = checkpointer(cfg)
+    if signer is not None:
+        # The head is signed first, so an export up to it carries a checkpoint of its end.
+        store = open_store(cfg)
+        try:
+            signer.checkpoint(store)
+        finally:
+            store.close()
+    held = witnessed_checkpoints(witnesses_from_config(cfg))
     with _reading(cfg) as conn:
         manifest = export_entries(
             conn,
@@ -236,6 +265,8 @@ def export_command(
             since=parse_moment(since) if since else None,
             until=parse_moment(until) if until else None,
             signing_key=key,
+            signer=signer.signer if signer is not None else None,
+            checkpoints=held,
         )
     if json:
         print_json(manifest)

@@ -19,22 +19,20 @@ from sqlalchemy import Connection, func, select
 
 from gateway.audit.hashing import GENESIS
 from gateway.audit.keys import Sealer
-from gateway.audit.signing import Checkpoint, CheckpointSigner, CheckpointVerifier
+from gateway.audit.signing import (
+    Checkpoint,
+    CheckpointSigner,
+    CheckpointVerifier,
+    key_mismatch,
+)
 from gateway.audit.verify import Problem, VerifyReport, What, verify_chain
-from gateway.audit.witnesses import Witness
+from gateway.audit.witnesses import FileWitness, Witness, read_lines
 from gateway.clock import utc_now_iso
 from gateway.errors import AuditError
 from gateway.logging import get_logger
 from gateway.store import Store, schema
 
 log = get_logger("gateway.audit")
-
-
-def key_mismatch(configured: str, found: str) -> str:
-    return (
-        f"the configured key does not match this log's checkpoints (key id {configured} "
-        f"configured, the checkpoints name key id {found})"
-    )
 
 
 def head_state(conn: Connection) -> tuple[int, str, int]:
@@ -241,3 +239,18 @@ def verify_log(
         )
     report.sort()
     return report
+
+
+def witnessed_checkpoints(witnesses: Sequence[Witness]) -> list[Checkpoint]:
+    """Every checkpoint the readable witnesses hold (all lines of a file, the latest of others)."""
+    found: list[Checkpoint] = []
+    for witness in witnesses:
+        try:
+            if isinstance(witness, FileWitness):
+                if witness.path.exists():
+                    found += [ln.checkpoint for ln in read_lines(witness.path) if ln.checkpoint]
+            elif witness.readable and (latest := witness.latest()) is not None:
+                found.append(latest)
+        except AuditError as exc:
+            log.warning("witness not read", witness=witness.name, error=str(exc))
+    return found

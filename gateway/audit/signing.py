@@ -39,6 +39,13 @@ def canonical_json(value: Any) -> bytes:
     return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
 
 
+def key_mismatch(configured: str, found: str) -> str:
+    return (
+        f"the configured key does not match this log's checkpoints (key id {configured} "
+        f"configured, the checkpoints name key id {found})"
+    )
+
+
 def public_key_id(public: Ed25519PublicKey) -> str:
     raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return hashlib.sha256(raw).hexdigest()[:KEY_ID_CHARS]

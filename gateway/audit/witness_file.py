@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gateway.audit.checkpoints import key_mismatch
-from gateway.audit.signing import Checkpoint, CheckpointVerifier
+from gateway.audit.signing import Checkpoint, CheckpointVerifier, key_mismatch
 from gateway.audit.witnesses import read_lines
 
 
