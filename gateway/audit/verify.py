@@ -79,8 +79,8 @@ class VerifyReport:
         return self.problems[0] if self.problems else None
 
     def sort(self) -> None:
-        """Problems in chain order; those not tied to one entry (file, index) first."""
-        self.problems.sort(key=lambda p: p.seq or 0)
+        """Problems in chain order, each once; those not tied to one entry (file, key) first."""
+        self.problems = sorted(dict.fromkeys(self.problems), key=lambda p: p.seq or 0)
 
     def as_dict(self) -> dict[str, Any]:
         first = self.first_problem
