@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import socket
 import stat
-from pathlib import Path
 
 from gateway.audit.archive import PayloadArchive
 from gateway.audit.chain import AuditLog
@@ -63,7 +62,11 @@ def audit_log_from_config(config: GatewayConfig) -> AuditLog:
 
 
 def _private_key_file_guarded(config: GatewayConfig, ref: str) -> None:
-    """A key file others can read is a key others may have used: refuse it."""
+    """A key file anyone on the host can read is a key anyone may have used: refuse it.
+
+    Group read is allowed: deployments hand secrets to the service through its group
+    (``root:gateway 0640``).
+    """
     kind, _, target = ref.partition(":")
     if kind != "file":
         return
@@ -72,9 +75,9 @@ def _private_key_file_guarded(config: GatewayConfig, ref: str) -> None:
         mode = path.stat().st_mode
     except OSError:
         return  # resolving the secret names the missing file
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+    if mode & stat.S_IRWXO:
         raise ConfigError(
-            "the checkpoint private key file is readable by others: chmod 600 it",
+            "the checkpoint private key file is readable by everyone: chmod 600 (or 640) it",
             path=str(path),
         )
 
@@ -122,9 +125,3 @@ def checkpointer(config: GatewayConfig, instance: str | None = None) -> Checkpoi
         interval_seconds=settings.interval_seconds,
     )
 
-
-def public_key_path(config: GatewayConfig) -> Path | None:
-    settings = config.audit.checkpoint
-    if settings is None or settings.public_key is None:
-        return None
-    return config.path(settings.public_key)
