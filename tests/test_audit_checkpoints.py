@@ -8,7 +8,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import orjson
 import pytest
@@ -75,10 +75,10 @@ def test_syslog_witness_sends_the_signed_line(tmp_path: Path) -> None:
 
 
 class _Collector(http.server.BaseHTTPRequestHandler):
-    received: list[tuple[str | None, bytes]] = []
+    received: ClassVar[list[tuple[str | None, bytes]]] = []
     status = 201
 
-    def do_POST(self) -> None:  # noqa: N802 (the http.server API)
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         self.received.append((self.headers.get("Authorization"), body))
         self.send_response(self.status)
@@ -126,7 +126,7 @@ def test_database_witness_in_the_config_catches_a_cut(
     configured: tuple[Path, Store], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Configured beside the file witness, the database witness is compared as well."""
-    config, store = configured
+    config, _ = configured
     monkeypatch.setenv("WITNESS_DB", f"sqlite:///{tmp_path / 'witness.db'}")
     text = config.read_text(encoding="utf-8")
     config.write_text(
