@@ -165,3 +165,27 @@ def test_untouched_log_matches_its_witness(witnessed: tuple[Path, Store]) -> Non
     assert code == 0, report["problems"]
     assert [c["seq"] for c in report["checkpoints"]] == [COUNT]
     assert report["checkpoints"][0]["witness"].startswith("file:")
+
+
+@pytest.mark.parametrize(
+    "attack",
+    [rehash_without_the_key, forge_with_the_trace_key, delete_newest(1)],
+    ids=["rehash", "forge-with-trace-key", "delete-newest"],
+)
+def test_the_public_key_alone_catches_what_the_seals_cannot(
+    witnessed: tuple[Path, Store], attack: Callable[[Connection], None]
+) -> None:
+    """An auditor with the public key and the witness, but no audit.key, still sees the attack."""
+    config, store = witnessed
+    text = config.read_text(encoding="utf-8")
+    text = text.replace("  key: file:secrets/audit-key.txt\n", "")
+    text = text.replace("    private_key: file:secrets/checkpoint.pem\n", "")
+    config.write_text(text, encoding="utf-8")
+    code, report = _verify(config)
+    assert code == 0, report["problems"]
+    assert report["seals_checked"] is False
+    with covert_attacker(store) as conn:
+        attack(conn)
+    code, report = _verify(config)
+    assert code == 1
+    assert [p["what"] for p in report["problems"]] == ["witness"], report["problems"]

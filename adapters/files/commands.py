@@ -10,6 +10,7 @@ from adapters.files.cursor import InboxCursor
 from adapters.files.inbox import FAILED, PROCESSED, REASON_SUFFIX, content_digest
 from adapters.files.options import PlatformOptions
 from gateway.audit import audit_log_from_config, operator_event
+from gateway.audit.settings import checkpoint_after_change
 from gateway.cli.common import ConfigOption, console, open_store, setup
 from gateway.errors import ConfigError
 
@@ -60,6 +61,7 @@ def reingest(
             if found != target:
                 found.replace(target)
             found.with_name(found.name + REASON_SUFFIX).unlink(missing_ok=True)
+        checkpoint_after_change(cfg, store)
     finally:
         store.close()
     console.print(f"{name} admitted again: the next run of {job} reads it (gateway sync {job})")

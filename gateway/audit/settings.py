@@ -19,6 +19,7 @@ from gateway.audit.signing import (
 from gateway.audit.witnesses import witnesses_from_config
 from gateway.config import GatewayConfig
 from gateway.errors import ConfigError
+from gateway.store import Store
 
 # An ID number has few enough plausible values to be tried one by one: the HMAC key is all
 # that stands between a copy of the log and the numbers behind its digests.
@@ -125,3 +126,10 @@ def checkpointer(config: GatewayConfig, instance: str | None = None) -> Checkpoi
         interval_seconds=settings.interval_seconds,
     )
 
+
+
+def checkpoint_after_change(config: GatewayConfig, store: Store) -> None:
+    """An operator's change to the log (a discard, a re-ingest) is witnessed at once too."""
+    signer = checkpointer(config)
+    if signer is not None:
+        signer.checkpoint(store)

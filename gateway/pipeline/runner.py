@@ -164,7 +164,7 @@ class JobRunner:
             raise
         finally:
             self._close_even_on_a_full_disk(run, status, error)
-            self._checkpoint()
+            self.checkpoint()
             unbind_breakers(run_id)
             unbind_run()
         counts = run.counts
@@ -190,7 +190,7 @@ class JobRunner:
             detail=detail,
         )
 
-    def _checkpoint(self) -> None:
+    def checkpoint(self) -> None:
         """Every run ends with a signed checkpoint of the head, so its entries are witnessed."""
         if self.checkpointer is None:
             return
