@@ -127,7 +127,6 @@ def checkpointer(config: GatewayConfig, instance: str | None = None) -> Checkpoi
     )
 
 
-
 def checkpoint_after_change(config: GatewayConfig, store: Store) -> None:
     """An operator's change to the log (a discard, a re-ingest) is witnessed at once too."""
     signer = checkpointer(config)
