@@ -34,6 +34,7 @@ from gateway.audit.query import parse_moment
 from gateway.audit.render import entries_table, entry_dict, entry_table, report_table
 from gateway.audit.settings import (
     audit_key,
+    checkpoint_after_change,
     checkpoint_verifier,
     checkpointer,
     key_digester,
@@ -345,6 +346,8 @@ def prune_command(
     try:
         with store.transaction() as conn:
             report = prune(conn, cutoff, retention, sealer=Sealer(audit_key(cfg)))
+        if report.removed:
+            checkpoint_after_change(cfg, store)
     finally:
         store.close()
     files = payload_archive(cfg).remove(report.unreferenced_payloads)

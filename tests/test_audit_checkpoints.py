@@ -23,7 +23,7 @@ from gateway.audit.witnesses.syslog import TAG
 from gateway.config import load_config
 from gateway.errors import AuditError, ConfigError
 from gateway.store import Store
-from tests.audit_helpers import KEY, backend_store, run_cli, write_config, write_entries
+from tests.audit_helpers import KEY, backend_store, exchange, run_cli, write_config, write_entries
 
 SIGNER = CheckpointSigner(Ed25519PrivateKey.generate())
 
@@ -259,3 +259,39 @@ def test_world_readable_private_key_is_refused(configured: tuple[Path, Store]) -
     os.chmod(private, 0o644)
     with pytest.raises(ConfigError, match="readable by everyone"):
         checkpoint_signer(load_config(config))
+
+
+def test_a_removed_witness_file_fails_verification(configured: tuple[Path, Store]) -> None:
+    """Checkpoints configured, entries present, the witness file gone: a problem, not a shrug."""
+    config, _ = configured
+    (config.parent / "witness.jsonl").unlink()
+    code, report = _verify(config)
+    assert code == 1
+    assert report["problems"][0]["what"] == "witness"
+    assert "holds no checkpoint, but the log has 5 entries" in report["problems"][0]["message"]
+
+
+def test_a_prune_is_witnessed_and_the_rest_verifies(tmp_path: Path) -> None:
+    """After `audit prune`, a fresh checkpoint covers the new head; an older witness copy whose
+    checkpoint names a pruned entry is a warning, not a failure."""
+    with backend_store("sqlite", tmp_path) as store:
+        old = AuditLog(KEY, clock=lambda: "2020-01-01T00:00:00.000000Z")
+        with store.transaction() as conn:
+            old.append(conn, [exchange(n) for n in range(4)])
+        config = write_config(tmp_path, store.url, checkpoints=True)
+        assert run_cli(["checkpoint", "--config", str(config)]).exit_code == 0
+        stale = tmp_path / "stale.jsonl"
+        stale.write_bytes((tmp_path / "witness.jsonl").read_bytes())
+        write_entries(store, AuditLog(KEY), 2)
+        pruned = run_cli(["prune", "--before", "2020-06-01", "--yes", "--config", str(config)])
+        assert pruned.exit_code == 0, pruned.output
+        code, report = _verify(config)
+        assert code == 0, report["problems"]
+        assert report["checkpoints"][0]["seq"] == report["last_seq"]
+        text = config.read_text(encoding="utf-8").replace(
+            "path: witness.jsonl", "path: stale.jsonl"
+        )
+        config.write_text(text, encoding="utf-8")
+        code, report = _verify(config)
+    assert code == 0, report["problems"]
+    assert any("pruned since" in w for w in report["warnings"])

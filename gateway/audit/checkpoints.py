@@ -170,6 +170,17 @@ def compare(
                 report.problems.append(
                     Problem(None, What.WITNESS, f"witness {view.name}: {view.error}")
                 )
+            elif report.count and verifier is not None:
+                # Checkpoints are configured and entries exist, so a checkpoint was due.
+                report.problems.append(
+                    Problem(
+                        None,
+                        What.WITNESS,
+                        f"witness {view.name} holds no checkpoint, but the log has "
+                        f"{report.count} entries: it was emptied or removed, or no checkpoint "
+                        "was ever written (gateway audit checkpoint writes one)",
+                    )
+                )
             else:
                 report.warnings.append(f"witness {view.name} holds no checkpoint yet")
             continue
@@ -188,7 +199,11 @@ def compare(
             select(schema.audit_log.c.entry_hash).where(schema.audit_log.c.seq == cp.seq)
         ).scalar()
         last = report.last_seq or 0
-        if last < cp.seq:
+        if stored is None and report.first_seq is not None and cp.seq < report.first_seq:
+            report.warnings.append(
+                f"{said} names an entry pruned since: not compared; write a new checkpoint"
+            )
+        elif last < cp.seq:
             report.problems.append(
                 Problem(
                     last + 1,
