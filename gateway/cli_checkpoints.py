@@ -6,6 +6,7 @@ witness failed or a witness file does not verify, 2 bad configuration or argumen
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -16,7 +17,7 @@ from gateway.audit.settings import checkpoint_verifier, checkpointer
 from gateway.audit.signing import CheckpointVerifier, generate_key_pair, load_public_key
 from gateway.audit.witness_file import verify_witness_file
 from gateway.cli.common import ConfigOption, JsonOption, console, open_store, print_json, setup
-from gateway.config import load_config
+from gateway.config import CONFIG_ENV, load_config
 from gateway.errors import ConfigError
 
 witness_app = typer.Typer(
@@ -38,13 +39,9 @@ def verifier_for(public_key: Path | None, config_path: Path | None) -> Checkpoin
     """The public key given, else the configuration's if one is at hand, else none."""
     if public_key is not None:
         return CheckpointVerifier(load_public_key(public_key))
-    try:
-        config = load_config(config_path)
-    except ConfigError:
-        if config_path is not None:
-            raise
+    if config_path is None and not os.environ.get(CONFIG_ENV) and not Path("gateway.yaml").exists():
         return None
-    return checkpoint_verifier(config)
+    return checkpoint_verifier(load_config(config_path))
 
 
 def checkpoint(config: ConfigOption = None, json: JsonOption = False) -> None:

@@ -295,3 +295,21 @@ def test_a_prune_is_witnessed_and_the_rest_verifies(tmp_path: Path) -> None:
         code, report = _verify(config)
     assert code == 0, report["problems"]
     assert any("pruned since" in w for w in report["warnings"])
+
+
+def test_unreachable_syslog_is_an_audit_error(tmp_path: Path) -> None:
+    """No daemon on the socket: one AuditError naming the witness, nothing printed."""
+    with pytest.raises(AuditError, match="syslog is not reachable"):
+        SyslogWitness(str(tmp_path / "no-such-socket"), "authpriv").record(_checkpoint())
+
+
+def test_keygen_never_replaces_a_private_key(tmp_path: Path) -> None:
+    """keygen writes a 0600 private key and its public key; run again, it refuses."""
+    private, public = tmp_path / "k.pem", tmp_path / "k.pub.pem"
+    assert run_cli(["keygen", str(private), str(public)]).exit_code == 0
+    assert (private.stat().st_mode & 0o777) == 0o600
+    before = private.read_bytes()
+    again = run_cli(["keygen", str(private), str(public)])
+    assert isinstance(again.exception, ConfigError)
+    assert "refusing to overwrite" in str(again.exception)
+    assert private.read_bytes() == before
