@@ -101,22 +101,9 @@ class JobRunner:
             )
         return mapping
 
-    def _stream(self, job_name: str) -> PullStream | PushStream:
+    def stream_context(self, job_name: str, run_id: str, mapping: CompiledMapping) -> StreamContext:
         job = self.config.job(job_name)
-        platform = self.config.platforms[job.platform]
-        adapter = load_adapter(platform.adapter)
-        return adapter.stream(job.stream, Direction.PULL if job.is_pull else Direction.PUSH)
-
-    def run(self, job_name: str, progress: Progress | None = None) -> RunSummary:
-        job = self.config.job(job_name)
-        mapping = self.mapping_for(job_name)
-        stream = self._stream(job_name)
-        self.store.check_free_space(self.config.store.min_free_mb)
-        run_id = self.store.start_run(job_name, self.instance, mapping.digest)
-        # Breaker states live in this runner's store, so a failure streak survives the process
-        # and a run in a new process sees the breaker open (gateway.http.breaker).
-        bind_breakers(run_id, self.breakers)
-        ctx = StreamContext(
+        return StreamContext(
             job=job_name,
             run_id=run_id,
             platform_name=job.platform,
@@ -128,6 +115,23 @@ class JobRunner:
             expected_fields=mapping.source_fields,
             holidays=holiday_book(self.config),
         )
+
+    def stream(self, job_name: str) -> PullStream | PushStream:
+        job = self.config.job(job_name)
+        platform = self.config.platforms[job.platform]
+        adapter = load_adapter(platform.adapter)
+        return adapter.stream(job.stream, Direction.PULL if job.is_pull else Direction.PUSH)
+
+    def run(self, job_name: str, progress: Progress | None = None) -> RunSummary:
+        job = self.config.job(job_name)
+        mapping = self.mapping_for(job_name)
+        stream = self.stream(job_name)
+        self.store.check_free_space(self.config.store.min_free_mb)
+        run_id = self.store.start_run(job_name, self.instance, mapping.digest)
+        # Breaker states live in this runner's store, so a failure streak survives the process
+        # and a run in a new process sees the breaker open (gateway.http.breaker).
+        bind_breakers(run_id, self.breakers)
+        ctx = self.stream_context(job_name, run_id, mapping)
         run = RunContext(
             self.config, self.store, self.audit, job_name, job, mapping, run_id, ctx, progress,
             checkpointer=self.checkpointer,
