@@ -213,3 +213,19 @@ def test_a_wrong_public_key_is_named_once(exported: tuple[Path, Path], tmp_path:
     assert len(mismatch) == 1, problems
     assert f"key id {key_id}" in mismatch[0]["message"]
     assert all(p["what"] == "key" for p in problems)
+
+
+@pytest.mark.parametrize("verifier", VERIFIERS)
+def test_a_csv_export_verifies_and_an_edited_one_does_not(
+    exported: tuple[Path, Path], verifier: Callable[..., tuple[int, str]]
+) -> None:
+    """The CSV form: the untouched copy passes with the public key, one changed cell fails."""
+    out, public = exported
+    csv_out = out.with_name("audit.csv")
+    config = out.parent.parent / "gateway.yaml"
+    made = run_cli(["export", str(csv_out), "--format", "csv", "--config", str(config)])
+    assert made.exit_code == 0, made.output
+    assert verifier(csv_out, "--public-key", str(public))[0] == 0
+    csv_out.write_text(csv_out.read_text(encoding="utf-8").replace(",200,", ",500,", 1))
+    code, output = verifier(csv_out, "--public-key", str(public))
+    assert code == 1, output
