@@ -24,6 +24,7 @@ def test_demo_log_is_witnessed_and_its_export_verifies_independently(tmp_path: P
     directory = tmp_path / "demo"
     done = CliRunner().invoke(app, ["demo", "--dir", str(directory), "--size", "500"])
     assert done.exit_code == 0, done.output
+    assert "signed checkpoints" in done.output
     config = directory / "gateway.yaml"
     private = directory / "secrets" / "checkpoint.pem"
     assert stat.S_IMODE(private.stat().st_mode) == 0o600
