@@ -11,7 +11,7 @@ from rich.panel import Panel
 from gateway.adapter import discover_adapters
 from gateway.cli.common import console, open_store, setup
 from gateway.cli.jobs import summary_table
-from gateway.config import GatewayConfig
+from gateway.config import FileWitnessConfig, GatewayConfig
 from gateway.demo import (
     DEFAULT_SIZE,
     REPORT_DAY,
@@ -61,7 +61,8 @@ def demo(
         Panel.fit(
             f"config  {config_path}\n"
             f"store   {config.store_url}\n"
-            f"logs    {config.path(config.logging.file or 'logs')}\n\n"
+            f"logs    {config.path(config.logging.file or 'logs')}\n"
+            f"{_witness_line(config)}\n"
             f"Go on (with --config {config_path}):\n"
             "  gateway status | gateway audit verify | gateway dlq list\n"
             "  gateway report --help          (reports the adapters offer)\n"
@@ -91,6 +92,12 @@ def headlines(config: GatewayConfig, store: Store) -> list[str]:
             except GatewayError as exc:
                 lines.append(f"{report}: not available ({exc})")
     return lines
+
+
+def _witness_line(config: GatewayConfig) -> str:
+    """Where the demo's signed checkpoints went: what ``audit verify`` compares the log with."""
+    files = [w.path for w in config.audit.witnesses if isinstance(w, FileWitnessConfig)]
+    return f"witness {config.path(files[0])} (signed checkpoints)" if files else ""
 
 
 def register(app: typer.Typer) -> None:
