@@ -1,4 +1,4 @@
-"""The labor-force platform's streams: ``persons`` (pull) and ``verifications`` (push)."""
+"""The labor-force platform's streams: ``persons`` (pull), ``verifications`` and ``jobs`` (push)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ VERIFICATIONS_PATH = "/api/v1/verifications"
 RECEIPTS_PATH = "/api/v1/verifications/receipts"
 HOLDINGS_PATH = "/api/v1/persons/holdings"
 RANGE_PATH = "/api/v1/persons/range"
+POSTINGS_PATH = "/api/v1/jobs"
+POSTINGS_RECEIPTS_PATH = "/api/v1/jobs/receipts"
 
 
 class PersonsStream(IncrementalPullStream):
@@ -30,3 +32,11 @@ class VerificationsStream(ReceiptPushStream):
     name = "verifications"
     path = VERIFICATIONS_PATH
     receipts_path = RECEIPTS_PATH
+
+
+class PostingsStream(ReceiptPushStream):
+    """The bureau's job postings (岗位信息), keyed by posting number, answered per record."""
+
+    name = "jobs"
+    path = POSTINGS_PATH
+    receipts_path = POSTINGS_RECEIPTS_PATH

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -200,3 +201,17 @@ def catalogue(
     names = ", ".join(str(i["item_name"]) for i in report.high_frequency)
     if names:
         console.print(f"high-frequency items: {names}", highlight=False)
+
+
+def headline(config: GatewayConfig, store: Store, on: date) -> str:
+    report = build_report(config, store)
+    kinds = ", ".join(
+        f"{ITEM_TYPES.get(code, code)} {count.held}"
+        for code, count in sorted(report.by_type.items())
+        if code != PUBLIC_SERVICE
+    )
+    return (
+        f"{report.items.held:,} items, {report.power_items.held} power items ({kinds}), "
+        f"{report.fully_online.held} fully online, {report.cross_province.held} cross-province, "
+        f"{len(report.high_frequency)} high-frequency; {report.items.accepted:,} accepted"
+    )
