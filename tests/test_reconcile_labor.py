@@ -190,3 +190,19 @@ def test_cli_exit_codes_json_and_errors(tmp_path: Path) -> None:
         both = gateway("reconcile", JOB, "--full", "--sample", "2", *config)
         assert both.returncode == 2
         assert "exclude each other" in _one_line_error(both)
+
+
+def test_rejects_deleted_at_the_source_are_forgotten_with_the_tombstones(tmp_path: Path) -> None:
+    """A dead-lettered person deleted at the platform stops counting once --mark-deleted ran:
+    every range agrees again without reading a record."""
+    with labor_env(tmp_path, size=1000) as env:
+        env.run(JOB)
+        before = reconcile(env, ReconcileOptions())
+        moved = env.sim("POST", "/_sim/mutate", json={"delete": 300, "seed": 6}).json()
+        marked = reconcile(env, ReconcileOptions(mark_deleted=True, limit=1000))
+        deleted_rejects = len(moved["deleted"]) - marked.counts[MISSING_AT_PLATFORM]
+        assert deleted_rejects > 0
+        after = reconcile(env, ReconcileOptions())
+        assert after.total == 0
+        assert after.records_compared == 0
+        assert after.rejected == before.rejected - deleted_rejects

@@ -131,12 +131,15 @@ class PullReconciliation:
         """Merge the platform's records of the range with the store's, both in key order."""
         theirs = self._platform_records(key_range)
         ours = held.iter_records(self.store.connect, self.entity, key_range)
+        stale = self._known_rejects(key_range)
         platform = next(theirs, None)
         stored = next(ours, None)
         gone: list[str] = []
         unknown_rejects: list[str] = []
         while platform is not None or stored is not None:
             self.findings.records_compared += 1
+            if platform is not None:
+                stale.discard(platform[0])
             if stored is None or (platform is not None and platform[0] < stored.key):
                 assert platform is not None
                 if platform[1] is None:
@@ -158,6 +161,18 @@ class PullReconciliation:
                 self._rejects(unknown_rejects)
         self._gone(gone)
         self._rejects(unknown_rejects)
+        if stale:
+            # Rejects the platform deleted: forgotten with the tombstones, so their range
+            # agrees again; the dead-letter queue keeps their letters.
+            with self.store.transaction() as conn:
+                held.forget_rejected(conn, self.entity, sorted(stale))
+
+    def _known_rejects(self, key_range: KeyRange) -> set[str]:
+        """With ``--mark-deleted``: the rejects the store knows in the range (a leaf's few)."""
+        if self.on_missing_at_platform is None:
+            return set()
+        with self.store.connect() as conn:
+            return {key for key, _ in held.iter_rejected(conn, self.entity, key_range)}
 
     def _compare_one(self, record: dict[str, Any] | None, stored: held.StoredRecord) -> None:
         if record is None:

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, and_, func, select, update
+from sqlalchemy import Connection, and_, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.elements import ColumnElement
@@ -122,6 +122,17 @@ def iter_rejected(conn: Connection, entity: str, key_range: KeyRange) -> Iterato
         .order_by(rejected.c.key)
     )
     yield from conn.execute(query)
+
+
+def forget_rejected(conn: Connection, entity: str, keys: Sequence[str]) -> None:
+    """Rejects the platform no longer holds stop counting in reconciliations."""
+    table = schema.rejected_sources
+    for start in range(0, len(keys), 500):
+        conn.execute(
+            delete(table).where(
+                table.c.entity == entity, table.c.key.in_(keys[start : start + 500])
+            )
+        )
 
 
 def count_live(conn: Connection, entity: str, key_range: KeyRange) -> int:
