@@ -32,9 +32,15 @@ class LaborEnv:
 
 
 @contextmanager
-def labor_env(directory: Path, size: int = 3000, seed: int = 2022) -> Iterator[LaborEnv]:
+def labor_env(
+    directory: Path, size: int = 3000, seed: int = 2022, store_url: str | None = None
+) -> Iterator[LaborEnv]:
+    """``store_url`` replaces the demo's SQLite store (in ``config``, not in the file)."""
     config_path = write_config(DemoContext(directory, size=size, seed=seed))
     config = load_config(config_path)
+    if store_url is not None:
+        store = config.store.model_copy(update={"url": store_url})
+        config = config.model_copy(update={"store": store})
     store = Store(config.store_url)
     try:
         with running_simulators(config, only=["labor_force"]) as urls:

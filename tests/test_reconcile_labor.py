@@ -45,10 +45,13 @@ def stored_keys(env: LaborEnv) -> set[str]:
         return {key for (key,) in rows}
 
 
-def test_full_sync_then_changes_deletes_and_adds_behind_the_gateways_back(tmp_path: Path) -> None:
+def test_full_sync_then_changes_deletes_and_adds_behind_the_gateways_back(
+    tmp_path: Path, store_url: str
+) -> None:
     """Zero differences after a full sync; exactly the changed, deleted and added keys after the
-    simulator moves behind the gateway's back; zero again after the next sync and tombstoning."""
-    with labor_env(tmp_path, size=3000) as env:
+    simulator moves behind the gateway's back; zero again after the next sync and tombstoning.
+    On SQLite and PostgreSQL."""
+    with labor_env(tmp_path, size=3000, store_url=store_url) as env:
         assert env.run(JOB).status == "succeeded"
         first = reconcile(env)
         assert first.total == 0, first.listed[:5]
