@@ -36,7 +36,8 @@ from gateway.config import GatewayConfig
 from gateway.errors import ConfigError
 from gateway.mapping import CompiledMapping, load_mapping
 from gateway.mapping.steps import FieldReject
-from gateway.store import Store, outbox, schema
+from gateway.reporting import accepted_keys, report_platform, stream_jobs
+from gateway.store import Store, schema
 from gateway.store.dlq import OPEN, Letter, list_letters
 from mappings import resolve_mapping
 
@@ -125,37 +126,8 @@ class LaborReport:
         }
 
 
-def _platform(config: GatewayConfig, platform: str | None) -> str:
-    platforms = [n for n, p in config.platforms.items() if p.adapter == ADAPTER]
-    if platform is not None and platform not in platforms:
-        raise ConfigError("not a labor-force platform", platform=platform)
-    if platform is None:
-        if len(platforms) != 1:
-            raise ConfigError(
-                "name the labor-force platform with --platform",
-                found=", ".join(platforms) or "none",
-            )
-        platform = platforms[0]
-    return platform
-
-
-def _jobs(config: GatewayConfig, platform: str, stream: str, pull: bool) -> tuple[list[str], str]:
-    """The jobs that move ``stream`` of ``platform``, and the one entity they store or read."""
-    jobs = [
-        name
-        for name, job in config.jobs.items()
-        if job.platform == platform and job.stream == stream and job.is_pull is pull
-    ]
-    entities = {
-        load_mapping(resolve_mapping(config.jobs[j].mapping, config.base_dir)).entity for j in jobs
-    }
-    if len(entities) > 1:
-        raise ConfigError("the jobs of one stream store different entities", jobs=", ".join(jobs))
-    return jobs, entities.pop() if entities else ""
-
-
 def _postings(store: Store, jobs: list[str], entity: str, on: date) -> Postings:
-    accepted = _accepted(store, jobs)
+    accepted = accepted_keys(store, jobs)
     figures = Postings(on)
     for key, posting in _payloads(store, entity):
         took = key in accepted
@@ -166,16 +138,6 @@ def _postings(store: Store, jobs: list[str], entity: str, on: date) -> Postings:
             figures.valid += 1
             figures.valid_accepted += took
     return figures
-
-
-def _accepted(store: Store, jobs: list[str]) -> frozenset[str]:
-    """Keys of records whose current or an earlier version the platform accepted."""
-    table = schema.outbox
-    query = select(table.c.record_key).where(
-        table.c.job.in_(jobs), table.c.status == outbox.ACCEPTED
-    )
-    with store.connect() as conn:
-        return frozenset(key for (key,) in conn.execute(query))
 
 
 def _payloads(store: Store, entity: str) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -232,13 +194,13 @@ def build_report(
     platform: str | None = None,
     on: date | None = None,
 ) -> LaborReport:
-    name = _platform(config, platform)
-    jobs, entity = _jobs(config, name, STREAM, pull=True)
+    name = report_platform(config, ADAPTER, platform)
+    jobs, entity = stream_jobs(config, name, STREAM, pull=True)
     if not jobs:
         raise ConfigError("no job pulls the persons", platform=name)
     status_of = _status_reader(load_mapping(resolve_mapping(config.jobs[jobs[0]].mapping,
                                                             config.base_dir)))  # fmt: skip
-    posting_jobs, posting_entity = _jobs(config, name, POSTINGS_STREAM, pull=False)
+    posting_jobs, posting_entity = stream_jobs(config, name, POSTINGS_STREAM, pull=False)
     letters = _open_letters(store, jobs)
     digest = key_digester(config).digest
     totals = Figures("total")

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from adapters.labor_force.sim_verifications import MAX_ITEMS
+from adapters.labor_force.sim_intake import MAX_ITEMS
 from gateway.simkit.reconcile import RangeCursor
 
 

@@ -1,30 +1,31 @@
-"""The simulated platform's job-posting intake (岗位信息发布): validation, idempotency, expiry.
-
-Each item is answered on its own, as verifications are: accepted with a receipt number, or
-rejected with a code and a reason naming the field, never echoing its value. An idempotency
-key seen before gets its first answer again. Postings are kept by posting number (a new version
-replaces the old); a posting is valid on a day from its AAE030 to its AAE031, both included,
-and expires after.
+"""The simulated platform's job-posting intake (岗位信息发布): validation, expiry, and the
+answers of :mod:`adapters.labor_force.sim_intake` (per item, per idempotency key). Postings
+are kept by posting number (a new version replaces the old); a posting is valid on a day from
+its AAE030 to its AAE031, both included, and expires after.
 """
 
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Annotated, Any, Literal
 
-import orjson
 from fastapi import FastAPI, Query, Request
 from pydantic import BaseModel, Field
 
+from adapters.labor_force.sim_intake import (
+    E_INVALID_FIELD,
+    MAX_ITEMS,
+    AnswerBook,
+    Kept,
+    batch_items,
+    receipt_keys,
+)
 from adapters.labor_force.streams import POSTINGS_PATH, POSTINGS_RECEIPTS_PATH
 from gateway.codes.uscc import is_valid_uscc
 from gateway.simkit import Code, Envelope, JSONBytes, fail, json_body, ok, plain
 
-MAX_ITEMS = 500
-E_INVALID_FIELD = "E_INVALID_FIELD"
 E_UNKNOWN_EMPLOYER = "E_UNKNOWN_EMPLOYER"
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -100,17 +101,6 @@ _RULES: tuple[tuple[str, Callable[[Any], bool], str], ...] = (
 )
 
 
-def _rejected(key: Any, code: str, reason: str) -> dict[str, Any]:
-    return {"idempotencyKey": key, "status": "rejected", "code": code, "reason": reason}
-
-
-def _answer(key: str, kept: tuple[str, str]) -> dict[str, Any]:
-    code, detail = kept
-    if not code:
-        return {"idempotencyKey": key, "status": "accepted", "receiptNo": detail}
-    return _rejected(key, code, detail)
-
-
 def _judge(item: dict[str, Any], known: frozenset[str]) -> tuple[str, str] | None:
     """(code, reason) of a refusal, or ``None`` when the posting is acceptable."""
     for name, rule, message in _RULES:
@@ -129,51 +119,38 @@ def _judge(item: dict[str, Any], known: frozenset[str]) -> tuple[str, str] | Non
 
 
 class PostingLedger:
-    """Answers per idempotency key and the postings kept by number (as (from, until) days)."""
+    """The postings kept by number (as (from, until) days), and the answers given."""
 
     def __init__(self, employers: Iterable[str]) -> None:
         self._employers = frozenset(employers)
-        self._lock = threading.Lock()
-        self._answers: dict[str, tuple[str, str]] = {}
+        self._book = AnswerBook()
         self._postings: dict[str, tuple[date, date]] = {}
-        self.duplicates = 0
-        self.rejected = 0
+
+    @property
+    def duplicates(self) -> int:
+        return self._book.duplicates
+
+    @property
+    def rejected(self) -> int:
+        return self._book.rejected
 
     def submit(self, items: Iterable[Any]) -> list[dict[str, Any]]:
-        answers: list[dict[str, Any]] = []
-        with self._lock:
-            for item in items:
-                key = item.get("idempotencyKey") if isinstance(item, dict) else None
-                if not isinstance(key, str) or not key:
-                    reason = "idempotencyKey: required, non-empty text"
-                    answers.append(_rejected(None, E_INVALID_FIELD, reason))
-                    continue
-                known = self._answers.get(key)
-                if known is not None:
-                    self.duplicates += 1
-                    answers.append(_answer(key, known))
-                    continue
-                refused = _judge(item, self._employers) if isinstance(item, dict) else None
-                if refused is not None:
-                    self.rejected += 1
-                    kept = refused
-                else:
-                    kept = ("", f"GW{len(self._answers) + 1:012d}")
-                    self._postings[item["ACB210"]] = (
-                        date.fromisoformat(item["AAE030"]),
-                        date.fromisoformat(item["AAE031"]),
-                    )
-                self._answers[key] = kept
-                answers.append(_answer(key, kept))
-        return answers
+        def take(item: dict[str, Any]) -> Kept:
+            refused = _judge(item, self._employers)
+            if refused is not None:
+                return refused
+            start, end = date.fromisoformat(item["AAE030"]), date.fromisoformat(item["AAE031"])
+            self._postings[item["ACB210"]] = (start, end)
+            return "", f"GW{len(self._book.answers) + 1:012d}"
+
+        return self._book.submit(items, take)
 
     def receipts(self, keys: Iterable[str]) -> list[dict[str, Any]]:
-        with self._lock:
-            return [_answer(key, self._answers[key]) for key in keys if key in self._answers]
+        return self._book.receipts(keys)
 
     def counts(self, on: date) -> dict[str, int]:
         """Postings held, and those valid on ``on`` (the rest have expired or not yet begun)."""
-        with self._lock:
+        with self._book.lock:
             valid = sum(1 for start, end in self._postings.values() if start <= on <= end)
             return {"entered": len(self._postings), "valid": valid}
 
@@ -190,13 +167,9 @@ def mount_postings(app: FastAPI, ledger: PostingLedger) -> None:
         openapi_extra=json_body(PostingBatch, f"Up to {MAX_ITEMS} job postings"),
     )
     async def submit_postings(request: Request) -> JSONBytes:
-        try:
-            body = orjson.loads(await request.body())
-        except orjson.JSONDecodeError:
-            return fail(Code.INVALID_PARAM, "body is not JSON", status=400)
-        items = body.get("items") if isinstance(body, dict) else None
-        if not isinstance(items, list) or not 0 < len(items) <= MAX_ITEMS:
-            return fail(Code.INVALID_PARAM, f"items: a list of 1 to {MAX_ITEMS}", status=400)
+        items = await batch_items(request)
+        if isinstance(items, JSONBytes):
+            return items
         return ok({"results": ledger.submit(items)})
 
     @app.get(
@@ -209,9 +182,9 @@ def mount_postings(app: FastAPI, ledger: PostingLedger) -> None:
     async def posting_receipts(
         keys: Annotated[str, Query(min_length=1, description="Comma-separated keys, up to 500")],
     ) -> JSONBytes:
-        wanted = [key for key in keys.split(",") if key]
-        if len(wanted) > MAX_ITEMS:
-            return fail(Code.INVALID_PARAM, f"keys: at most {MAX_ITEMS}", status=400)
+        wanted = receipt_keys(keys)
+        if isinstance(wanted, JSONBytes):
+            return wanted
         return ok({"results": ledger.receipts(wanted)})
 
     @app.get("/_sim/postings", tags=["harness"], summary="Postings held and valid on a day")

@@ -1,25 +1,19 @@
-"""The simulated platform's verification intake: validation, idempotency, receipts.
-
-Each item is answered on its own: accepted with a receipt number, or rejected with a code and
-a reason that names the field but never echoes its value. An idempotency key seen before is
-answered with the first answer again and counted as a duplicate, never applied twice.
-"""
+"""The simulated platform's verification intake: validation, then the answers of
+:mod:`adapters.labor_force.sim_intake` (per item, per idempotency key)."""
 
 from __future__ import annotations
 
 import random
 import re
-import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
 from adapters.labor_force.population_tables import EMPLOYMENT
+from adapters.labor_force.sim_intake import E_INVALID_FIELD, AnswerBook, Kept
 
-MAX_ITEMS = 500
 VERIFICATION_STATUSES = ("0", "1", "2")
 EMPLOYMENT_STATUSES = tuple(code for code, _ in EMPLOYMENT)
-E_INVALID_FIELD = "E_INVALID_FIELD"
 E_UNKNOWN_PERSON = "E_UNKNOWN_PERSON"
 APPLIED_FIELDS = ("HCZT", "AAC008", "AAE006")
 _TIME_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
@@ -47,18 +41,6 @@ _FIELD_RULES: tuple[tuple[str, Callable[[Any], bool], str], ...] = (
 )
 
 
-def _rejected(key: Any, code: str, reason: str) -> dict[str, Any]:
-    return {"idempotencyKey": key, "status": "rejected", "code": code, "reason": reason}
-
-
-def _answer(key: str, kept: tuple[str, str]) -> dict[str, Any]:
-    """The answer for ``key`` from what is kept of it: a receipt, or (code, reason)."""
-    code, detail = kept
-    if not code:
-        return {"idempotencyKey": key, "status": "accepted", "receiptNo": detail}
-    return _rejected(key, code, detail)
-
-
 class VerificationLedger:
     """Answers per idempotency key; ``resolve`` maps an ID number to a person's index.
 
@@ -67,11 +49,16 @@ class VerificationLedger:
 
     def __init__(self, resolve: Callable[[str], int | None]) -> None:
         self._resolve = resolve
-        self._lock = threading.Lock()
-        self._answers: dict[str, tuple[str, str]] = {}  # key -> ("", receipt) | (code, reason)
+        self._book = AnswerBook()
         self._accepted: list[tuple[Any, ...]] = []  # ITEM_FIELDS values, then the receipt
-        self.duplicates = 0
-        self.rejected = 0
+
+    @property
+    def duplicates(self) -> int:
+        return self._book.duplicates
+
+    @property
+    def rejected(self) -> int:
+        return self._book.rejected
 
     @property
     def received(self) -> int:
@@ -80,7 +67,7 @@ class VerificationLedger:
 
     def accepted(self) -> list[dict[str, Any]]:
         """The accepted items as received, each with its receipt number."""
-        with self._lock:
+        with self._book.lock:
             return [
                 dict(zip((*ITEM_FIELDS, "receiptNo"), row, strict=True)) for row in self._accepted
             ]
@@ -89,45 +76,31 @@ class VerificationLedger:
         self, items: Iterable[Any]
     ) -> tuple[list[dict[str, Any]], list[tuple[int, dict[str, Any]]]]:
         """One answer per item, and the (index, fields) changes the accepted ones make."""
-        answers: list[dict[str, Any]] = []
         changes: list[tuple[int, dict[str, Any]]] = []
-        with self._lock:
-            for item in items:
-                key = item.get("idempotencyKey") if isinstance(item, dict) else None
-                if not isinstance(key, str) or not key:
-                    reason = "idempotencyKey: required, non-empty text"
-                    answers.append(_rejected(None, E_INVALID_FIELD, reason))
-                    continue
-                known = self._answers.get(key)
-                if known is not None:
-                    self.duplicates += 1
-                    answers.append(_answer(key, known))
-                    continue
-                kept, index = self._judge(item)
-                self._answers[key] = kept
-                answers.append(_answer(key, kept))
-                if index is None:
-                    self.rejected += 1
-                    continue
+
+        def take(item: dict[str, Any]) -> Kept:
+            kept, index = self._judge(item)
+            if index is not None:
                 self._accepted.append((*(item[name] for name in ITEM_FIELDS), kept[1]))
                 changes.append((index, {name: item[name] for name in APPLIED_FIELDS}))
-        return answers, changes
+            return kept
+
+        return self._book.submit(items, take), changes
 
     def forget(self, count: int, seed: int) -> list[str]:
         """Lose ``count`` accepted verifications, as a platform restored from an old backup
         would; answers their idempotency keys (sent again, each is accepted anew)."""
-        with self._lock:
-            accepted = sorted(k for k, (code, _) in self._answers.items() if not code)
+        with self._book.lock:
+            answers = self._book.answers
+            accepted = sorted(k for k, (code, _) in answers.items() if not code)
             lost = set(random.Random(seed).sample(accepted, min(count, len(accepted))))
             for key in lost:
-                del self._answers[key]
+                del answers[key]
             self._accepted = [row for row in self._accepted if row[0] not in lost]
             return sorted(lost)
 
     def receipts(self, keys: Iterable[str]) -> list[dict[str, Any]]:
-        """The answers already given for ``keys``; unknown keys are left out."""
-        with self._lock:
-            return [_answer(key, self._answers[key]) for key in keys if key in self._answers]
+        return self._book.receipts(keys)
 
     def _judge(self, item: dict[str, Any]) -> tuple[tuple[str, str], int | None]:
         """What to keep of the answer, and the person's index if accepted."""

@@ -13,7 +13,6 @@ import argparse
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-import orjson
 from fastapi import Body, FastAPI, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, SecretBytes, ValidationError
 
@@ -27,6 +26,7 @@ from adapters.labor_force.population import (
     Population,
     parse_time,
 )
+from adapters.labor_force.sim_intake import MAX_ITEMS, batch_items, receipt_keys
 from adapters.labor_force.sim_keys import KeyIndex
 from adapters.labor_force.sim_models import (
     AdvanceRequest,
@@ -42,7 +42,7 @@ from adapters.labor_force.sim_models import (
 )
 from adapters.labor_force.sim_postings import PostingBatch, PostingLedger, mount_postings
 from adapters.labor_force.sim_store import PersonStore
-from adapters.labor_force.sim_verifications import MAX_ITEMS, VerificationLedger
+from adapters.labor_force.sim_verifications import VerificationLedger
 from gateway.errors import ConfigError
 from gateway.http.signing import SignatureAlgorithm
 from gateway.simkit import (
@@ -198,13 +198,9 @@ def create_app(settings: LaborForceSimSettings) -> FastAPI:
         openapi_extra=json_body(VerificationBatch, f"Up to {MAX_ITEMS} verification results"),
     )
     async def submit_verifications(request: Request) -> JSONBytes:
-        try:
-            body = orjson.loads(await request.body())
-        except orjson.JSONDecodeError:
-            return fail(Code.INVALID_PARAM, "body is not JSON", status=400)
-        items = body.get("items") if isinstance(body, dict) else None
-        if not isinstance(items, list) or not 0 < len(items) <= MAX_ITEMS:
-            return fail(Code.INVALID_PARAM, f"items: a list of 1 to {MAX_ITEMS}", status=400)
+        items = await batch_items(request)
+        if isinstance(items, JSONBytes):
+            return items
         answers, changes = ledger.submit(items)
         store.update(changes)
         return ok({"results": answers})
@@ -219,9 +215,9 @@ def create_app(settings: LaborForceSimSettings) -> FastAPI:
     async def verification_receipts(
         keys: Annotated[str, Query(min_length=1, description="Comma-separated keys, up to 500")],
     ) -> JSONBytes:
-        wanted = [key for key in keys.split(",") if key]
-        if len(wanted) > MAX_ITEMS:
-            return fail(Code.INVALID_PARAM, f"keys: at most {MAX_ITEMS}", status=400)
+        wanted = receipt_keys(keys)
+        if isinstance(wanted, JSONBytes):
+            return wanted
         return ok({"results": ledger.receipts(wanted)})
 
     @app.post(

@@ -22,9 +22,8 @@ from adapters.service_network.model import ITEM_TYPES, ONLINE_DEPTHS
 from gateway.cli.common import ConfigOption, JsonOption, console, open_store, print_json, setup
 from gateway.config import GatewayConfig
 from gateway.errors import ConfigError
-from gateway.mapping import load_mapping
-from gateway.store import Store, outbox, schema
-from mappings import resolve_mapping
+from gateway.reporting import accepted_keys, report_platform, stream_jobs
+from gateway.store import Store, schema
 
 ADAPTER = "service_network"
 STREAM = "items"
@@ -70,50 +69,14 @@ class CatalogueReport:
         }
 
 
-def _jobs(config: GatewayConfig, platform: str | None) -> tuple[str, list[str], str]:
-    """The service network platform, its items push jobs, and the entity they read."""
-    found = [n for n, p in config.platforms.items() if p.adapter == ADAPTER]
-    if platform is not None and platform not in found:
-        raise ConfigError("not a service network platform", platform=platform)
-    if platform is None:
-        if len(found) != 1:
-            raise ConfigError(
-                "name the service network platform with --platform",
-                found=", ".join(found) or "none",
-            )
-        platform = found[0]
-    jobs = [
-        name
-        for name, job in config.jobs.items()
-        if job.platform == platform and job.stream == STREAM and not job.is_pull
-    ]
-    if not jobs:
-        raise ConfigError("no job pushes the items", platform=platform)
-    entities = {
-        load_mapping(resolve_mapping(config.jobs[j].mapping, config.base_dir)).entity for j in jobs
-    }
-    if len(entities) != 1:
-        raise ConfigError("the items jobs read different entities", jobs=", ".join(jobs))
-    return platform, jobs, entities.pop()
-
-
-def _accepted(store: Store, jobs: list[str]) -> frozenset[str]:
-    """Item keys whose current or an earlier version the platform accepted."""
-    table = schema.outbox
-    with store.connect() as conn:
-        rows = conn.execute(
-            select(table.c.record_key).where(
-                table.c.job.in_(jobs), table.c.status == outbox.ACCEPTED
-            )
-        )
-        return frozenset(key for (key,) in rows)
-
-
 def build_report(
     config: GatewayConfig, store: Store, *, platform: str | None = None
 ) -> CatalogueReport:
-    name, jobs, entity = _jobs(config, platform)
-    accepted = _accepted(store, jobs)
+    name = report_platform(config, ADAPTER, platform)
+    jobs, entity = stream_jobs(config, name, STREAM, pull=False)
+    if not jobs:
+        raise ConfigError("no job pushes the items", platform=name)
+    accepted = accepted_keys(store, jobs)
     report = CatalogueReport(name)
     table = schema.records
     query = (
