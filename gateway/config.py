@@ -185,6 +185,23 @@ class LoggingConfig(_Model):
     file: str | None = "logs/gateway.log"
 
 
+class DisplayConfig(_Model):
+    """How commands show things to people: every human-facing time is in ``timezone``."""
+
+    timezone: str = "Asia/Shanghai"
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+
 class ServiceConfig(_Model):
     host: str = "127.0.0.1"
     metrics_port: int = Field(9464, ge=0, le=65535)
@@ -261,6 +278,7 @@ class GatewayConfig(_Model):
     audit: AuditConfig = AuditConfig()
     logging: LoggingConfig = LoggingConfig()
     service: ServiceConfig = ServiceConfig()
+    display: DisplayConfig = DisplayConfig()
     platforms: dict[str, PlatformConfig] = Field(default_factory=dict)
     jobs: dict[str, JobConfig] = Field(default_factory=dict)
     secrets: list[Secret] = Field(default_factory=list)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,8 +16,9 @@ from gateway.config import GatewayConfig, load_config
 from gateway.logging import configure_logging
 from gateway.store import Store
 
-# Piped output (CI logs, files) gets wide tables instead of Rich's 80-column default.
-console = Console(width=None if sys.stdout.isatty() else 160)
+# Piped output (CI logs, files) gets wide tables instead of Rich's 80-column default, unless
+# COLUMNS says how wide the reader is.
+console = Console(width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 160)
 err_console = Console(stderr=True)
 
 ConfigOption = Annotated[

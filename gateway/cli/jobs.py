@@ -5,7 +5,8 @@ from __future__ import annotations
 import signal
 import threading
 from collections.abc import Mapping
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Any
 
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -22,8 +23,14 @@ from gateway.cli.common import (
     print_json,
     setup,
 )
+from gateway.cli.display import Column, local, seconds_between, utc, zone, zone_note
+from gateway.cli.display import table as display_table
+from gateway.clock import utc_now
+from gateway.config import GatewayConfig
 from gateway.pipeline import JobRunner, RunSummary
 from gateway.service.leases import held_lease
+from gateway.service.triggers import next_due
+from gateway.store import Store, history
 
 SUMMARY_COLUMNS = (
     "read", "inserted", "updated", "unchanged", "rejected", "retried", "unreadable",
@@ -123,61 +130,140 @@ def sync(
         raise typer.Exit(code)
 
 
-def status(config: ConfigOption = None, json: JsonOption = False) -> None:
-    """The last run of every job: when, how it ended, and its counts."""
+WIDE = 200  # --wide tables are for wide terminals and files: not squeezed to the terminal
+WideOption = Annotated[
+    bool, typer.Option("--wide", help="More columns (every counter); wider than 80 columns.")
+]
+
+
+def _run_json(run: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if run is None:
+        return None
+    return {
+        "run_id": run["id"],
+        "status": run["status"],
+        "started_at": utc(run["started_at"]),
+        "ended_at": utc(run["ended_at"]),
+        "seconds": seconds_between(run["started_at"], run["ended_at"]),
+        **{name: int(run[name]) for name in SUMMARY_COLUMNS},
+        "error": run["error"],
+    }
+
+
+def status_rows(cfg: GatewayConfig, store: Store, now: datetime) -> list[dict[str, Any]]:
+    """Per job: the last run, the last success, the next due time and open dead letters."""
+    names = sorted(cfg.jobs)
+    last = history.latest(store, names)
+    succeeded = history.latest(store, names, status="succeeded")
+    letters = history.open_letters(store)
+    rows = []
+    for name in names:
+        job = cfg.jobs[name]
+        due = next_due(name, job.schedule, now) if job.enabled else None
+        rows.append(
+            {
+                "job": name,
+                "enabled": job.enabled,
+                "schedule": job.schedule,
+                "last_run": _run_json(last.get(name)),
+                "last_success": _run_json(succeeded.get(name)),
+                "next_due": utc(due),
+                "open_dead_letters": letters.get(name, 0),
+            }
+        )
+    return rows
+
+
+def status(config: ConfigOption = None, json: JsonOption = False, wide: WideOption = False) -> None:
+    """Per job: its last run, its last success, when it is next due, and open dead letters."""
     cfg = setup(config)
     store = open_store(cfg)
-    runs = {r["job"]: r for r in store.last_runs(list(cfg.jobs))}
-    store.close()
-    rows = [
-        {"job": name, **(runs.get(name) or {"status": "never run"})} for name in sorted(cfg.jobs)
-    ]
+    try:
+        rows = status_rows(cfg, store, utc_now())
+    finally:
+        store.close()
     warnings = calendar_warnings(holiday_book(cfg), today())
     if json:
         print_json(rows)
         for line in warnings:  # the JSON on stdout keeps its shape for scripts
             err_console.print(f"warning: {line}", highlight=False)
         return
-    table = Table(title="Job status")
-    for column in ("job", "status", "started_at", "ended_at", *SUMMARY_COLUMNS, "error"):
-        table.add_column(column, justify="right" if column in SUMMARY_COLUMNS else "left")
+    tz = zone(cfg)
+    columns = [
+        Column("job", "key"),
+        Column("last run", "key"),
+        Column("at"),
+        Column("last success"),
+        Column("next due"),
+        Column("open DLQ", "number"),
+    ]
+    if wide:
+        columns += [Column(name, "number") for name in SUMMARY_COLUMNS]
+    cells = []
     for row in rows:
-        table.add_row(
+        run, success = row["last_run"], row["last_success"]
+        due = local(row["next_due"], tz) if row["enabled"] else "disabled"
+        cell = [
             row["job"],
-            row["status"],
-            str(row.get("started_at") or ""),
-            str(row.get("ended_at") or ""),
-            *(f"{row.get(c, 0) or 0:,}" for c in SUMMARY_COLUMNS),
-            str(row.get("error") or ""),
-        )
-    console.print(table)
+            run["status"] if run else "never run",
+            local(run["started_at"], tz) if run else "",
+            local(success["started_at"], tz) if success else "",
+            due or "-",
+            f"{row['open_dead_letters']:,}",
+        ]
+        if wide:
+            cell += [f"{run[name] if run else 0:,}" for name in SUMMARY_COLUMNS]
+        cells.append(cell)
+    console.print(display_table("Job status", columns, cells), width=WIDE if wide else None)
+    console.print(zone_note(cfg), highlight=False)
+    for row in rows:
+        run = row["last_run"]
+        if run and run["error"]:
+            console.print(f"[red]✗[/red] {row['job']}: {run['error']}", highlight=False)
     for line in warnings:
         console.print(f"[yellow]![/yellow] {line}", highlight=False)
 
 
-def list_jobs(config: ConfigOption = None, json: JsonOption = False) -> None:
-    """The configured jobs: source, target, mapping, schedule and dependencies."""
+def list_jobs(
+    config: ConfigOption = None, json: JsonOption = False, wide: WideOption = False
+) -> None:
+    """The configured jobs: source, target, schedule, next due time, mapping and dependencies."""
     cfg = setup(config, log_to_file=False)
-    rows = [
+    now = utc_now()
+    rows: list[dict[str, Any]] = [
         {
             "job": name,
             "source": job.source,
             "target": job.target,
             "mapping": job.mapping,
-            "schedule": job.schedule or "-",
-            "depends_on": ", ".join(job.depends_on) or "-",
+            "schedule": job.schedule,
+            "enabled": job.enabled,
+            "next_due": utc(next_due(name, job.schedule, now)) if job.enabled else None,
+            "depends_on": list(job.depends_on),
         }
         for name, job in cfg.jobs.items()
     ]
     if json:
         print_json(rows)
         return
-    table = Table(title="Jobs")
-    for column in ("job", "source", "target", "mapping", "schedule", "depends_on"):
-        table.add_column(column)
+    tz = zone(cfg)
+    columns = [Column("job", "key"), Column("from → to"), Column("schedule"), Column("next due")]
+    if wide:
+        columns += [Column("mapping"), Column("depends on")]
+    cells: list[list[str]] = []
     for row in rows:
-        table.add_row(*row.values())
-    console.print(table)
+        due = local(row["next_due"], tz) if row["enabled"] else "disabled"
+        cell = [
+            row["job"],
+            f"{row['source']} → {row['target']}",
+            row["schedule"] or "-",
+            due or "-",
+        ]
+        if wide:
+            cell += [row["mapping"], ", ".join(row["depends_on"]) or "-"]
+        cells.append(cell)
+    console.print(display_table("Jobs", columns, cells), width=WIDE if wide else None)
+    console.print(zone_note(cfg), highlight=False)
 
 
 adapters_app = typer.Typer(help="The installed platform adapters.", no_args_is_help=True)

@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from gateway.cli import calendar, config, jobs, simulate
+from gateway.cli import calendar, config, jobs, runs, simulate
 from gateway.errors import GatewayError
 from gateway.masking import scrub_text
 
@@ -19,6 +19,7 @@ app = typer.Typer(
     add_completion=False,
 )
 jobs.register(app)
+runs.register(app)
 simulate.register(app)
 calendar.register(app)
 config.register(app)
