@@ -53,7 +53,7 @@ def run(
 
     Several instances may share one PostgreSQL store: each job runs on one of them at a time.
     """
-    cfg = setup(config)
+    cfg = setup(config, check=True)
     # A service's stderr is its log (journald, the container runtime), not a terminal showing
     # tables: the configured level applies there too, not only in the log file.
     for handler in logging.getLogger().handlers:

@@ -170,6 +170,9 @@ class StoreConfig(_Model):
     # An SQLite store refuses to start a run with less room than this on its disk: the
     # write-ahead log (up to 64 MiB), the reserve, and a pull's growth (docs/files.md).
     min_free_mb: int = Field(256, ge=0)
+    # An SQLite store in a directory that does not exist is refused (a mistyped path would
+    # otherwise start an empty store); ``create: true`` makes the directory instead.
+    create: bool = False
 
 
 class AuditConfig(_Model):

@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 
 from gateway.config import GatewayConfig, load_config
+from gateway.config_check import refuse_invalid
 from gateway.logging import configure_logging
 from gateway.store import Store
 
@@ -33,9 +34,15 @@ ConfigOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
 
-def setup(config_path: Path | None, *, log_to_file: bool = True) -> GatewayConfig:
-    """Load the configuration and route logs as it says."""
+def setup(
+    config_path: Path | None, *, log_to_file: bool = True, check: bool = False
+) -> GatewayConfig:
+    """Load the configuration and route logs as it says; ``check``: also refuse what
+    :mod:`gateway.config_check` finds (unknown adapters and streams, bad schedules, a missing
+    store directory), as every command that runs or schedules jobs must."""
     config = load_config(config_path)
+    if check:
+        refuse_invalid(config)
     log_file = config.path(config.logging.file) if config.logging.file and log_to_file else None
     configure_logging(
         config.logging.level, config.logging.format, log_file, secrets=config.secret_values()

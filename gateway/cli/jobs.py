@@ -89,7 +89,7 @@ def sync(
     ] = False,
 ) -> None:
     """Run one job once, with a live progress line; exit 1 if the run failed."""
-    cfg = setup(config)
+    cfg = setup(config, check=True)
     cfg.job(job)
     store = open_store(cfg)
     stop = threading.Event()
@@ -176,7 +176,7 @@ def status_rows(cfg: GatewayConfig, store: Store, now: datetime) -> list[dict[st
 
 def status(config: ConfigOption = None, json: JsonOption = False, wide: WideOption = False) -> None:
     """Per job: its last run, its last success, when it is next due, and open dead letters."""
-    cfg = setup(config)
+    cfg = setup(config, check=True)
     store = open_store(cfg)
     try:
         rows = status_rows(cfg, store, utc_now())
@@ -228,7 +228,7 @@ def list_jobs(
     config: ConfigOption = None, json: JsonOption = False, wide: WideOption = False
 ) -> None:
     """The configured jobs: source, target, schedule, next due time, mapping and dependencies."""
-    cfg = setup(config, log_to_file=False)
+    cfg = setup(config, log_to_file=False, check=True)
     now = utc_now()
     rows: list[dict[str, Any]] = [
         {

@@ -40,7 +40,9 @@ def open_client(ctx: StreamContext, classifier: ResponseClassifier | None = None
         ctx.exchanges,
         secret=secret,
         classifier=classifier,
-        breaker=breaker_for(ctx.platform_name, ctx.platform.breaker, ctx.run_id),
+        breaker=breaker_for(
+            ctx.platform_name, ctx.platform.breaker, ctx.run_id, ctx.platform.base_url
+        ),
     )
 
 
