@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.markup import escape
 from rich.table import Table
 
 from gateway.adapter import discover_adapters
@@ -124,7 +125,12 @@ def sync(
     else:
         console.print(summary_table([summary], title=f"gateway sync {job}"))
         if summary.error:
-            console.print(f"[red]{summary.status}:[/] {summary.error}")
+            # One line however long, so a log or a script reads the whole reason.
+            console.print(
+                f"[red]{summary.status}:[/] {escape(summary.error)}",
+                soft_wrap=True,
+                highlight=False,
+            )
     code = exit_code(summary.status, signals)
     if code:
         raise typer.Exit(code)

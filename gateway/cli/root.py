@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from gateway.cli import calendar, config, jobs, runs, simulate
+from gateway.cli import breakers, calendar, config, jobs, runs, simulate
 from gateway.errors import GatewayError
 from gateway.masking import scrub_text
 
@@ -20,6 +20,7 @@ app = typer.Typer(
 )
 jobs.register(app)
 runs.register(app)
+breakers.register(app)
 simulate.register(app)
 calendar.register(app)
 config.register(app)
