@@ -51,12 +51,14 @@ def test_refused_url_names_url_and_cause_and_fixed_url_syncs_without_reset(
         assert f"labor_force at {REFUSING}/" in line
         assert "connection refused" in line
         assert "gave up after 3 attempts over" in line
-        assert "check:" in line and "port in base_url" in line
+        assert "check:" in line
+        assert "port in base_url" in line
         (entry,) = [b for b in _breakers(world) if b["current"]]
         assert (entry["platform"], entry["state"], entry["base_url"]) == (
             "labor_force", "open", REFUSING,
         )  # fmt: skip
-        assert entry["failures"] == 3 and entry["opened_at"].endswith("Z")
+        assert entry["failures"] == 3
+        assert entry["opened_at"].endswith("Z")
 
         _set_url(world, good)
         done = world.gateway("sync", PERSONS_JOB, "--json")
@@ -78,4 +80,5 @@ def test_reset_of_an_unknown_platform_exits_2(tmp_path: Path) -> None:
     world = make_world(tmp_path, size=10, seed=1)
     done = world.gateway("breakers", "reset", "nope")
     assert done.returncode == 2
-    assert "labor_force" in done.stderr and "Traceback" not in done.stderr
+    assert "labor_force" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -1,4 +1,4 @@
-"""``gateway status``, ``jobs`` and ``runs``: per-job history, next due times, JSON and 80 columns."""
+"""``gateway status``, ``jobs`` and ``runs``: history per job, next due times, JSON, 80 columns."""
 
 from __future__ import annotations
 
@@ -41,9 +41,17 @@ def _history(store_url: str) -> None:
         store.finish_run(conn, third, "partial", "1 input(s) could not be read")
         conn.execute(
             schema.dead_letters.insert().values(
-                job="sn-cases", run_id=third, entity="case", source="page 1", identity="x",
-                raw="{}", reasons="[]", rules="a:b", created_at=now, updated_at=now,
-            )  # fmt: skip
+                job="sn-cases",
+                run_id=third,
+                entity="case",
+                source="page 1",
+                identity="x",
+                raw="{}",
+                reasons="[]",
+                rules="a:b",
+                created_at=now,
+                updated_at=now,
+            )
         )
     store.close()
 
@@ -80,7 +88,8 @@ def test_runs_json_filters_by_job_last_and_since(tmp_path: Path, store_url: str)
     assert [r["job"] for r in every] == ["sn-cases", "labor-persons", "labor-persons"]
     persons = json.loads(_invoke("runs", "labor-persons", "-c", str(config), "--json"))
     assert [r["status"] for r in persons] == ["failed", "succeeded"]
-    assert persons[1]["inserted"] == 48 and isinstance(persons[1]["seconds"], float)
+    assert persons[1]["inserted"] == 48
+    assert isinstance(persons[1]["seconds"], float)
     assert len(json.loads(_invoke("runs", "--last", "1", "-c", str(config), "--json"))) == 1
     future = json.loads(_invoke("runs", "--since", "2999-01-01", "-c", str(config), "--json"))
     assert future == []
@@ -119,10 +128,12 @@ def test_tables_at_80_columns_keep_every_job_name_and_outcome_whole(tmp_path: Pa
     jobs = _at_80("jobs", "-c", str(config))
     runs = _at_80("runs", "-c", str(config))
     for name in names:
-        assert f"{name} " in status and f"{name} " in jobs
+        assert f"{name} " in status
+        assert f"{name} " in jobs
     for outcome in ("failed", "partial", "never run"):
         assert f" {outcome} " in status
     for outcome in ("failed", "succeeded", "partial"):
         assert f" {outcome} " in runs
-    assert "labor-persons" in runs and "sn-cases" in runs
+    assert "labor-persons" in runs
+    assert "sn-cases" in runs
     assert "Asia/Shanghai (UTC+08:00)" in status
