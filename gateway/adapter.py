@@ -184,6 +184,16 @@ class PullStream(ABC):
         (an HTTP page is fetched again by resetting the cursor instead) keeps the default."""
         raise ConfigError("this stream cannot read a whole input again", stream=self.name)
 
+    def check_cursor(self, cursor: Mapping[str, Any]) -> None:
+        """Refuse a cursor this stream could not resume from (``gateway state set``): by
+        default any object of this stream's cursor version. Streams with a known cursor shape
+        check its fields too."""
+        if cursor.get("v") != CURSOR_VERSION:
+            raise ConfigError(
+                "the cursor's version is not this stream's",
+                stream=self.name, v=cursor.get("v"), expected=CURSOR_VERSION,
+            )  # fmt: skip
+
 
 class PushStream(ABC):
     """A stream the gateway writes to a platform or an outbox."""

@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from gateway.cli import breakers, calendar, config, jobs, runs, simulate
+from gateway.cli import breakers, calendar, config, jobs, runs, simulate, state
 from gateway.errors import GatewayError
 from gateway.masking import scrub_text
 
@@ -21,6 +21,7 @@ app = typer.Typer(
 jobs.register(app)
 runs.register(app)
 breakers.register(app)
+state.register(app)
 simulate.register(app)
 calendar.register(app)
 config.register(app)

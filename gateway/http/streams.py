@@ -4,7 +4,7 @@ the incremental pull and receipted push the platforms share."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -124,6 +124,20 @@ class IncrementalPullStream(PullStream):
                 source=f"{ctx.platform_name}:{self.name}",
                 exchange=exchange,
             )
+
+    def check_cursor(self, cursor: Mapping[str, Any]) -> None:
+        """``{"v": 1, "updated_since": TEXT, "after_key": TEXT}`` and nothing else."""
+        super().check_cursor(cursor)
+        fields = set(cursor) - {"v"}
+        if fields != {"updated_since", "after_key"}:
+            raise ConfigError(
+                "the cursor needs exactly updated_since and after_key",
+                stream=self.name, fields=", ".join(sorted(fields)) or "none",
+            )  # fmt: skip
+        if not isinstance(cursor["updated_since"], str) or not cursor["updated_since"]:
+            raise ConfigError("updated_since must be the platform's update time, as text")
+        if not isinstance(cursor["after_key"], str):
+            raise ConfigError("after_key must be text (empty: from the first record)")
 
     def pages(
         self, ctx: StreamContext, cursor: Position | None
