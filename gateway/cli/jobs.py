@@ -29,6 +29,7 @@ from gateway.cli.display import table as display_table
 from gateway.clock import utc_now
 from gateway.config import GatewayConfig
 from gateway.pipeline import JobRunner, RunSummary
+from gateway.pipeline.dryrun import dry_run
 from gateway.service.leases import held_lease
 from gateway.service.triggers import next_due
 from gateway.store import Store, history
@@ -88,10 +89,20 @@ def sync(
     reset: Annotated[
         bool, typer.Option("--reset", help="Forget the job's cursor and read from the start.")
     ] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Read, map and validate; write nothing (no records, cursor, outbox or sends).",
+        ),
+    ] = False,
 ) -> None:
     """Run one job once, with a live progress line; exit 1 if the run failed."""
     cfg = setup(config, check=True)
     cfg.job(job)
+    if dry_run:
+        _dry_run(cfg, job, json)
+        return
     store = open_store(cfg)
     stop = threading.Event()
     signals = _install_stop(stop)
@@ -154,6 +165,31 @@ def _run_json(run: Mapping[str, Any] | None) -> dict[str, Any] | None:
         **{name: int(run[name]) for name in SUMMARY_COLUMNS},
         "error": run["error"],
     }
+
+
+def _dry_run(cfg: GatewayConfig, job: str, json: bool) -> None:
+    store = open_store(cfg)
+    stop = threading.Event()
+    _install_stop(stop)
+    try:
+        report = dry_run(JobRunner(cfg, store, stop=stop), job, stop)
+    finally:
+        store.close()
+    if json:
+        print_json(report.as_dict())
+        return
+    console.print(
+        f"dry run of {job} ({report.direction}): {report.read:,} read, {report.valid:,} valid, "
+        f"{report.rejected:,} rejected, {report.unreadable:,} unreadable; nothing written",
+        highlight=False,
+    )
+    for item in report.rejections:
+        reasons = "; ".join(
+            f"{r['field']}: {r['rule']}" + (f" ({r['detail']})" if r.get("detail") else "")
+            for r in item["reasons"]
+        )
+        key = f" {item['key']}" if item["key"] else ""
+        console.print(f"  ✗ {item['source']}{key}: {escape(reasons)}", highlight=False)
 
 
 def status_rows(cfg: GatewayConfig, store: Store, now: datetime) -> list[dict[str, Any]]:
