@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import orjson
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from gateway.errors import GatewayError
@@ -97,6 +98,16 @@ def _issues(result: MapResult) -> str:
     return "\n".join(lines)
 
 
+def _shown(path: Path) -> str:
+    """A mapping's path as short as it is unambiguous: under the shipped mappings, or here."""
+    for base in (MAPPINGS_DIR, Path.cwd()):
+        try:
+            return str(path.resolve().relative_to(base.resolve()))
+        except ValueError:
+            continue
+    return str(path)
+
+
 @app.command()
 def check(
     files: Annotated[
@@ -124,13 +135,24 @@ def check(
                 ],
             }
         )
-    elif problems:
-        table = Table("file", "line", "col", "problem", "allowed", title="mapping problems")
-        for p in problems:
-            table.add_row(str(p.path), str(p.line), str(p.column), p.message, p.allowed or "")
-        console.print(table)
     else:
-        console.print(f"[green]✓[/green] {len(paths)} mapping file(s) OK")
+        # One line per file and per problem, compiler style (file:line:col): long messages
+        # wrap at 80 columns, file names are never cut.
+        by_file: dict[str, list[str]] = {}
+        for p in problems:
+            allowed = f" (allowed: {p.allowed})" if p.allowed else ""
+            by_file.setdefault(str(p.path), []).append(
+                f"{_shown(p.path)}:{p.line}:{p.column}: {p.message}{allowed}"
+            )
+        for path in paths:
+            found = by_file.get(str(path), [])
+            mark = "[red]✗[/red]" if found else "[green]✓[/green]"
+            outcome = f"{len(found)} problem(s)" if found else "OK"
+            console.print(f"{mark} {_shown(path)} {outcome}", highlight=False)
+            for line in found:
+                console.print(f"    {escape(line)}", highlight=False)
+        bad = len(by_file)
+        console.print(f"{len(paths)} mapping file(s), {bad} with problems", highlight=False)
     if problems:
         raise typer.Exit(1)
 
