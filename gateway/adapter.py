@@ -242,6 +242,10 @@ class Adapter(ABC):
         """A Typer app mounted as ``gateway ADAPTER …`` (the files adapter's ``reingest``)."""
         return None
 
+    # True for an adapter that takes any stream name (the files adapter: one stream per
+    # configured inbox pattern); its listing says so instead of listing streams.
+    any_stream: bool = False
+
     def stream(self, name: str, direction: Direction) -> PullStream | PushStream:
         streams: Mapping[str, PullStream] | Mapping[str, PushStream] = (
             self.pull_streams() if direction is Direction.PULL else self.push_streams()

@@ -137,3 +137,28 @@ def test_tables_at_80_columns_keep_every_job_name_and_outcome_whole(tmp_path: Pa
     assert "labor-persons" in runs
     assert "sn-cases" in runs
     assert "Asia/Shanghai (UTC+08:00)" in status
+
+
+def test_adapters_list_json_gives_streams_as_lists() -> None:
+    """adapters list --json: stream names as lists; the files adapter says it takes any name."""
+    rows = {r["adapter"]: r for r in json.loads(_invoke("adapters", "list", "--json"))}
+    assert rows["labor_force"]["pull"] == ["persons"]
+    assert rows["labor_force"]["push"] == ["verifications"]
+    assert rows["service_network"]["pull"] == ["cases", "handling"]
+    assert rows["files"]["any_stream"] is True
+    assert rows["labor_force"]["any_stream"] is False
+
+
+def test_mappings_check_and_leases_at_80_columns(tmp_path: Path) -> None:
+    """COLUMNS=80: mappings check names every shipped mapping file whole with its outcome;
+    leases name every job whole, times in the configured zone."""
+    from mappings import MAPPINGS_DIR
+
+    checked = _at_80("mappings", "check")
+    for path in sorted(MAPPINGS_DIR.rglob("*.yaml")):
+        assert f"✓ {path.relative_to(MAPPINGS_DIR)} OK" in checked
+    config = _config(tmp_path, f"sqlite:///{tmp_path / 'g.db'}")
+    leases = _at_80("leases", "-c", str(config))
+    for name in yaml.safe_load(config.read_text(encoding="utf-8"))["jobs"]:
+        assert f"{name} " in leases
+    assert "Asia/Shanghai" in leases

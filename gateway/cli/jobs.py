@@ -40,23 +40,16 @@ SUMMARY_COLUMNS = (
 
 
 def summary_table(summaries: list[RunSummary], title: str = "Runs") -> Table:
-    table = Table(title=title)
-    table.add_column("job")
-    table.add_column("status")
-    for name in SUMMARY_COLUMNS:
-        table.add_column(name, justify="right")
-    table.add_column("seconds", justify="right")
-    table.add_column("records/s", justify="right")
+    """Runs as they ended: names and outcomes whole, counts wrapped, fit for 80 columns."""
+    columns = [Column("job", "key"), Column("status", "key"), Column("counts"),
+               Column("seconds", "number"), Column("records/s", "number")]  # fmt: skip
+    cells = []
     for s in summaries:
-        colour = {"succeeded": "green", "failed": "red", "partial": "red"}.get(s.status, "yellow")
-        table.add_row(
-            s.job,
-            f"[{colour}]{s.status}[/]",
-            *(f"{getattr(s, name):,}" for name in SUMMARY_COLUMNS),
-            f"{s.seconds:.2f}",
-            f"{s.rate:,.0f}",
+        counts = ", ".join(f"{getattr(s, n):,} {n}" for n in SUMMARY_COLUMNS if getattr(s, n))
+        cells.append(
+            [s.job, s.status, counts or "nothing read", f"{s.seconds:.2f}", f"{s.rate:,.0f}"]
         )
-    return table
+    return display_table(title, columns, cells)
 
 
 def exit_code(status: str, signals: list[int]) -> int:
@@ -314,11 +307,12 @@ adapters_app = typer.Typer(help="The installed platform adapters.", no_args_is_h
 @adapters_app.command("list")
 def list_adapters(json: JsonOption = False) -> None:
     """Every adapter installed in this environment, with its streams."""
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "adapter": name,
-            "pull": ", ".join(sorted(adapter.pull_streams())) or "(any)",
-            "push": ", ".join(sorted(adapter.push_streams())) or "(any)",
+            "pull": sorted(adapter.pull_streams()),
+            "push": sorted(adapter.push_streams()),
+            "any_stream": adapter.any_stream,
             "description": adapter.description,
         }
         for name, adapter in sorted(discover_adapters().items())
@@ -326,12 +320,18 @@ def list_adapters(json: JsonOption = False) -> None:
     if json:
         print_json(rows)
         return
-    table = Table(title="Adapters")
-    for column in ("adapter", "pull streams", "push streams", "description"):
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*row.values())
-    console.print(table)
+
+    def shown(row: dict[str, Any], side: str) -> str:
+        if row["any_stream"]:
+            return "(any name)"
+        return ", ".join(row[side]) or "-"
+
+    columns = [Column("adapter", "key"), Column("pull streams"), Column("push streams"),
+               Column("description")]  # fmt: skip
+    cells = [
+        [row["adapter"], shown(row, "pull"), shown(row, "push"), row["description"]] for row in rows
+    ]
+    console.print(display_table("Adapters", columns, cells))
 
 
 def register(app: typer.Typer) -> None:
