@@ -126,6 +126,8 @@ class Page:
     that fetched the page: the runtime adds the keys of the records it carried. ``origins``
     names each record's place stably across re-reads (file digest and row), for the
     dead-letter queue's de-duplication; ``unreadable`` is input the source could not read.
+    ``total`` is how many records the platform says list from this page's request on (this
+    page's included), when it says so: what progress shows a percentage and an ETA from.
     """
 
     records: list[dict[str, Any]]
@@ -136,6 +138,7 @@ class Page:
     exchange: Exchange | None = None
     origins: list[str] | None = None
     unreadable: list[UnreadableInput] = field(default_factory=list)
+    total: int | None = None
 
 
 class PushStatus(StrEnum):

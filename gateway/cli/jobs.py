@@ -10,7 +10,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from gateway.adapter import discover_adapters
@@ -26,6 +25,7 @@ from gateway.cli.common import (
 )
 from gateway.cli.display import Column, local, seconds_between, utc, zone, zone_note
 from gateway.cli.display import table as display_table
+from gateway.cli.progress import RunProgress
 from gateway.clock import utc_now
 from gateway.config import GatewayConfig
 from gateway.pipeline import JobRunner, RunSummary
@@ -106,22 +106,8 @@ def sync(
             store.mark_abandoned_runs(job)  # we hold the lease: any other 'running' run died
             if reset:
                 store.reset_checkpoint(job)
-            with Progress(
-                SpinnerColumn(),
-                TextColumn("[bold]{task.description}"),
-                TextColumn("{task.fields[counts]}"),
-                TimeElapsedColumn(),
-                console=console,
-                transient=True,
-                disable=json,
-            ) as progress:
-                task = progress.add_task(job, counts="starting", total=None)
-
-                def update(counts: Mapping[str, int]) -> None:
-                    text = "  ".join(f"{k} {counts[k]:,}" for k in SUMMARY_COLUMNS)
-                    progress.update(task, counts=text)
-
-                summary = runner.run(job, progress=update)
+            with RunProgress(console, job, disable=json) as progress:
+                summary = runner.run(job, progress=progress.update)
     finally:
         store.close()
     if json:

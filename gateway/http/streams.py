@@ -117,12 +117,13 @@ class IncrementalPullStream(PullStream):
     max_page_size: int = 1000
 
     def read(self, ctx: StreamContext, cursor: Position | None) -> Iterator[Page]:
-        for records, position, exchange in self.pages(ctx, cursor):
+        for records, position, exchange, total in self.counted_pages(ctx, cursor):
             yield Page(
                 records=records,
                 cursor=position,
                 source=f"{ctx.platform_name}:{self.name}",
                 exchange=exchange,
+                total=total,
             )
 
     def check_cursor(self, cursor: Mapping[str, Any]) -> None:
@@ -144,6 +145,13 @@ class IncrementalPullStream(PullStream):
     ) -> Iterator[tuple[list[dict[str, Any]], Position | None, Exchange]]:
         """Each page's records (a non-object item as a malformed record), the position after
         it, and the exchange that fetched it."""
+        for records, position, exchange, _total in self.counted_pages(ctx, cursor):
+            yield records, position, exchange
+
+    def counted_pages(
+        self, ctx: StreamContext, cursor: Position | None
+    ) -> Iterator[tuple[list[dict[str, Any]], Position | None, Exchange, int | None]]:
+        """As :meth:`pages`, with the platform's ``total`` when its answer carries one."""
         if cursor is not None and cursor.get("v") != CURSOR_VERSION:
             raise StoreError(f"{self.name} cursor has an unknown format version", job=ctx.job)
         size = min(int(ctx.options.get("page_size", self.default_page_size)), self.max_page_size)
@@ -160,12 +168,14 @@ class IncrementalPullStream(PullStream):
                 )  # fmt: skip
                 data = envelope.data if isinstance(envelope.data, dict) else {}
                 items = require_list(data, "items", self.operation)
+                total = data.get("total")
                 cursor = self.next_cursor(data, items, cursor)
                 exchange.record_count = len(items)
                 records = [
                     i if isinstance(i, dict) else {MALFORMED: "not an object"} for i in items
                 ]
-                yield records, cursor, exchange
+                counted = total if type(total) is int and total >= 0 else None
+                yield records, cursor, exchange, counted
                 if not data.get("has_more"):
                     return
 
