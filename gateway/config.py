@@ -274,6 +274,47 @@ class CalendarConfig(_Model):
         return self
 
 
+class WeComChannel(_Model):
+    """A WeCom (企业微信) group robot: its webhook URL holds its key, so it is a secret."""
+
+    kind: Literal["wecom"]
+    webhook: Secret
+
+
+class DingTalkChannel(_Model):
+    """A DingTalk robot; ``secret`` is its signing secret (加签)."""
+
+    kind: Literal["dingtalk"]
+    webhook: Secret
+    secret: Secret | None = None
+
+
+class EmailChannel(_Model):
+    """E-mail over SMTP (STARTTLS when ``starttls``; log in when ``username`` is set)."""
+
+    kind: Literal["email"]
+    host: str
+    port: int = Field(25, ge=1, le=65535)
+    sender: str
+    to: list[str] = Field(min_length=1)
+    starttls: bool = False
+    username: str | None = None
+    password: Secret | None = None
+
+
+class NotifyConfig(_Model):
+    """Where a failed or partial run, an open breaker and a year without a holiday notice are
+    reported; one message per condition, repeated at most every ``repeat_minutes``."""
+
+    channels: list[
+        Annotated[WeComChannel | DingTalkChannel | EmailChannel, Field(discriminator="kind")]
+    ] = Field(default_factory=list)
+    repeat_minutes: float = Field(60.0, gt=0)
+    timeout_seconds: float = Field(5.0, gt=0)
+    # Open conditions and when each was last sent: a small file, relative to the config.
+    state_file: str = "notify-state.json"
+
+
 class GatewayConfig(_Model):
     version: Literal[1] = 1
     store: StoreConfig = StoreConfig()
@@ -282,6 +323,7 @@ class GatewayConfig(_Model):
     logging: LoggingConfig = LoggingConfig()
     service: ServiceConfig = ServiceConfig()
     display: DisplayConfig = DisplayConfig()
+    notify: NotifyConfig = NotifyConfig()
     platforms: dict[str, PlatformConfig] = Field(default_factory=dict)
     jobs: dict[str, JobConfig] = Field(default_factory=dict)
     secrets: list[Secret] = Field(default_factory=list)
@@ -327,6 +369,8 @@ class GatewayConfig(_Model):
         """Every configured secret's value, so log processors can drop them."""
         refs: list[SecretRef] = [p.app_secret for p in self.platforms.values() if p.app_secret]
         refs += [r for r in (self.audit.key, *self.secrets) if r is not None]
+        for channel in self.notify.channels:
+            refs += [r for r in vars(channel).values() if isinstance(r, SecretRef)]
         values = []
         for ref in refs:
             try:
