@@ -361,7 +361,8 @@ class GatewayConfig(_Model):
         """The store URL with a relative SQLite path resolved against the config file."""
         url = self.store.url
         prefix = "sqlite:///"
-        if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
+        relative = not url.startswith(prefix + "/") and not url.startswith(prefix + "file:")
+        if url.startswith(prefix) and relative and ":memory:" not in url:
             return prefix + str((self.base_dir / url[len(prefix) :]).resolve())
         return url
 

@@ -64,7 +64,9 @@ def _store_problem(config: GatewayConfig) -> Problem | None:
         return Problem("store.url", "is not a database URL")
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
         return None
-    directory = Path(url.database).parent
+    # SQLite's URI form (file:PATH?mode=ro with uri=true) names the file after "file:".
+    database = url.database.removeprefix("file:").split("?", 1)[0]
+    directory = Path(database).parent
     if directory.is_dir() or config.store.create:
         return None
     return Problem(

@@ -55,8 +55,15 @@ def setup(
     return config
 
 
+# The store this command opened, so a fault of its environment (read-only, disk full, locked)
+# can name it in the one line the command ends with (gateway.cli.root.main).
+opened_stores: list[str] = []
+
+
 def open_store(config: GatewayConfig) -> Store:
-    return Store(config.store_url)
+    store = Store(config.store_url)
+    opened_stores.append(store.safe_url)
+    return store
 
 
 def print_json(value: Any) -> None:
