@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from typer.testing import CliRunner
 
+from gateway.cli.root import app
 from tests.resilience_kit import PERSONS_JOB, World, make_world
 
 PLATFORM = {
@@ -82,3 +84,43 @@ def test_reset_of_an_unknown_platform_exits_2(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "labor_force" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_breakers_list_json_round_trip(tmp_path: Path, store_url: str) -> None:
+    """breakers list --json on SQLite and PostgreSQL: the current URL's breaker, typed fields,
+    and a row of an earlier URL as stale."""
+    from gateway.demo import DemoContext, write_config
+    from gateway.http.breaker import breaker_key
+    from gateway.store import Store, schema
+
+    path = write_config(DemoContext(tmp_path, size=10))
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["store"]["url"] = store_url
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    url = data["platforms"]["labor_force"]["base_url"]
+    store = Store(store_url)
+    with store.transaction() as conn:
+        for key, state in ((breaker_key("labor_force", url), "open"),
+                           (breaker_key("labor_force", "http://old:1"), "open")):  # fmt: skip
+            conn.execute(
+                schema.breakers.insert().values(
+                    platform=key,
+                    state=state,
+                    failures=7,
+                    opened_at="2026-01-01T00:00:00.000000Z",
+                    reason="connection refused",
+                    updated_at="2026-01-01T00:00:00.000000Z",
+                )
+            )
+    store.close()
+    result = CliRunner().invoke(app, ["breakers", "list", "-c", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    current = {r["platform"]: r for r in rows if r["current"]}
+    assert current["labor_force"] == {
+        "platform": "labor_force", "base_url": url, "state": "open", "failures": 7,
+        "opened_at": "2026-01-01T00:00:00.000000Z", "reason": "connection refused",
+        "current": True,
+    }  # fmt: skip
+    assert current["inspection"]["state"] == "closed"
+    assert [r["state"] for r in rows if not r["current"]] == ["stale"]

@@ -119,3 +119,25 @@ def test_store_create_true_makes_the_directory(tmp_path: Path) -> None:
     done = gateway("status", "--config", str(path), "--json")
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "no-such-dir" / "gateway.db").exists()
+
+
+def test_config_check_finds_secrets_and_mappings_and_pings(tmp_path: Path) -> None:
+    """An unresolvable secret and a mapping that does not compile are listed with their keys;
+    --ping names a platform nothing answers for, with its URL and the cause."""
+
+    def edit(data: dict[str, Any]) -> None:
+        data["platforms"]["labor_force"]["app_secret"] = "env:NO_SUCH_GATEWAY_SECRET"
+        data["jobs"]["sn-cases"]["mapping"] = "no/such-mapping.yaml"
+        data["platforms"]["inspection"]["base_url"] = "http://127.0.0.1:9"
+
+    path = _config(tmp_path, edit)
+    done = gateway("config", "check", "--config", str(path), "--json")
+    assert done.returncode == 2
+    problems = json.loads(done.stdout)["problems"]
+    assert any("platforms.labor_force.app_secret" in p and "NO_SUCH" in p for p in problems)
+    assert any("jobs.sn-cases.mapping" in p for p in problems)
+    assert not any("base_url" in p for p in problems)
+    pinged = gateway("config", "check", "--ping", "--config", str(path), "--json")
+    found = json.loads(pinged.stdout)["problems"]
+    (refused,) = [p for p in found if "platforms.inspection.base_url" in p]
+    assert "http://127.0.0.1:9 cannot be reached: connection refused" in refused
