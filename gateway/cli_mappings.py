@@ -16,6 +16,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from gateway.cli.display import Column
+from gateway.cli.display import table as display_table
 from gateway.errors import GatewayError
 from gateway.mapping import CompiledMapping, MapResult, check_mapping, load_mapping
 from gateway.mapping.explain import describe_fields, describe_rules, describe_warnings
@@ -247,24 +249,28 @@ def explain(
     )
     if mapping.description:
         console.print(mapping.description, highlight=False)
-    table = Table("field", "source", "type", "steps", "required / default", "pii", title="fields")
-    for row in describe_fields(mapping.plan):
-        table.add_row(*row)
-    console.print(table)
+    # Field names stay whole; steps (code table names included) wrap rather than being cut.
+    fields = [Column("field", "key"), Column("source"), Column("type"), Column("steps"),
+              Column("required / default"), Column("pii", "key")]  # fmt: skip
+    console.print(
+        display_table(
+            "fields", fields, [list(r) for r in describe_fields(mapping.plan)], console.width
+        )
+    )
     rules = describe_rules(mapping.plan)
     if rules:
-        rules_table = Table("rule", "level", "reported on", title="record rules")
-        for rule_row in rules:
-            rules_table.add_row(*rule_row)
-        console.print(rules_table)
+        rule_columns = [Column("rule"), Column("level", "key"), Column("reported on")]
+        console.print(
+            display_table("record rules", rule_columns, [list(r) for r in rules], console.width)
+        )
     warnings = describe_warnings(mapping.plan)
     if warnings:
-        warn_table = Table(
-            "field", "step", "warning", "level", "meaning", title="warnings the steps can give"
+        warning_columns = [Column("field", "key"), Column("step"), Column("warning"),
+                   Column("level", "key"), Column("meaning")]  # fmt: skip
+        rows = [list(r) for r in warnings]
+        console.print(
+            display_table("warnings the steps can give", warning_columns, rows, console.width)
         )
-        for warn_row in warnings:
-            warn_table.add_row(*warn_row)
-        console.print(warn_table)
     if source:
         console.print(mapping.source_text, markup=False, highlight=False)
 

@@ -98,7 +98,7 @@ def leases(config: ConfigOption = None, json: JsonOption = False) -> None:
         for job in names
     ]
     columns = [Column("job", "key"), Column("held by"), Column("expires")]
-    console.print(display_table("Job leases", columns, cells))
+    console.print(display_table("Job leases", columns, cells, console.width))
     console.print(zone_note(cfg), highlight=False)
 
 

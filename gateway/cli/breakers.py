@@ -81,7 +81,7 @@ def list_breakers(config: ConfigOption = None, json: JsonOption = False) -> None
         ]
         for e in entries
     ]
-    console.print(display_table("Circuit breakers", columns, cells))
+    console.print(display_table("Circuit breakers", columns, cells, console.width))
     console.print(zone_note(cfg), highlight=False)
 
 

@@ -67,7 +67,7 @@ def duration(seconds: float | None) -> str:
     return f"{hours}h{minutes:02d}m"
 
 
-def _longest_word(values: Sequence[str], cap: int = 30) -> int:
+def _longest_word(values: Sequence[str], cap: int = 16) -> int:
     return min(cap, max((len(word) for value in values for word in value.split()), default=1))
 
 
@@ -77,11 +77,57 @@ class Column:
     kind: Kind = "text"
 
 
-def table(title: str, columns: Sequence[Column], rows: Sequence[Sequence[str]]) -> Table:
-    """A table whose key columns keep their whole width and whose text columns wrap."""
-    out = Table(title=title, box=None, pad_edge=False, header_style="bold underline")
+def _widths(columns: Sequence[Column], rows: Sequence[Sequence[str]], width: int) -> list[int]:
+    """Column widths that fit ``width``: key and number columns as wide as their widest value,
+    text columns from their longest word up, the room left shared by what each could use."""
+    gaps = 2 * (len(columns) - 1)
+    lows: list[int] = []
+    highs: list[int] = []
     for index, column in enumerate(columns):
         values = [row[index] for row in rows]
+        widest = max([*(len(v) for v in values), *(len(w) for w in column.name.split())], default=1)
+        if column.kind == "key":
+            widest = max(widest, len(column.name))
+        lows.append(widest if column.kind != "text" else _longest_word([*values, column.name]))
+        highs.append(widest)
+    room = width - gaps - sum(lows)
+    found = list(lows)
+    # First let each text column hold its longest word (a stream, a code table name) whole,
+    # then share what is left.
+    for i, column in enumerate(columns):
+        if column.kind == "text" and room > 0:
+            values = [row[i] for row in rows]
+            word = min(highs[i], _longest_word(values, cap=40))
+            extra = min(max(0, word - found[i]), room)
+            found[i] += extra
+            room -= extra
+    wanting = [i for i, c in enumerate(columns) if c.kind == "text" and highs[i] > found[i]]
+    while room > 0 and wanting:
+        share = max(1, room // len(wanting))
+        for i in list(wanting):
+            extra = min(share, highs[i] - found[i], room)
+            found[i] += extra
+            room -= extra
+            if found[i] >= highs[i]:
+                wanting.remove(i)
+            if room <= 0:
+                break
+    return found
+
+
+def table(
+    title: str,
+    columns: Sequence[Column],
+    rows: Sequence[Sequence[str]],
+    width: int | None = None,
+) -> Table:
+    """A table whose key columns keep their whole width and whose text columns wrap; with
+    ``width`` (the console's), column widths are chosen so the table fits it."""
+    out = Table(title=title, box=None, pad_edge=False, header_style="bold underline")
+    sized = _widths(columns, rows, width) if width else None
+    for index, column in enumerate(columns):
+        values = [row[index] for row in rows]
+        fixed = sized[index] if sized else None
         if column.kind == "key":
             widest = max([len(column.name), *map(len, values)])
             out.add_column(column.name, no_wrap=True, min_width=widest)
@@ -90,7 +136,9 @@ def table(title: str, columns: Sequence[Column], rows: Sequence[Sequence[str]]) 
             out.add_column(column.name, justify="right", min_width=narrowest, max_width=narrowest)
         else:
             # Wrapped at spaces, never narrower than its longest word (a date, a stream).
-            out.add_column(column.name, overflow="fold", min_width=_longest_word(values))
+            out.add_column(
+                column.name, overflow="fold", min_width=_longest_word(values), width=fixed
+            )
     for row in rows:
         out.add_row(*row)
     return out

@@ -49,7 +49,7 @@ def summary_table(summaries: list[RunSummary], title: str = "Runs") -> Table:
         cells.append(
             [s.job, s.status, counts or "nothing read", f"{s.seconds:.2f}", f"{s.rate:,.0f}"]
         )
-    return display_table(title, columns, cells)
+    return display_table(title, columns, cells, console.width)
 
 
 def exit_code(status: str, signals: list[int]) -> int:
@@ -235,7 +235,8 @@ def status(config: ConfigOption = None, json: JsonOption = False, wide: WideOpti
         if wide:
             cell += [f"{run[name] if run else 0:,}" for name in SUMMARY_COLUMNS]
         cells.append(cell)
-    console.print(display_table("Job status", columns, cells), width=WIDE if wide else None)
+    width = WIDE if wide else console.width
+    console.print(display_table("Job status", columns, cells, width), width=width)
     console.print(zone_note(cfg), highlight=False)
     for row in rows:
         run = row["last_run"]
@@ -283,7 +284,8 @@ def list_jobs(
         if wide:
             cell += [row["mapping"], ", ".join(row["depends_on"]) or "-"]
         cells.append(cell)
-    console.print(display_table("Jobs", columns, cells), width=WIDE if wide else None)
+    width = WIDE if wide else console.width
+    console.print(display_table("Jobs", columns, cells, width), width=width)
     console.print(zone_note(cfg), highlight=False)
 
 
@@ -317,7 +319,7 @@ def list_adapters(json: JsonOption = False) -> None:
     cells = [
         [row["adapter"], shown(row, "pull"), shown(row, "push"), row["description"]] for row in rows
     ]
-    console.print(display_table("Adapters", columns, cells))
+    console.print(display_table("Adapters", columns, cells, console.width))
 
 
 def register(app: typer.Typer) -> None:

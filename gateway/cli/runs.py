@@ -90,7 +90,7 @@ def runs(
         for r in found
     ]
     title = f"Runs of {job}" if job else "Runs"
-    console.print(display_table(title, columns, cells))
+    console.print(display_table(title, columns, cells, console.width))
     console.print(f"{len(found)} run(s); {zone_note(cfg)}", highlight=False)
 
 
