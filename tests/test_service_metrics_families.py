@@ -36,6 +36,7 @@ def _scrape(tmp_path: Path) -> str:
         Exchange("labor_force", Direction.PULL, "persons.list", "GET /", http_status=200,
                  duration_ms=30.0)
     )  # fmt: skip
+    metrics.duration.labels("persons").observe(0.07)
     with store.transaction() as conn:
         for key, state in (("labor_force", "closed"), (breaker_key("labor_force", URL), "open")):
             conn.execute(
@@ -68,6 +69,13 @@ def test_new_families_and_bucket_bounds(tmp_path: Path) -> None:
     assert count[0].value == 1
     runs = families["gateway_run_duration_seconds"]
     assert runs.type == "histogram"
+    bounds = [float(s.labels["le"]) for s in runs.samples if s.name.endswith("_bucket")]
+    assert bounds[0] == 0.05
+    assert bounds[-2:] == [3600.0, float("inf")]
+    first = next(s for s in runs.samples if s.name.endswith("_bucket"))
+    assert first.value == 0  # 0.07 s lands above the smallest bound, not in a 1 s catch-all
+    second = [s for s in runs.samples if s.name.endswith("_bucket")][1]
+    assert second.value == 1
     info = families["gateway_instance_info"]
     (sample,) = info.samples
     assert sample.labels["gateway_instance"] == "host-a:1"
