@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from gateway.store import Store, schema
@@ -43,9 +44,13 @@ def dry(world: World, job: str) -> dict[str, Any]:
     return report
 
 
-def test_dry_run_writes_nothing_and_counts_what_a_run_would(tmp_path: Path) -> None:
-    """Pull and push dry runs: counts as a real run's, first rejections with masked reasons;
-    every table, every cursor and the simulator's accepted verifications unchanged."""
+def test_dry_run_writes_nothing_and_counts_what_a_run_would(
+    tmp_path: Path, store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pull and push dry runs on SQLite and PostgreSQL: counts as a real run's, the first
+    rejections with their reasons; every table, every cursor and the simulator's accepted
+    verifications unchanged."""
+    monkeypatch.setenv("GATEWAY__STORE__URL", store_url)  # the CLI processes inherit it
     world = make_world(tmp_path, size=SIZE, seed=SEED, page_size=100)
     _, rejected = expected_persons(SIZE, SEED)
     with world.simulator():
