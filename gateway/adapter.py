@@ -21,6 +21,7 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 from importlib import import_module
 from importlib.metadata import entry_points
@@ -30,8 +31,9 @@ from gateway.calendar_years import DEFAULT_BOOK, HolidayBook
 from gateway.errors import ConfigError
 
 if TYPE_CHECKING:
-    from gateway.config import PlatformConfig
+    from gateway.config import GatewayConfig, PlatformConfig
     from gateway.demo import DemoContext, DemoPart
+    from gateway.store import Store
 
 ENTRY_POINT_GROUP = "gateway.adapters"
 CURSOR_VERSION = 1
@@ -241,6 +243,11 @@ class Adapter(ABC):
         """Platforms, jobs and inbox files this adapter adds to ``gateway demo``, or ``None``."""
         return None
 
+    def headlines(self) -> Mapping[str, Callable[[GatewayConfig, Store, date], str]]:
+        """Per report, a function giving its headline figures on a day in one line
+        (``gateway demo`` ends with them)."""
+        return {}
+
     def commands(self) -> Any:
         """A Typer app mounted as ``gateway ADAPTER …`` (the files adapter's ``reingest``)."""
         return None
@@ -274,6 +281,7 @@ class DeclaredAdapter(Adapter):
     simulator_ref: str | None = None
     demo_ref: str | None = None
     report_refs: Mapping[str, str] = {}
+    headline_refs: Mapping[str, str] = {}
 
     def __init__(self, pull: Iterable[PullStream] = (), push: Iterable[PushStream] = ()) -> None:
         self._pull = {stream.name: stream for stream in pull}
@@ -296,6 +304,9 @@ class DeclaredAdapter(Adapter):
 
     def reports(self) -> Mapping[str, Callable[..., None]]:
         return {name: _load_reference(ref) for name, ref in self.report_refs.items()}
+
+    def headlines(self) -> Mapping[str, Callable[[GatewayConfig, Store, date], str]]:
+        return {name: _load_reference(ref) for name, ref in self.headline_refs.items()}
 
 
 def discover_adapters() -> dict[str, Adapter]:

@@ -23,6 +23,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from gateway.audit import audit_log_from_config, dlq_discard_event
+from gateway.audit.settings import checkpoint_after_change
 from gateway.cli.common import ConfigOption, JsonOption, console, open_store, print_json, setup
 from gateway.config import GatewayConfig
 from gateway.errors import ConfigError, GatewayError, StoreError
@@ -271,6 +272,7 @@ def discard(
                 conn,
                 [dlq_discard_event(job=letter.job, letter_ids=[letter.id], keys=keys, reason=note)],
             )
+        checkpoint_after_change(cfg, store)
     finally:
         store.close()
     if json:

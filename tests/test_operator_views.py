@@ -143,7 +143,8 @@ def test_adapters_list_json_gives_streams_as_lists() -> None:
     """adapters list --json: stream names as lists; the files adapter says it takes any name."""
     rows = {r["adapter"]: r for r in json.loads(_invoke("adapters", "list", "--json"))}
     assert rows["labor_force"]["pull"] == ["persons"]
-    assert rows["labor_force"]["push"] == ["verifications"]
+    assert "verifications" in rows["labor_force"]["push"]
+    assert isinstance(rows["labor_force"]["push"], list)
     assert rows["service_network"]["pull"] == ["cases", "handling"]
     assert rows["files"]["any_stream"] is True
     assert rows["labor_force"]["any_stream"] is False

@@ -11,6 +11,7 @@ from adapters.files.cursor import InboxCursor
 from adapters.files.inbox import readmit_file
 from adapters.files.options import PlatformOptions, job_read_options
 from gateway.audit import audit_log_from_config, operator_event
+from gateway.audit.settings import checkpoint_after_change
 from gateway.cli.common import ConfigOption, console, open_store, setup
 from gateway.errors import ConfigError
 from gateway.pipeline.context import instance_name
@@ -57,6 +58,7 @@ def reingest(
                     values={"file": name, "sha256": file.digest, "was_done": was_done},
                 )
                 audit.append(conn, [event])
+            checkpoint_after_change(cfg, store)
     finally:
         store.close()
     console.print(f"{name} admitted again: the next run of {job} reads it (gateway sync {job})")

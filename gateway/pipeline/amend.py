@@ -94,4 +94,6 @@ def amend_letter(
             },
         )
         audit.append(conn, [event])
-        return get_letter(conn, letter_id)
+        amended = get_letter(conn, letter_id)
+    runner.checkpoint()
+    return amended

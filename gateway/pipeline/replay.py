@@ -128,6 +128,7 @@ class Replayer:
                 results.append(ReplayResult(name, not_configured=len(list(group))))
                 continue
             results.append(self.replay_job(name, list(group)))
+        self.runner.checkpoint()
         return results
 
     def replay_job(self, job_name: str, letters: list[Letter]) -> ReplayResult:

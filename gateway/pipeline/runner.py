@@ -7,6 +7,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from gateway.adapter import (
     Direction,
     ExchangeRecorder,
@@ -16,6 +18,7 @@ from gateway.adapter import (
     load_adapter,
 )
 from gateway.audit import AuditEvent, audit_log_from_config
+from gateway.audit.settings import checkpointer
 from gateway.calendar_years import calendar_warnings, holiday_book, today
 from gateway.config import GatewayConfig
 from gateway.errors import ConfigError, GatewayError, StoreError
@@ -86,6 +89,7 @@ class JobRunner:
         self.instance = instance or config.service.instance_id or instance_name()
         self.stop = stop or threading.Event()
         self.audit = audit_log_from_config(config)
+        self.checkpointer = checkpointer(config, self.instance)
         self.breakers = StoreBreakerLedger(store)
         self.notifier = Notifier(config)
 
@@ -131,8 +135,9 @@ class JobRunner:
         bind_breakers(run_id, self.breakers)
         ctx = self.stream_context(job_name, run_id, mapping)
         run = RunContext(
-            self.config, self.store, self.audit, job_name, job, mapping, run_id, ctx, progress
-        )
+            self.config, self.store, self.audit, job_name, job, mapping, run_id, ctx, progress,
+            checkpointer=self.checkpointer,
+        )  # fmt: skip
         bind_run(job_name, run_id)
         started = time.perf_counter()
         status: str = "failed"
@@ -165,6 +170,7 @@ class JobRunner:
             raise
         finally:
             self._close_even_on_a_full_disk(run, status, error)
+            self.checkpoint()
             unbind_breakers(run_id)
             unbind_run()
         self._notify(job_name, status, error)
@@ -206,6 +212,15 @@ class JobRunner:
             mapping=run.mapping_ref,
             detail=detail,
         )
+
+    def checkpoint(self) -> None:
+        """Every run ends with a signed checkpoint of the head, so its entries are witnessed."""
+        if self.checkpointer is None:
+            return
+        try:
+            self.checkpointer.checkpoint(self.store)
+        except SQLAlchemyError as exc:
+            log.error("audit checkpoint failed", error=environment_fault(exc) or type(exc).__name__)
 
     def _close_even_on_a_full_disk(self, run: RunContext, status: str, error: str | None) -> None:
         """Record the run's end; when the store's disk is full, give up its reserve and retry."""
