@@ -128,6 +128,8 @@ class Page:
     that fetched the page: the runtime adds the keys of the records it carried. ``origins``
     names each record's place stably across re-reads (file digest and row), for the
     dead-letter queue's de-duplication; ``unreadable`` is input the source could not read.
+    ``total`` is how many records the platform says list from this page's request on (this
+    page's included), when it says so: what progress shows a percentage and an ETA from.
     """
 
     records: list[dict[str, Any]]
@@ -138,6 +140,7 @@ class Page:
     exchange: Exchange | None = None
     origins: list[str] | None = None
     unreadable: list[UnreadableInput] = field(default_factory=list)
+    total: int | None = None
 
 
 class PushStatus(StrEnum):
@@ -235,6 +238,16 @@ class PullStream(ABC):
         them (raw, before the mapping)."""
         raise ConfigError("this stream cannot be reconciled", stream=self.name)
 
+    def check_cursor(self, cursor: Mapping[str, Any]) -> None:
+        """Refuse a cursor this stream could not resume from (``gateway state set``): by
+        default any object of this stream's cursor version. Streams with a known cursor shape
+        check its fields too."""
+        if cursor.get("v") != CURSOR_VERSION:
+            raise ConfigError(
+                "the cursor's version is not this stream's",
+                stream=self.name, v=cursor.get("v"), expected=CURSOR_VERSION,
+            )  # fmt: skip
+
 
 class PushStream(ABC):
     """A stream the gateway writes to a platform or an outbox."""
@@ -287,6 +300,10 @@ class Adapter(ABC):
     def commands(self) -> Any:
         """A Typer app mounted as ``gateway ADAPTER …`` (the files adapter's ``reingest``)."""
         return None
+
+    # True for an adapter that takes any stream name (the files adapter: one stream per
+    # configured inbox pattern); its listing says so instead of listing streams.
+    any_stream: bool = False
 
     def stream(self, name: str, direction: Direction) -> PullStream | PushStream:
         streams: Mapping[str, PullStream] | Mapping[str, PushStream] = (

@@ -13,8 +13,11 @@ from typing import Annotated, Any
 import orjson
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
+from gateway.cli.display import Column
+from gateway.cli.display import table as display_table
 from gateway.errors import GatewayError
 from gateway.mapping import CompiledMapping, MapResult, check_mapping, load_mapping
 from gateway.mapping.explain import describe_fields, describe_rules, describe_warnings
@@ -97,6 +100,16 @@ def _issues(result: MapResult) -> str:
     return "\n".join(lines)
 
 
+def _shown(path: Path) -> str:
+    """A mapping's path as short as it is unambiguous: under the shipped mappings, or here."""
+    for base in (MAPPINGS_DIR, Path.cwd()):
+        try:
+            return str(path.resolve().relative_to(base.resolve()))
+        except ValueError:
+            continue
+    return str(path)
+
+
 @app.command()
 def check(
     files: Annotated[
@@ -124,13 +137,24 @@ def check(
                 ],
             }
         )
-    elif problems:
-        table = Table("file", "line", "col", "problem", "allowed", title="mapping problems")
-        for p in problems:
-            table.add_row(str(p.path), str(p.line), str(p.column), p.message, p.allowed or "")
-        console.print(table)
     else:
-        console.print(f"[green]✓[/green] {len(paths)} mapping file(s) OK")
+        # One line per file and per problem, compiler style (file:line:col): long messages
+        # wrap at 80 columns, file names are never cut.
+        by_file: dict[str, list[str]] = {}
+        for p in problems:
+            allowed = f" (allowed: {p.allowed})" if p.allowed else ""
+            by_file.setdefault(str(p.path), []).append(
+                f"{_shown(p.path)}:{p.line}:{p.column}: {p.message}{allowed}"
+            )
+        for path in paths:
+            found = by_file.get(str(path), [])
+            mark = "[red]✗[/red]" if found else "[green]✓[/green]"
+            outcome = f"{len(found)} problem(s)" if found else "OK"
+            console.print(f"{mark} {_shown(path)} {outcome}", highlight=False)
+            for line in found:
+                console.print(f"    {escape(line)}", highlight=False)
+        bad = len(by_file)
+        console.print(f"{len(paths)} mapping file(s), {bad} with problems", highlight=False)
     if problems:
         raise typer.Exit(1)
 
@@ -225,24 +249,28 @@ def explain(
     )
     if mapping.description:
         console.print(mapping.description, highlight=False)
-    table = Table("field", "source", "type", "steps", "required / default", "pii", title="fields")
-    for row in describe_fields(mapping.plan):
-        table.add_row(*row)
-    console.print(table)
+    # Field names stay whole; steps (code table names included) wrap rather than being cut.
+    fields = [Column("field", "key"), Column("source"), Column("type"), Column("steps"),
+              Column("required / default"), Column("pii", "key")]  # fmt: skip
+    console.print(
+        display_table(
+            "fields", fields, [list(r) for r in describe_fields(mapping.plan)], console.width
+        )
+    )
     rules = describe_rules(mapping.plan)
     if rules:
-        rules_table = Table("rule", "level", "reported on", title="record rules")
-        for rule_row in rules:
-            rules_table.add_row(*rule_row)
-        console.print(rules_table)
+        rule_columns = [Column("rule"), Column("level", "key"), Column("reported on")]
+        console.print(
+            display_table("record rules", rule_columns, [list(r) for r in rules], console.width)
+        )
     warnings = describe_warnings(mapping.plan)
     if warnings:
-        warn_table = Table(
-            "field", "step", "warning", "level", "meaning", title="warnings the steps can give"
+        warning_columns = [Column("field", "key"), Column("step"), Column("warning"),
+                   Column("level", "key"), Column("meaning")]  # fmt: skip
+        rows = [list(r) for r in warnings]
+        console.print(
+            display_table("warnings the steps can give", warning_columns, rows, console.width)
         )
-        for warn_row in warnings:
-            warn_table.add_row(*warn_row)
-        console.print(warn_table)
     if source:
         console.print(mapping.source_text, markup=False, highlight=False)
 

@@ -7,10 +7,11 @@ import threading
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from gateway.cli.common import ConfigOption, JsonOption, console, open_store, print_json, setup
-from gateway.clock import SHANGHAI, to_iso
+from gateway.cli.display import Column, local, zone, zone_note
+from gateway.cli.display import table as display_table
+from gateway.clock import to_iso
 from gateway.config import GatewayConfig
 from gateway.pipeline import JobRunner, RunSummary
 from gateway.pipeline.context import Progress, instance_name
@@ -70,7 +71,7 @@ def run(
 
     Several instances may share one PostgreSQL store: each job runs on one of them at a time.
     """
-    cfg = setup(config)
+    cfg = setup(config, check=True)
     # A service's stderr is its log (journald, the container runtime), not a terminal showing
     # tables: the configured level applies there too, not only in the log file.
     for handler in logging.getLogger().handlers:
@@ -109,16 +110,14 @@ def leases(config: ConfigOption = None, json: JsonOption = False) -> None:
             ]
         )
         return
-    table = Table(title="Job leases")
-    for column in ("job", "held by", "expires (Asia/Shanghai)"):
-        table.add_column(column)
-    for job in names:
-        if job in holders:
-            instance, expires = holders[job]
-            table.add_row(job, instance, expires.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"))
-        else:
-            table.add_row(job, "[dim]free[/]", "-")
-    console.print(table)
+    tz = zone(cfg)
+    cells = [
+        [job, holders[job][0], local(holders[job][1], tz)] if job in holders else [job, "free", "-"]
+        for job in names
+    ]
+    columns = [Column("job", "key"), Column("held by"), Column("expires")]
+    console.print(display_table("Job leases", columns, cells, console.width))
+    console.print(zone_note(cfg), highlight=False)
 
 
 def register(app: typer.Typer) -> None:

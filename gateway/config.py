@@ -190,6 +190,9 @@ class StoreConfig(_Model):
     # An SQLite store refuses to start a run with less room than this on its disk: the
     # write-ahead log (up to 64 MiB), the reserve, and a pull's growth (docs/files.md).
     min_free_mb: int = Field(256, ge=0)
+    # An SQLite store in a directory that does not exist is refused (a mistyped path would
+    # otherwise start an empty store); ``create: true`` makes the directory instead.
+    create: bool = False
 
 
 class CheckpointConfig(_Model):
@@ -247,6 +250,23 @@ class LoggingConfig(_Model):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["auto", "json", "console"] = "auto"
     file: str | None = "logs/gateway.log"
+
+
+class DisplayConfig(_Model):
+    """How commands show things to people: every human-facing time is in ``timezone``."""
+
+    timezone: str = "Asia/Shanghai"
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
 
 
 class ServiceConfig(_Model):
@@ -318,6 +338,47 @@ class CalendarConfig(_Model):
         return self
 
 
+class WeComChannel(_Model):
+    """A WeCom (企业微信) group robot: its webhook URL holds its key, so it is a secret."""
+
+    kind: Literal["wecom"]
+    webhook: Secret
+
+
+class DingTalkChannel(_Model):
+    """A DingTalk robot; ``secret`` is its signing secret (加签)."""
+
+    kind: Literal["dingtalk"]
+    webhook: Secret
+    secret: Secret | None = None
+
+
+class EmailChannel(_Model):
+    """E-mail over SMTP (STARTTLS when ``starttls``; log in when ``username`` is set)."""
+
+    kind: Literal["email"]
+    host: str
+    port: int = Field(25, ge=1, le=65535)
+    sender: str
+    to: list[str] = Field(min_length=1)
+    starttls: bool = False
+    username: str | None = None
+    password: Secret | None = None
+
+
+class NotifyConfig(_Model):
+    """Where a failed or partial run, an open breaker and a year without a holiday notice are
+    reported; one message per condition, repeated at most every ``repeat_minutes``."""
+
+    channels: list[
+        Annotated[WeComChannel | DingTalkChannel | EmailChannel, Field(discriminator="kind")]
+    ] = Field(default_factory=list)
+    repeat_minutes: float = Field(60.0, gt=0)
+    timeout_seconds: float = Field(5.0, gt=0)
+    # Open conditions and when each was last sent: a small file, relative to the config.
+    state_file: str = "notify-state.json"
+
+
 class GatewayConfig(_Model):
     version: Literal[1] = 1
     store: StoreConfig = StoreConfig()
@@ -325,6 +386,8 @@ class GatewayConfig(_Model):
     audit: AuditConfig = AuditConfig()
     logging: LoggingConfig = LoggingConfig()
     service: ServiceConfig = ServiceConfig()
+    display: DisplayConfig = DisplayConfig()
+    notify: NotifyConfig = NotifyConfig()
     platforms: dict[str, PlatformConfig] = Field(default_factory=dict)
     jobs: dict[str, JobConfig] = Field(default_factory=dict)
     secrets: list[Secret] = Field(default_factory=list)
@@ -362,7 +425,8 @@ class GatewayConfig(_Model):
         """The store URL with a relative SQLite path resolved against the config file."""
         url = self.store.url
         prefix = "sqlite:///"
-        if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
+        relative = not url.startswith(prefix + "/") and not url.startswith(prefix + "file:")
+        if url.startswith(prefix) and relative and ":memory:" not in url:
             return prefix + str((self.base_dir / url[len(prefix) :]).resolve())
         return url
 
@@ -370,6 +434,8 @@ class GatewayConfig(_Model):
         """Every configured secret's value, so log processors can drop them."""
         refs: list[SecretRef] = [p.app_secret for p in self.platforms.values() if p.app_secret]
         refs += [r for r in (self.audit.key, *self.secrets) if r is not None]
+        for channel in self.notify.channels:
+            refs += [r for r in vars(channel).values() if isinstance(r, SecretRef)]
         values = []
         for ref in refs:
             try:

@@ -100,10 +100,13 @@ def mask_personal_data(_logger: Any, _name: str, event: MutableMapping[str, Any]
 
 
 def _pre_chain() -> list[Processor]:
-    """Context, level, time and tracebacks, for structlog and standard-library records alike."""
+    """Context, level, logger name, time and tracebacks, for structlog and standard-library
+    records alike: the ``logger`` field tells a gateway line (``gateway.pipeline``) from a
+    simulator's or uvicorn's in one file."""
     return [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
+        structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.StackInfoRenderer(),
         structlog.processors.format_exc_info,

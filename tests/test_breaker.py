@@ -72,9 +72,10 @@ def test_opens_after_threshold_consecutive_failures(ledger: BreakerLedger) -> No
         breaker.before_call()
     message = str(caught.value)
     assert "\n" not in message
-    assert "platform=p" in message
-    assert "retry_in_s=60.0" in message
-    assert "last_error=platform server error" in message
+    assert message.startswith("p at ")
+    assert "next try in 60 s" in message
+    assert "(last: platform server error)" in message
+    assert "gateway breakers reset p" in message
 
 
 def test_a_success_ends_the_streak(ledger: BreakerLedger) -> None:

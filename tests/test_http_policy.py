@@ -283,7 +283,7 @@ def test_exhausted_error_names_the_last_failure_without_personal_data() -> None:
         )  # fmt: skip
     text = str(caught.value)
     assert "platform server error" in text
-    assert "status=503" in text
+    assert "HTTP 503, code SERVICE_UNAVAILABLE" in text
     assert "520102199001011234" not in text
 
 

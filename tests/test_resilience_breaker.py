@@ -9,6 +9,7 @@ from pathlib import Path
 import orjson
 import yaml
 
+from gateway.http.breaker import breaker_key
 from gateway.pipeline import JobRunner
 from gateway.store.breakers import StoreBreakerLedger
 from tests.resilience_kit import PERSONS_JOB, World, expected_persons, hashes, make_world
@@ -22,6 +23,10 @@ PLATFORM = {
     # Long enough that a new process surely starts inside it, however slow the machine.
     "breaker": {"failure_threshold": 4, "cooldown_seconds": 600},
 }  # fmt: skip
+
+
+def breaker_of(world: World) -> str:
+    return breaker_key("labor_force", world.url)
 
 
 def requests(world: World) -> int:
@@ -56,10 +61,11 @@ def test_down_platform_fails_fast_then_recovers_after_cooldown(tmp_path: Path) -
         assert first.error is not None
         assert "\n" not in first.error
         assert "circuit breaker is open" in first.error
-        assert "platform=labor_force" in first.error
+        assert f"labor_force at {world.url}/" in first.error
+        assert "gave up after 4 attempts" in first.error
         # The budget bounds the retrying; the slack covers loading the mapping and the store.
         assert elapsed < MAX_SECONDS + 5
-        status = ledger.load("labor_force")
+        status = ledger.load(breaker_of(world))
         assert (status.state, status.failures) == ("open", 4)
         assert requests(world) == 4
 
@@ -72,14 +78,14 @@ def test_down_platform_fails_fast_then_recovers_after_cooldown(tmp_path: Path) -
         probe = JobRunner(world.config, store).run(PERSONS_JOB)
         assert probe.status == "failed"
         assert requests(world) == 5, "after the cool-down exactly one probe goes out"
-        assert ledger.load("labor_force").state == "open"
+        assert ledger.load(breaker_of(world)).state == "open"
 
         world.set_faults(down=False)
         end_cooldown(world, ledger)
         recovered = sync(world)
         assert recovered["status"] == "succeeded", recovered["error"]
-        assert ledger.load("labor_force").state == "closed"
-        assert ledger.load("labor_force").failures == 0
+        assert ledger.load(breaker_of(world)).state == "closed"
+        assert ledger.load(breaker_of(world)).failures == 0
     assert hashes(store, "person") == expected
     store.close()
 
@@ -89,6 +95,6 @@ def end_cooldown(world: World, ledger: StoreBreakerLedger) -> None:
     data = yaml.safe_load(world.config_path.read_text(encoding="utf-8"))
     data["platforms"]["labor_force"]["breaker"]["cooldown_seconds"] = 1.0
     world.config_path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    opened_at = ledger.load("labor_force").opened_at
+    opened_at = ledger.load(breaker_of(world)).opened_at
     assert opened_at is not None
     time.sleep(max(0.0, opened_at + 1.0 - time.time()) + 0.05)

@@ -44,6 +44,7 @@ class FilesAdapter(Adapter):
     """CSV, JSONL and XLSX files: the inbox the bureau's systems drop into, the outbox they read."""
 
     name = "files"
+    any_stream = True
     description = "CSV, JSONL and XLSX files in an inbox (pull) and an outbox (push)"
 
     def __init__(self) -> None:

@@ -48,6 +48,9 @@ class PersonsPage(BaseModel):
 
     items: list[Person]
     has_more: bool = Field(description="Whether records follow this page now")
+    total: int = Field(
+        description="How many records list from this request's cursor on, this page's included"
+    )
     next: Cursor | None = Field(
         description=(
             "The cursor after this page's last record; null for an empty page. Keep it even "

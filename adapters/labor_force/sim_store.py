@@ -103,6 +103,27 @@ class PersonStore:
                 found += self._overlay_after(since, after_key, limit + 1 - len(found))
         return found[:limit], len(found) > limit
 
+    def remaining(self, since: str | None, after_key: str | None) -> int:
+        """How many records list after the cursor now: the answer's ``total``."""
+        population = self.population
+        with self._lock:
+            if since is None:
+                return population.size
+            seconds = parse_time(since)
+            group = population.first_group_at_or_after(seconds)
+            first = min(group * population.group_size, population.size)
+            moved = sum(1 for index in self._overlay if index >= first)
+            base = population.size - first - moved
+            exact = group < population.group_count and population.group_time(group) == seconds
+            if after_key is not None and exact:
+                own = population.span_records(group, group + 1, self._overlay)
+                base -= sum(1 for r in own if r["AAC002"] <= after_key)
+            if after_key is None:
+                start = bisect_left(self._order, (since,))
+            else:
+                start = bisect_right(self._order, (since, after_key, population.size))
+            return base + len(self._order) - start
+
     def before(self, since: str, after_key: str | None, count: int) -> list[dict[str, Any]]:
         """The last ``count`` records at or before the cursor, ascending (for duplicate pages)."""
         bound = (since, after_key or "", self.population.size)

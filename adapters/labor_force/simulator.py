@@ -178,6 +178,7 @@ def create_app(settings: LaborForceSimSettings) -> FastAPI:
                 return fail(Code.INVALID_PARAM, "invalid parameter: updated_since", status=400)
         elif after_key is not None:
             return fail(Code.INVALID_PARAM, "after_key needs updated_since", status=400)
+        total = store.remaining(updated_since, after_key)
         items, has_more = store.page(updated_since, after_key, page_size)
         cursor = None
         if items:
@@ -187,7 +188,7 @@ def create_app(settings: LaborForceSimSettings) -> FastAPI:
                 items = store.before(updated_since, after_key, DUPLICATED_RECORDS) + items
         tally.add("pages")
         tally.add("persons_served", len(items))
-        return ok({"items": items, "has_more": has_more, "next": cursor})
+        return ok({"items": items, "has_more": has_more, "next": cursor, "total": total})
 
     @app.post(
         "/api/v1/verifications",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,11 +13,13 @@ import typer
 from rich.console import Console
 
 from gateway.config import GatewayConfig, load_config
+from gateway.config_check import refuse_invalid
 from gateway.logging import configure_logging
 from gateway.store import Store
 
-# Piped output (CI logs, files) gets wide tables instead of Rich's 80-column default.
-console = Console(width=None if sys.stdout.isatty() else 160)
+# Piped output (CI logs, files) gets wide tables instead of Rich's 80-column default, unless
+# COLUMNS says how wide the reader is.
+console = Console(width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 160)
 err_console = Console(stderr=True)
 
 ConfigOption = Annotated[
@@ -31,9 +34,15 @@ ConfigOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
 
-def setup(config_path: Path | None, *, log_to_file: bool = True) -> GatewayConfig:
-    """Load the configuration and route logs as it says."""
+def setup(
+    config_path: Path | None, *, log_to_file: bool = True, check: bool = False
+) -> GatewayConfig:
+    """Load the configuration and route logs as it says; ``check``: also refuse what
+    :mod:`gateway.config_check` finds (unknown adapters and streams, bad schedules, a missing
+    store directory), as every command that runs or schedules jobs must."""
     config = load_config(config_path)
+    if check:
+        refuse_invalid(config)
     log_file = config.path(config.logging.file) if config.logging.file and log_to_file else None
     configure_logging(
         config.logging.level, config.logging.format, log_file, secrets=config.secret_values()
@@ -46,8 +55,15 @@ def setup(config_path: Path | None, *, log_to_file: bool = True) -> GatewayConfi
     return config
 
 
+# The store this command opened, so a fault of its environment (read-only, disk full, locked)
+# can name it in the one line the command ends with (gateway.cli.root.main).
+opened_stores: list[str] = []
+
+
 def open_store(config: GatewayConfig) -> Store:
-    return Store(config.store_url)
+    store = Store(config.store_url)
+    opened_stores.append(store.safe_url)
+    return store
 
 
 def print_json(value: Any) -> None:

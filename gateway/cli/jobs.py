@@ -5,10 +5,11 @@ from __future__ import annotations
 import signal
 import threading
 from collections.abc import Mapping
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Any
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.markup import escape
 from rich.table import Table
 
 from gateway.adapter import discover_adapters
@@ -22,8 +23,16 @@ from gateway.cli.common import (
     print_json,
     setup,
 )
+from gateway.cli.display import Column, local, seconds_between, utc, zone, zone_note
+from gateway.cli.display import table as display_table
+from gateway.cli.progress import RunProgress
+from gateway.clock import utc_now
+from gateway.config import GatewayConfig
 from gateway.pipeline import JobRunner, RunSummary
+from gateway.pipeline.dryrun import dry_run
 from gateway.service.leases import held_lease
+from gateway.service.triggers import next_due
+from gateway.store import Store, history
 
 SUMMARY_COLUMNS = (
     "read", "inserted", "updated", "unchanged", "rejected", "retried", "unreadable",
@@ -31,23 +40,16 @@ SUMMARY_COLUMNS = (
 
 
 def summary_table(summaries: list[RunSummary], title: str = "Runs") -> Table:
-    table = Table(title=title)
-    table.add_column("job")
-    table.add_column("status")
-    for name in SUMMARY_COLUMNS:
-        table.add_column(name, justify="right")
-    table.add_column("seconds", justify="right")
-    table.add_column("records/s", justify="right")
+    """Runs as they ended: names and outcomes whole, counts wrapped, fit for 80 columns."""
+    columns = [Column("job", "key"), Column("status", "key"), Column("counts"),
+               Column("seconds", "number"), Column("records/s", "number")]  # fmt: skip
+    cells = []
     for s in summaries:
-        colour = {"succeeded": "green", "failed": "red", "partial": "red"}.get(s.status, "yellow")
-        table.add_row(
-            s.job,
-            f"[{colour}]{s.status}[/]",
-            *(f"{getattr(s, name):,}" for name in SUMMARY_COLUMNS),
-            f"{s.seconds:.2f}",
-            f"{s.rate:,.0f}",
+        counts = ", ".join(f"{getattr(s, n):,} {n}" for n in SUMMARY_COLUMNS if getattr(s, n))
+        cells.append(
+            [s.job, s.status, counts or "nothing read", f"{s.seconds:.2f}", f"{s.rate:,.0f}"]
         )
-    return table
+    return display_table(title, columns, cells, console.width)
 
 
 def exit_code(status: str, signals: list[int]) -> int:
@@ -80,10 +82,20 @@ def sync(
     reset: Annotated[
         bool, typer.Option("--reset", help="Forget the job's cursor and read from the start.")
     ] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Read, map and validate; write nothing (no records, cursor, outbox or sends).",
+        ),
+    ] = False,
 ) -> None:
     """Run one job once, with a live progress line; exit 1 if the run failed."""
-    cfg = setup(config)
+    cfg = setup(config, check=True)
     cfg.job(job)
+    if dry_run:
+        _dry_run(cfg, job, json)
+        return
     store = open_store(cfg)
     stop = threading.Event()
     signals = _install_stop(stop)
@@ -94,22 +106,8 @@ def sync(
             store.mark_abandoned_runs(job)  # we hold the lease: any other 'running' run died
             if reset:
                 store.reset_checkpoint(job)
-            with Progress(
-                SpinnerColumn(),
-                TextColumn("[bold]{task.description}"),
-                TextColumn("{task.fields[counts]}"),
-                TimeElapsedColumn(),
-                console=console,
-                transient=True,
-                disable=json,
-            ) as progress:
-                task = progress.add_task(job, counts="starting", total=None)
-
-                def update(counts: Mapping[str, int]) -> None:
-                    text = "  ".join(f"{k} {counts[k]:,}" for k in SUMMARY_COLUMNS)
-                    progress.update(task, counts=text)
-
-                summary = runner.run(job, progress=update)
+            with RunProgress(console, job, disable=json) as progress:
+                summary = runner.run(job, progress=progress.update)
     finally:
         store.close()
     if json:
@@ -117,67 +115,178 @@ def sync(
     else:
         console.print(summary_table([summary], title=f"gateway sync {job}"))
         if summary.error:
-            console.print(f"[red]{summary.status}:[/] {summary.error}")
+            # One line however long, so a log or a script reads the whole reason.
+            console.print(
+                f"[red]{summary.status}:[/] {escape(summary.error)}",
+                soft_wrap=True,
+                highlight=False,
+            )
     code = exit_code(summary.status, signals)
     if code:
         raise typer.Exit(code)
 
 
-def status(config: ConfigOption = None, json: JsonOption = False) -> None:
-    """The last run of every job: when, how it ended, and its counts."""
-    cfg = setup(config)
+WIDE = 200  # --wide tables are for wide terminals and files: not squeezed to the terminal
+WideOption = Annotated[
+    bool, typer.Option("--wide", help="More columns (every counter); wider than 80 columns.")
+]
+
+
+def _run_json(run: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if run is None:
+        return None
+    return {
+        "run_id": run["id"],
+        "status": run["status"],
+        "started_at": utc(run["started_at"]),
+        "ended_at": utc(run["ended_at"]),
+        "seconds": seconds_between(run["started_at"], run["ended_at"]),
+        **{name: int(run[name]) for name in SUMMARY_COLUMNS},
+        "error": run["error"],
+    }
+
+
+def _dry_run(cfg: GatewayConfig, job: str, json: bool) -> None:
     store = open_store(cfg)
-    runs = {r["job"]: r for r in store.last_runs(list(cfg.jobs))}
-    store.close()
-    rows = [
-        {"job": name, **(runs.get(name) or {"status": "never run"})} for name in sorted(cfg.jobs)
-    ]
+    stop = threading.Event()
+    _install_stop(stop)
+    try:
+        report = dry_run(JobRunner(cfg, store, stop=stop), job, stop)
+    finally:
+        store.close()
+    if json:
+        print_json(report.as_dict())
+        return
+    console.print(
+        f"dry run of {job} ({report.direction}): {report.read:,} read, {report.valid:,} valid, "
+        f"{report.rejected:,} rejected, {report.unreadable:,} unreadable; nothing written",
+        highlight=False,
+    )
+    for item in report.rejections:
+        reasons = "; ".join(
+            f"{r['field']}: {r['rule']}" + (f" ({r['detail']})" if r.get("detail") else "")
+            for r in item["reasons"]
+        )
+        key = f" {item['key']}" if item["key"] else ""
+        console.print(f"  ✗ {item['source']}{key}: {escape(reasons)}", highlight=False)
+
+
+def status_rows(cfg: GatewayConfig, store: Store, now: datetime) -> list[dict[str, Any]]:
+    """Per job: the last run, the last success, the next due time and open dead letters."""
+    names = sorted(cfg.jobs)
+    last = history.latest(store, names)
+    succeeded = history.latest(store, names, status="succeeded")
+    letters = history.open_letters(store)
+    rows = []
+    for name in names:
+        job = cfg.jobs[name]
+        due = next_due(name, job.schedule, now) if job.enabled else None
+        rows.append(
+            {
+                "job": name,
+                "enabled": job.enabled,
+                "schedule": job.schedule,
+                "last_run": _run_json(last.get(name)),
+                "last_success": _run_json(succeeded.get(name)),
+                "next_due": utc(due),
+                "open_dead_letters": letters.get(name, 0),
+            }
+        )
+    return rows
+
+
+def status(config: ConfigOption = None, json: JsonOption = False, wide: WideOption = False) -> None:
+    """Per job: its last run, its last success, when it is next due, and open dead letters."""
+    cfg = setup(config, check=True)
+    store = open_store(cfg)
+    try:
+        rows = status_rows(cfg, store, utc_now())
+    finally:
+        store.close()
     warnings = calendar_warnings(holiday_book(cfg), today())
     if json:
         print_json(rows)
         for line in warnings:  # the JSON on stdout keeps its shape for scripts
             err_console.print(f"warning: {line}", highlight=False)
         return
-    table = Table(title="Job status")
-    for column in ("job", "status", "started_at", "ended_at", *SUMMARY_COLUMNS, "error"):
-        table.add_column(column, justify="right" if column in SUMMARY_COLUMNS else "left")
+    tz = zone(cfg)
+    columns = [
+        Column("job", "key"),
+        Column("last run", "key"),
+        Column("at"),
+        Column("last success"),
+        Column("next due"),
+        Column("open DLQ", "number"),
+    ]
+    if wide:
+        columns += [Column(name, "number") for name in SUMMARY_COLUMNS]
+    cells = []
     for row in rows:
-        table.add_row(
+        run, success = row["last_run"], row["last_success"]
+        due = local(row["next_due"], tz) if row["enabled"] else "disabled"
+        cell = [
             row["job"],
-            row["status"],
-            str(row.get("started_at") or ""),
-            str(row.get("ended_at") or ""),
-            *(f"{row.get(c, 0) or 0:,}" for c in SUMMARY_COLUMNS),
-            str(row.get("error") or ""),
-        )
-    console.print(table)
+            run["status"] if run else "never run",
+            local(run["started_at"], tz) if run else "",
+            local(success["started_at"], tz) if success else "",
+            due or "-",
+            f"{row['open_dead_letters']:,}",
+        ]
+        if wide:
+            cell += [f"{run[name] if run else 0:,}" for name in SUMMARY_COLUMNS]
+        cells.append(cell)
+    width = WIDE if wide else console.width
+    console.print(display_table("Job status", columns, cells, width), width=width)
+    console.print(zone_note(cfg), highlight=False)
+    for row in rows:
+        run = row["last_run"]
+        if run and run["error"]:
+            console.print(f"[red]✗[/red] {row['job']}: {run['error']}", highlight=False)
     for line in warnings:
         console.print(f"[yellow]![/yellow] {line}", highlight=False)
 
 
-def list_jobs(config: ConfigOption = None, json: JsonOption = False) -> None:
-    """The configured jobs: source, target, mapping, schedule and dependencies."""
-    cfg = setup(config, log_to_file=False)
-    rows = [
+def list_jobs(
+    config: ConfigOption = None, json: JsonOption = False, wide: WideOption = False
+) -> None:
+    """The configured jobs: source, target, schedule, next due time, mapping and dependencies."""
+    cfg = setup(config, log_to_file=False, check=True)
+    now = utc_now()
+    rows: list[dict[str, Any]] = [
         {
             "job": name,
             "source": job.source,
             "target": job.target,
             "mapping": job.mapping,
-            "schedule": job.schedule or "-",
-            "depends_on": ", ".join(job.depends_on) or "-",
+            "schedule": job.schedule,
+            "enabled": job.enabled,
+            "next_due": utc(next_due(name, job.schedule, now)) if job.enabled else None,
+            "depends_on": list(job.depends_on),
         }
         for name, job in cfg.jobs.items()
     ]
     if json:
         print_json(rows)
         return
-    table = Table(title="Jobs")
-    for column in ("job", "source", "target", "mapping", "schedule", "depends_on"):
-        table.add_column(column)
+    tz = zone(cfg)
+    columns = [Column("job", "key"), Column("from → to"), Column("schedule"), Column("next due")]
+    if wide:
+        columns += [Column("mapping"), Column("depends on")]
+    cells: list[list[str]] = []
     for row in rows:
-        table.add_row(*row.values())
-    console.print(table)
+        due = local(row["next_due"], tz) if row["enabled"] else "disabled"
+        cell = [
+            row["job"],
+            f"{row['source']} → {row['target']}",
+            row["schedule"] or "-",
+            due or "-",
+        ]
+        if wide:
+            cell += [row["mapping"], ", ".join(row["depends_on"]) or "-"]
+        cells.append(cell)
+    width = WIDE if wide else console.width
+    console.print(display_table("Jobs", columns, cells, width), width=width)
+    console.print(zone_note(cfg), highlight=False)
 
 
 adapters_app = typer.Typer(help="The installed platform adapters.", no_args_is_help=True)
@@ -186,11 +295,12 @@ adapters_app = typer.Typer(help="The installed platform adapters.", no_args_is_h
 @adapters_app.command("list")
 def list_adapters(json: JsonOption = False) -> None:
     """Every adapter installed in this environment, with its streams."""
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "adapter": name,
-            "pull": ", ".join(sorted(adapter.pull_streams())) or "(any)",
-            "push": ", ".join(sorted(adapter.push_streams())) or "(any)",
+            "pull": sorted(adapter.pull_streams()),
+            "push": sorted(adapter.push_streams()),
+            "any_stream": adapter.any_stream,
             "description": adapter.description,
         }
         for name, adapter in sorted(discover_adapters().items())
@@ -198,12 +308,18 @@ def list_adapters(json: JsonOption = False) -> None:
     if json:
         print_json(rows)
         return
-    table = Table(title="Adapters")
-    for column in ("adapter", "pull streams", "push streams", "description"):
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*row.values())
-    console.print(table)
+
+    def shown(row: dict[str, Any], side: str) -> str:
+        if row["any_stream"]:
+            return "(any name)"
+        return ", ".join(row[side]) or "-"
+
+    columns = [Column("adapter", "key"), Column("pull streams"), Column("push streams"),
+               Column("description")]  # fmt: skip
+    cells = [
+        [row["adapter"], shown(row, "pull"), shown(row, "push"), row["description"]] for row in rows
+    ]
+    console.print(display_table("Adapters", columns, cells, console.width))
 
 
 def register(app: typer.Typer) -> None:

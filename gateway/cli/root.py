@@ -7,8 +7,10 @@ import sys
 
 import typer
 
-from gateway.cli import calendar, config, jobs, reconcile, simulate
+from gateway.cli import breakers, calendar, config, jobs, reconcile, runs, simulate, state
+from gateway.cli.common import opened_stores
 from gateway.errors import GatewayError
+from gateway.faults import environment_fault
 from gateway.masking import scrub_text
 
 app = typer.Typer(
@@ -19,6 +21,9 @@ app = typer.Typer(
     add_completion=False,
 )
 jobs.register(app)
+runs.register(app)
+breakers.register(app)
+state.register(app)
 simulate.register(app)
 calendar.register(app)
 config.register(app)
@@ -81,3 +86,12 @@ def main() -> None:
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)
+    except Exception as exc:
+        # A fault of the environment is one line naming the store, the cause and what to do;
+        # anything else is a bug and keeps its traceback.
+        fault = environment_fault(exc)
+        if fault is None:
+            raise
+        where = f"store {opened_stores[-1]}: " if opened_stores else ""
+        typer.echo(f"error: {where}{scrub_text(fault)}", err=True)
+        sys.exit(1)

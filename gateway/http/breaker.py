@@ -13,6 +13,10 @@ States::
       ▲                                  ▲                                    │
       └──────────── probe succeeds ──────┼──────────── probe fails ───────────┘
 
+A breaker belongs to one platform *at one base URL* (:func:`breaker_key`): a streak of
+"connection refused" against a mistyped port says nothing about the corrected URL, so fixing
+``base_url`` starts with a closed breaker and no manual reset.
+
 Only failures that say the platform is unwell count: 5xx, timeouts, unreachable, busy codes,
 cut-off bodies. A 429 is the platform alive and pacing us (Retry-After handles it), and a 4xx or
 a business error is an answer, so it closes the streak. Times are wall-clock seconds, because a
@@ -21,6 +25,7 @@ cool-down must be comparable across processes.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections.abc import Callable
@@ -43,6 +48,29 @@ class BreakerState:
 
 
 CLOSED = BreakerState()
+
+
+def breaker_key(platform: str, base_url: str | None) -> str:
+    """The ledger key of ``platform``'s breaker at ``base_url``: ``labor_force@1a2b3c4d5e6f``."""
+    if not base_url:
+        return platform
+    return f"{platform}@{hashlib.sha256(base_url.encode()).hexdigest()[:12]}"
+
+
+def platform_of(key: str) -> str:
+    return key.partition("@")[0]
+
+
+def safe_url(url: str | None) -> str:
+    """A URL as messages show it: no user, password, query or fragment."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    if not url:
+        return "(no URL)"
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 class BreakerLedger(Protocol):
@@ -80,8 +108,11 @@ class CircuitBreaker:
         ledger: BreakerLedger,
         *,
         clock: Callable[[], float] = time.time,
+        base_url: str | None = None,
     ) -> None:
         self.platform = platform
+        self.base_url = base_url
+        self.key = breaker_key(platform, base_url)
         self.settings = settings
         self.ledger = ledger
         self._clock = clock
@@ -89,34 +120,33 @@ class CircuitBreaker:
 
     @property
     def status(self) -> BreakerState:
-        return self.ledger.load(self.platform)
+        return self.ledger.load(self.key)
 
     def before_call(self) -> None:
         """Refuse the call while the breaker is open; after the cool-down, let a probe through."""
-        status = self.ledger.load(self.platform)
+        status = self.ledger.load(self.key)
         self._clean = status == CLOSED
         if status.state != "open":
             return
         remaining = (status.opened_at or 0.0) + self.settings.cooldown_seconds - self._clock()
         if remaining > 0:
             raise BreakerOpenError(
-                "circuit breaker is open: the platform kept failing",
-                platform=self.platform,
-                failures=status.failures,
-                retry_in_s=round(remaining, 1),
-                last_error=status.reason,
+                f"{self.platform} at {safe_url(self.base_url)}: circuit breaker is open after "
+                f"{status.failures} failures in a row (last: {status.reason}); next try in "
+                f"{remaining:.0f} s; check the platform, then `gateway breakers reset "
+                f"{self.platform}` to try at once"
             )
 
         def probe(current: BreakerState) -> BreakerState:
             return replace(current, state="half_open") if current.state == "open" else current
 
-        self.ledger.update(self.platform, probe)
+        self.ledger.update(self.key, probe)
         self._clean = False
 
     def record_success(self) -> None:
         # The common case (closed, no failures, nothing changed since before_call) writes nothing.
         if not self._clean:
-            self.ledger.update(self.platform, lambda _current: CLOSED)
+            self.ledger.update(self.key, lambda _current: CLOSED)
             self._clean = True
 
     def record_failure(self, reason: str) -> None:
@@ -131,7 +161,7 @@ class CircuitBreaker:
                 return BreakerState("open", failures, now, reason)
             return BreakerState("closed", failures, None, reason)
 
-        self.ledger.update(self.platform, fail)
+        self.ledger.update(self.key, fail)
         self._clean = False
 
 
@@ -157,10 +187,13 @@ def unbind_breakers(run_id: str) -> None:
 
 
 def breaker_for(
-    platform: str, settings: BreakerSettings, run_id: str | None = None
+    platform: str,
+    settings: BreakerSettings,
+    run_id: str | None = None,
+    base_url: str | None = None,
 ) -> CircuitBreaker:
-    """The breaker of ``platform`` over the run's ledger (memory when none is bound); every
-    breaker over one ledger shares its state."""
+    """The breaker of ``platform`` at ``base_url`` over the run's ledger (memory when none is
+    bound); every breaker over one ledger and key shares its state."""
     with _runs_lock:
         ledger = _runs.get(run_id) if run_id is not None else None
-    return CircuitBreaker(platform, settings, ledger or _memory)
+    return CircuitBreaker(platform, settings, ledger or _memory, base_url=base_url)

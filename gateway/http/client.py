@@ -27,8 +27,9 @@ from gateway.errors import (
     PermanentError,
     RetryableError,
 )
-from gateway.http.breaker import CircuitBreaker, breaker_for
+from gateway.http.breaker import CircuitBreaker, breaker_for, safe_url
 from gateway.http.policy import RetryPolicy, limiter_for
+from gateway.http.reasons import transport_reason
 from gateway.http.signing import SignatureAlgorithm, sign_headers
 from gateway.masking import scrub_text
 
@@ -80,6 +81,15 @@ def _release(response: httpx.Response) -> None:
     response.stream = httpx.ByteStream(b"")
 
 
+def _code_of(response: httpx.Response) -> str | None:
+    """The platform's code in an error answer's envelope, if it sent one."""
+    try:
+        body = orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        return None
+    return str(body["code"]) if isinstance(body, dict) and "code" in body else None
+
+
 class ResponseClassifier:
     """Turns an HTTP answer into an envelope, or into the right kind of error."""
 
@@ -98,6 +108,7 @@ class ResponseClassifier:
             raise RetryableError(
                 "platform server error",
                 retry_after=retry_after_seconds(response.headers.get("Retry-After")),
+                code=_code_of(response),
                 **context,
             )
         envelope = self._envelope(response)
@@ -167,7 +178,7 @@ class PlatformClient:
         self.algorithm = SignatureAlgorithm(platform.signature)
         self._secret = secret.encode()
         self._limiter = limiter_for(name, platform.rate_limit)
-        self._breaker = breaker or breaker_for(name, platform.breaker)
+        self._breaker = breaker or breaker_for(name, platform.breaker, base_url=platform.base_url)
         self._policy = policy or RetryPolicy(platform.retry)
         self.retries = 0
         self._http = httpx.Client(base_url=platform.base_url, transport=transport)
@@ -242,13 +253,16 @@ class PlatformClient:
                 headers=headers,
                 timeout=self._timeout(remaining),
             )
-        except httpx.TimeoutException as exc:
-            self._fail(exchange, started, "timeout")
-            raise RetryableError("request timed out", platform=self.name, path=req.path) from exc
         except httpx.TransportError as exc:
-            self._fail(exchange, started, type(exc).__name__)
+            cause, check = transport_reason(exc)
+            self._fail(exchange, started, cause)
+            kind = (
+                "request timed out"
+                if isinstance(exc, httpx.TimeoutException)
+                else ("platform unreachable")
+            )
             raise RetryableError(
-                "platform unreachable", platform=self.name, path=req.path, error=type(exc).__name__
+                f"{kind}: {cause}", platform=self.name, url=self._url(req.path), check=check
             ) from exc
         exchange.duration_ms = (time.perf_counter() - started) * 1000
         exchange.http_status = response.status_code
@@ -261,8 +275,13 @@ class PlatformClient:
             exchange.outcome = "retry" if isinstance(exc, RetryableError) else "error"
             exchange.error = exc.message
             self._record(exchange)
+            exc.context.setdefault("platform", self.name)
+            exc.context.setdefault("url", self._url(req.path))
             if counts_against_platform(exc):
-                self._breaker.record_failure(exc.message)
+                status = exc.context.get("status")
+                self._breaker.record_failure(
+                    f"{exc.message} (HTTP {status})" if status else exc.message
+                )
             elif exc.context.get("status") != 429:
                 # An answer, even a refusal, shows the platform is up: the streak ends.
                 self._breaker.record_success()
@@ -272,6 +291,9 @@ class PlatformClient:
         self._breaker.record_success()
         self._record(exchange)
         return envelope, exchange
+
+    def _url(self, path: str) -> str:
+        return safe_url(f"{self.platform.base_url}{path}")
 
     def _record(self, exchange: Exchange) -> None:
         self.recorder.record(exchange)

@@ -23,7 +23,7 @@ from typing import TypeVar
 from tenacity import RetryCallState, Retrying, retry_if_exception_type
 
 from gateway.config import RateLimitSettings, RetrySettings
-from gateway.errors import RetriesExhausted, RetryableError
+from gateway.errors import BreakerOpenError, RetriesExhausted, RetryableError
 
 T = TypeVar("T")
 Clock = Callable[[], float]
@@ -61,8 +61,10 @@ class RetryPolicy:
     ) -> T:
         """``attempt(number, remaining_seconds)``; ``on_retry(error, wait)`` before each wait."""
         s = self.settings
-        deadline = self._clock() + s.max_seconds
+        started = self._clock()
+        deadline = started + s.max_seconds
         planned: dict[int, float] = {}
+        last: list[RetryableError] = []
 
         def wait_for(state: RetryCallState) -> float:
             # Tenacity asks for the wait and for the stop decision in an order that changed
@@ -98,22 +100,58 @@ class RetryPolicy:
             for state in retrying:
                 with state:
                     number = state.retry_state.attempt_number
-                    return attempt(number, max(0.0, deadline - self._clock()))
+                    try:
+                        return attempt(number, max(0.0, deadline - self._clock()))
+                    except RetryableError as exc:
+                        last[:] = [exc]
+                        raise
         except RetryableError as exc:
-            raise self._exhausted(exc, number, planned.get(number)) from exc
+            raise self._exhausted(exc, number, planned.get(number), started) from exc
+        except BreakerOpenError as exc:
+            # The breaker opened on this call's own failures: the reason is what failed.
+            if not last:
+                raise
+            raise self._exhausted(last[0], number - 1, None, started, opened=True) from exc
         raise AssertionError("unreachable: tenacity either returns or raises")
 
     def _exhausted(
-        self, exc: RetryableError, attempts: int, wait: float | None
+        self,
+        exc: RetryableError,
+        attempts: int,
+        wait: float | None,
+        started: float,
+        *,
+        opened: bool = False,
     ) -> RetriesExhausted:
+        """One line: where, what (in words, with the HTTP status and code), how many attempts
+        over how long, and what to check. No ``key=value`` tail: the URL is already named."""
         budget = f"{self.settings.max_seconds:g} s retry budget"
-        if attempts >= self.settings.max_attempts:
-            why = f"gave up after {attempts} attempts"
+        elapsed = f"over {self._clock() - started:.1f} s"
+        if opened:
+            why = f"gave up after {attempts} attempts {elapsed}: the circuit breaker is open"
+        elif attempts >= self.settings.max_attempts:
+            why = f"gave up after {attempts} attempts {elapsed}"
         elif exc.retry_after is not None and wait == exc.retry_after:
             why = f"the platform asked to wait {wait:g} s, past the {budget}"
         else:
-            why = f"gave up after {attempts} attempts: the {budget} is spent"
-        return RetriesExhausted(why, last_error=exc.message, **exc.context)
+            why = f"gave up after {attempts} attempts {elapsed}: the {budget} is spent"
+        ctx = exc.context
+        where = f"{ctx['platform']} at {ctx['url']}: " if "platform" in ctx and "url" in ctx else ""
+        what = exc.message
+        if ctx.get("status") is not None:
+            code = f", code {ctx['code']}" if ctx.get("code") else ""
+            what += f" (HTTP {ctx['status']}{code})"
+        check = ctx.get("check") or _check_for(ctx.get("status"))
+        message = f"{where}{what}; {why}; check: {check}"
+        return RetriesExhausted(message)
+
+
+def _check_for(status: object) -> str:
+    if status == 429:
+        return "the platform is pacing us; lower rate_limit.per_second"
+    if isinstance(status, int) and status >= 500:
+        return "the platform is failing; check its status, then run again"
+    return "the platform and the network, then run again"
 
 
 class TokenBucket:

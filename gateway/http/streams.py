@@ -42,7 +42,9 @@ def open_client(ctx: StreamContext, classifier: ResponseClassifier | None = None
         ctx.exchanges,
         secret=secret,
         classifier=classifier,
-        breaker=breaker_for(ctx.platform_name, ctx.platform.breaker, ctx.run_id),
+        breaker=breaker_for(
+            ctx.platform_name, ctx.platform.breaker, ctx.run_id, ctx.platform.base_url
+        ),
     )
 
 
@@ -192,19 +194,41 @@ class IncrementalPullStream(PullStream):
                 after = str(nxt["after_key"])
 
     def read(self, ctx: StreamContext, cursor: Position | None) -> Iterator[Page]:
-        for records, position, exchange in self.pages(ctx, cursor):
+        for records, position, exchange, total in self.counted_pages(ctx, cursor):
             yield Page(
                 records=records,
                 cursor=position,
                 source=f"{ctx.platform_name}:{self.name}",
                 exchange=exchange,
+                total=total,
             )
+
+    def check_cursor(self, cursor: Mapping[str, Any]) -> None:
+        """``{"v": 1, "updated_since": TEXT, "after_key": TEXT}`` and nothing else."""
+        super().check_cursor(cursor)
+        fields = set(cursor) - {"v"}
+        if fields != {"updated_since", "after_key"}:
+            raise ConfigError(
+                "the cursor needs exactly updated_since and after_key",
+                stream=self.name, fields=", ".join(sorted(fields)) or "none",
+            )  # fmt: skip
+        if not isinstance(cursor["updated_since"], str) or not cursor["updated_since"]:
+            raise ConfigError("updated_since must be the platform's update time, as text")
+        if not isinstance(cursor["after_key"], str):
+            raise ConfigError("after_key must be text (empty: from the first record)")
 
     def pages(
         self, ctx: StreamContext, cursor: Position | None
     ) -> Iterator[tuple[list[dict[str, Any]], Position | None, Exchange]]:
         """Each page's records (a non-object item as a malformed record), the position after
         it, and the exchange that fetched it."""
+        for records, position, exchange, _total in self.counted_pages(ctx, cursor):
+            yield records, position, exchange
+
+    def counted_pages(
+        self, ctx: StreamContext, cursor: Position | None
+    ) -> Iterator[tuple[list[dict[str, Any]], Position | None, Exchange, int | None]]:
+        """As :meth:`pages`, with the platform's ``total`` when its answer carries one."""
         if cursor is not None and cursor.get("v") != CURSOR_VERSION:
             raise StoreError(f"{self.name} cursor has an unknown format version", job=ctx.job)
         size = min(int(ctx.options.get("page_size", self.default_page_size)), self.max_page_size)
@@ -221,12 +245,14 @@ class IncrementalPullStream(PullStream):
                 )  # fmt: skip
                 data = envelope.data if isinstance(envelope.data, dict) else {}
                 items = require_list(data, "items", self.operation)
+                total = data.get("total")
                 cursor = self.next_cursor(data, items, cursor)
                 exchange.record_count = len(items)
                 records = [
                     i if isinstance(i, dict) else {MALFORMED: "not an object"} for i in items
                 ]
-                yield records, cursor, exchange
+                counted = total if type(total) is int and total >= 0 else None
+                yield records, cursor, exchange, counted
                 if not data.get("has_more"):
                     return
 

@@ -151,6 +151,15 @@ def _bind(
             return None
         given = arg_nodes
     else:
+        keyword_only = op.params and not any(p.required for p in op.params)
+        if keyword_only and len(arg_nodes) > 1:
+            # {length: [1, 2, 3]} would bind exact, min and max by position: refused, since
+            # nobody writing it meant that. Such steps name their arguments.
+            example = ", ".join(f"{name}: ..." for name in names)
+            problems.append(
+                node.problem(f"{what} {op.name!r} takes named arguments, e.g. {{{example}}}")
+            )
+            return None
         if len(arg_nodes) > len(op.params):
             problems.append(node.problem(f"{what} {op.name!r} takes {len(op.params)} argument(s)"))
             return None

@@ -154,6 +154,12 @@ def _regex(_ctx: Context, pattern: re.Pattern[str]) -> Check:
 
 
 def _length(_ctx: Context, exact: int | None, low: int | None, high: int | None) -> Check:
+    if exact is not None and (low is not None or high is not None):
+        raise ValueError("give exact, or min and/or max, not both")
+    if any(n is not None and n < 0 for n in (exact, low, high)):
+        raise ValueError("a length cannot be negative")
+    if low is not None and high is not None and low > high:
+        raise ValueError(f"min {low} is greater than max {high}")
     if exact is not None:
         low = high = exact
     if low is None and high is None:

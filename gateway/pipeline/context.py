@@ -66,6 +66,8 @@ class RunContext:
     raw_key: Callable[[Mapping[str, Any]], str | None] | None = None
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(RUN_COUNTERS, 0))
     checkpointer: Checkpointer | None = None
+    # How many records the run should read in all, when the platform says (Page.total).
+    expected: int | None = None
 
     @property
     def stop(self) -> threading.Event:
@@ -107,5 +109,7 @@ class RunContext:
             self.checkpointer.maybe(self.store)
 
     def report(self) -> None:
+        """The live counts to the progress callback, with ``total`` when it is known."""
         if self.progress is not None:
-            self.progress(dict(self.counts))
+            extra = {"total": self.expected} if self.expected is not None else {}
+            self.progress({**self.counts, **extra})

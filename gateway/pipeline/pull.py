@@ -136,6 +136,8 @@ def commit_page(run: RunContext, prepared: PreparedPage) -> None:
         "retried": prepared.retried,
         "unreadable": unreadable_count(page),
     }
+    if page.total is not None:
+        run.expected = max(run.counts["read"] + page.total, run.counts["read"] + len(page.records))
     with run.store.transaction() as conn:
         upserted = upsert_records(conn, run.mapping.entity, prepared.rows, run.job_name)
         add_dead_letters(conn, run.job_name, run.run_id, run.mapping.entity, prepared.letters)

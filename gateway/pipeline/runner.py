@@ -19,13 +19,14 @@ from gateway.adapter import (
 )
 from gateway.audit import AuditEvent, audit_log_from_config
 from gateway.audit.settings import checkpointer
-from gateway.calendar_years import holiday_book
+from gateway.calendar_years import calendar_warnings, holiday_book, today
 from gateway.config import GatewayConfig
 from gateway.errors import ConfigError, GatewayError, StoreError
 from gateway.faults import environment_fault
-from gateway.http.breaker import bind_breakers, unbind_breakers
+from gateway.http.breaker import bind_breakers, breaker_key, unbind_breakers
 from gateway.logging import bind_run, get_logger, unbind_run
 from gateway.mapping import CompiledMapping, load_mapping
+from gateway.notify import Notifier
 from gateway.pipeline.context import Progress, RunContext, instance_name
 from gateway.pipeline.pull import run_pull
 from gateway.pipeline.push import run_push
@@ -90,6 +91,7 @@ class JobRunner:
         self.audit = audit_log_from_config(config)
         self.checkpointer = checkpointer(config, self.instance)
         self.breakers = StoreBreakerLedger(store)
+        self.notifier = Notifier(config)
 
     def mapping_for(self, job_name: str) -> CompiledMapping:
         job = self.config.job(job_name)
@@ -171,12 +173,29 @@ class JobRunner:
             self.checkpoint()
             unbind_breakers(run_id)
             unbind_run()
+        self._notify(job_name, status, error)
         counts = run.counts
         return RunSummary(
             job_name, run_id, status, counts["read"], counts["inserted"], counts["updated"],
             counts["unchanged"], counts["rejected"], counts["retried"], counts["unreadable"],
             time.perf_counter() - started, error,
         )  # fmt: skip
+
+    def _notify(self, job_name: str, status: str, error: str | None) -> None:
+        """The run's outcome, its platform's breaker and the calendar to the notify channels;
+        a notification that cannot be sent never changes what the run did."""
+        if not self.notifier.enabled:
+            return
+        job = self.config.jobs[job_name]
+        platform = self.config.platforms[job.platform]
+        try:
+            self.notifier.run_ended(job_name, status, error)
+            if platform.base_url:
+                state = self.breakers.load(breaker_key(job.platform, platform.base_url))
+                self.notifier.breaker(job.platform, state.state, state.failures, state.reason)
+            self.notifier.calendar(calendar_warnings(holiday_book(self.config), today()), today())
+        except Exception:
+            log.exception("notifications failed")
 
     def _event(
         self, kind: str, run: RunContext, outcome: str, detail: str | None = None

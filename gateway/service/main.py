@@ -73,7 +73,12 @@ class Service:
         self.store = store
         self.instance = instance
         self.metrics = ServiceMetrics(
-            store, config.jobs, config.platforms, instance, deadline_entities(config)
+            store,
+            config.jobs,
+            config.platforms,
+            instance,
+            deadline_entities(config),
+            base_urls={name: p.base_url for name, p in config.platforms.items()},
         )
         self.leases = LeaseManager(store, instance, config.service.lease_seconds)
         self.scheduler = JobScheduler(

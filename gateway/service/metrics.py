@@ -26,6 +26,7 @@ import gateway
 from gateway.adapter import Exchange
 from gateway.calendar_years import PROVISIONAL_FIELD
 from gateway.clock import parse_iso
+from gateway.http.breaker import breaker_key
 from gateway.store import Store, schema
 from gateway.store.holdings import latest_differences
 
@@ -36,8 +37,11 @@ OUTCOMES = ("inserted", "updated", "unchanged", "rejected")
 BREAKER_STATES = ("closed", "open", "half_open")
 # How a provisional flag reads in a stored payload (compact JSON, keys sorted).
 _PROVISIONAL_JSON = f'%"{PROVISIONAL_FIELD}":true%'
-# Run durations: from a quick incremental sync to a full 2.2-million-record pull.
-DURATION_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400)
+# Run durations: from a quick incremental sync (most demo runs end well under a second) to a
+# full 2.2-million-record pull; longer than an hour lands in +Inf.
+DURATION_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600)
+# One HTTP attempt: a loopback answer in milliseconds to a page that takes the read timeout.
+HTTP_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 
 
 class ServiceMetrics:
@@ -50,6 +54,7 @@ class ServiceMetrics:
         platforms: Iterable[str],
         instance: str,
         deadline_entities: Iterable[str] = (),
+        base_urls: Mapping[str, str | None] | None = None,
     ):
         self.registry = CollectorRegistry()
         r = self.registry
@@ -63,6 +68,13 @@ class ServiceMetrics:
             "gateway_http_requests",
             "HTTP calls to platforms by platform and status (HTTP status, or the transport error).",
             ["platform", "status"],
+            registry=r,
+        )
+        self.http_duration = Histogram(
+            "gateway_http_request_duration_seconds",
+            "HTTP attempts to platforms by platform and operation, failed ones included.",
+            ["platform", "operation"],
+            buckets=HTTP_BUCKETS,
             registry=r,
         )
         self.runs = Counter(
@@ -87,15 +99,16 @@ class ServiceMetrics:
             ["job"],
             registry=r,
         )
+        # Not ``instance``: Prometheus sets that label on every target and would rename ours.
         Info("gateway_instance", "This instance.", registry=r).info(
-            {"instance": instance, "version": gateway.__version__}
+            {"gateway_instance": instance, "version": gateway.__version__}
         )
         self.jobs = sorted(jobs)
         for job in self.jobs:
             self.lease_held.labels(job).set(0)
-        r.register(
-            StoreCollector(store, self.jobs, sorted(platforms), sorted(set(deadline_entities)))
-        )
+        names = sorted(platforms)
+        keys = {name: breaker_key(name, (base_urls or {}).get(name)) for name in names}
+        r.register(StoreCollector(store, self.jobs, keys, sorted(set(deadline_entities))))
 
     def meter(self, job: str) -> RunMeter:
         return RunMeter(self, job)
@@ -107,6 +120,10 @@ class ServiceMetrics:
         """Count one HTTP attempt (an observer of :mod:`gateway.http.client`)."""
         status = str(exchange.http_status) if exchange.http_status else exchange.error or "error"
         self.http_requests.labels(exchange.platform, status).inc()
+        if exchange.duration_ms is not None:
+            self.http_duration.labels(exchange.platform, exchange.operation).observe(
+                exchange.duration_ms / 1000
+            )
 
 
 class RunMeter:
@@ -142,8 +159,13 @@ class StoreCollector(Collector):
     """Store-wide values, queried at scrape time."""
 
     def __init__(
-        self, store: Store, jobs: list[str], platforms: list[str], deadline_entities: list[str]
+        self,
+        store: Store,
+        jobs: list[str],
+        platforms: Mapping[str, str],
+        deadline_entities: list[str],
     ) -> None:
+        """``platforms``: each platform's breaker key in the store (its current base URL's)."""
         self.store = store
         self.jobs = jobs
         self.platforms = platforms
@@ -218,8 +240,11 @@ class StoreCollector(Collector):
             "1 for each platform's current circuit-breaker state (store-wide).",
             labels=["platform", "state"],
         )
-        states = dict.fromkeys(self.platforms, "closed")
-        states.update((p, s) for p, s in conn.execute(select(table.c.platform, table.c.state)))
+        # Rows of earlier base URLs are never consulted again, so they do not count here.
+        by_key = {
+            row.platform: row.state for row in conn.execute(select(table.c.platform, table.c.state))
+        }
+        states = {name: by_key.get(key, "closed") for name, key in self.platforms.items()}
         for platform, current in sorted(states.items()):
             for state in BREAKER_STATES:
                 family.add_metric([platform, state], 1 if current == state else 0)

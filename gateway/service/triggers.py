@@ -99,3 +99,11 @@ def previous_fire(trigger: Any, now: datetime) -> datetime | None:
                 return fire
             fire = following
     return None
+
+
+def next_due(job: str, schedule: str | None, now: datetime) -> datetime | None:
+    """When the scheduler next runs ``job`` (``None`` for a job without a schedule)."""
+    if schedule is None:
+        return None
+    fire: datetime | None = make_trigger(job, schedule).get_next_fire_time(None, now)
+    return fire

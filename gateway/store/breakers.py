@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from gateway.clock import parse_iso, to_iso, utc_now_iso
@@ -82,3 +82,23 @@ class StoreBreakerLedger:
         if lock and conn.dialect.name == "postgresql":
             query = query.with_for_update()
         return conn.execute(query).first()
+
+
+def breaker_rows(store: Store) -> list[dict[str, Any]]:
+    """Every breaker row: its ledger key, state, failures, when it opened and why."""
+    table = schema.breakers
+    with store.connect() as conn:
+        rows = conn.execute(select(table).order_by(table.c.platform)).all()
+    return [{str(key): value for key, value in row._mapping.items()} for row in rows]
+
+
+def reset_breakers(store: Store, platform: str) -> int:
+    """Close ``platform``'s breakers (every base URL it had): delete their rows."""
+    table = schema.breakers
+    with store.transaction() as conn:
+        done = conn.execute(
+            delete(table).where(
+                (table.c.platform == platform) | table.c.platform.startswith(f"{platform}@")
+            )
+        )
+    return int(done.rowcount)
