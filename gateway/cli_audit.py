@@ -15,6 +15,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
+import orjson
 import typer
 from sqlalchemy import Connection
 
@@ -46,7 +47,7 @@ from gateway.clock import to_iso
 from gateway.codes.idnumber import is_valid_id_number
 from gateway.config import CONFIG_ENV, GatewayConfig, load_config
 from gateway.errors import AuditError, ConfigError
-from gateway.masking import mask_id_number, scrub_text
+from gateway.masking import mask_data, mask_id_number, scrub_text
 
 app = typer.Typer(
     help="The exchange log: verify it, search it, trace a key, export, show and prune entries.",
@@ -154,7 +155,7 @@ def search_command(
     with _reading(cfg) as conn:
         rows = search(conn, where, limit)
     if json:
-        print_json([entry_dict(row) for row in rows])
+        print_json([mask_data(entry_dict(row)) for row in rows])
         return
     console.print(entries_table(rows, f"Audit entries ({len(rows)}, newest first)"))
     if len(rows) == limit:
@@ -195,7 +196,8 @@ def trace_command(
     with _reading(cfg) as conn:
         rows = trace(conn, digester, value)
     if json:
-        print_json({"key": shown, "count": len(rows), "entries": [entry_dict(r) for r in rows]})
+        entries = [mask_data(entry_dict(r)) for r in rows]
+        print_json({"key": shown, "count": len(rows), "entries": entries})
         return
     console.print(entries_table(rows, f"{shown}: {len(rows)} entries"))
 
@@ -235,6 +237,16 @@ def export_command(
     console.print(f"manifest {out}.manifest.json, file SHA-256 {manifest['sha256']}")
 
 
+def masked_body(body: bytes) -> str:
+    """An archived body as a terminal may show it: JSON masked field by field, text scrubbed."""
+    text = body.decode("utf-8", "replace")
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return scrub_text(text)
+    return orjson.dumps(mask_data(data), option=orjson.OPT_INDENT_2).decode()
+
+
 @app.command()
 def show(
     seq: Annotated[int, typer.Argument(help="The entry's sequence number.")],
@@ -258,7 +270,7 @@ def show(
         raise AuditError("no audit entry with this seq", seq=seq)
     if payload is None:
         if json:
-            print_json(entry_dict(row))
+            print_json(mask_data(entry_dict(row)))
         else:
             console.print(entry_table(row))
         return
@@ -273,8 +285,8 @@ def show(
         sys.stdout.buffer.write(body)
         sys.stdout.buffer.flush()
     else:
-        typer.echo(scrub_text(body.decode("utf-8", "replace")))
-        err_console.print("[dim]ID and mobile numbers masked; --out FILE for the exact bytes[/]")
+        typer.echo(masked_body(body))
+        err_console.print("[dim]personal data masked; --out FILE for the exact bytes[/]")
 
 
 @app.command("prune")
