@@ -20,7 +20,7 @@ from gateway.mapping import CompiledMapping, MapResult, check_mapping, load_mapp
 from gateway.mapping.explain import describe_fields, describe_rules, describe_warnings
 from gateway.mapping.result import INFO
 from gateway.mapping.samples import read_samples
-from gateway.masking import mask_data, scrub_text
+from gateway.masking import mask_data, mask_issue, scrub_text
 from mappings import MAPPINGS_DIR
 
 app = typer.Typer(help="Check, try, explain and compare mapping files.", no_args_is_help=True)
@@ -161,8 +161,8 @@ def try_mapping(
                         "ok": r.ok,
                         "key": masked_key(mapping, r.key),
                         "record": masked_record(mapping, r.record),
-                        "errors": [i.as_dict() for i in r.errors],
-                        "warnings": [i.as_dict() for i in r.warnings],
+                        "errors": [mask_issue(i.as_dict(), mapping.pii) for i in r.errors],
+                        "warnings": [mask_issue(i.as_dict(), mapping.pii) for i in r.warnings],
                     }
                     for n, r in enumerate(results, start=1)
                 ],
