@@ -24,7 +24,7 @@ ID = "11010519491231002X"
 
 
 def test_each_class_masks_as_documented() -> None:
-    """ID numbers keep the first three and last four, phones 3+4, names the family name, addresses 6."""
+    """ID numbers keep first three and last four, phones 3+4, names the family name, addresses 6."""
     assert mask_id_number(ID) == "110***********002X"
     assert mask_phone("13812345678") == "138****5678"
     assert mask_phone("0851-86801234") == "0851-****1234"
