@@ -48,6 +48,7 @@ from gateway.codes.idnumber import is_valid_id_number
 from gateway.config import CONFIG_ENV, GatewayConfig, load_config
 from gateway.errors import AuditError, ConfigError
 from gateway.masking import mask_data, mask_id_number, scrub_text
+from gateway.private import write_private
 
 app = typer.Typer(
     help="The exchange log: verify it, search it, trace a key, export, show and prune entries.",
@@ -279,7 +280,7 @@ def show(
         raise AuditError(f"entry has no {payload.value} body", seq=seq)
     body = payload_archive(cfg).get(digest)
     if out is not None:
-        out.write_bytes(body)
+        write_private(out, body)
         err_console.print(f"wrote {len(body):,} bytes to {out}; SHA-256 {digest} matches")
     elif raw:
         sys.stdout.buffer.write(body)

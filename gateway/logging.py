@@ -23,6 +23,7 @@ import structlog
 from structlog.typing import Processor
 
 from gateway.masking import REDACTED, Pii, as_text, mask_data, pii_class_for_key, redact_secrets
+from gateway.private import make_private, private_dir
 
 # Keys whose whole value is a credential, whatever it looks like.
 _SECRET_KEY = re.compile(
@@ -83,11 +84,14 @@ def _safety_chain(secrets: Iterable[str]) -> list[Processor]:
 
 
 def _handler(stream_or_file: Any, renderer: Processor, secrets: list[str]) -> logging.Handler:
-    handler = (
-        logging.FileHandler(stream_or_file, encoding="utf-8")
-        if isinstance(stream_or_file, Path)
-        else logging.StreamHandler(stream_or_file)
-    )
+    handler: logging.Handler
+    if isinstance(stream_or_file, Path):
+        fresh = not stream_or_file.exists()
+        handler = logging.FileHandler(stream_or_file, encoding="utf-8")
+        if fresh:  # an existing log keeps its mode: ``status`` warns about one others may read
+            make_private(stream_or_file)
+    else:
+        handler = logging.StreamHandler(stream_or_file)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             processors=[*_safety_chain(secrets), renderer], foreign_pre_chain=_pre_chain()
@@ -114,7 +118,7 @@ def configure_logging(
     )
     handlers = [_handler(sys.stderr, console, secret_values)]
     if file is not None:
-        file.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(file.parent)
         handlers.append(_handler(file, structlog.processors.JSONRenderer(), secret_values))
     root = logging.getLogger()
     for old in list(root.handlers):

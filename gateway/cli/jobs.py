@@ -22,9 +22,12 @@ from gateway.cli.common import (
     print_json,
     setup,
 )
+from gateway.config import GatewayConfig
 from gateway.errors import JobBusyError
 from gateway.pipeline import JobRunner, RunSummary
+from gateway.private import exposed
 from gateway.service.leases import LeaseManager, lease_holders
+from gateway.store import Store
 
 SUMMARY_COLUMNS = (
     "read", "inserted", "updated", "unchanged", "rejected", "retried", "unreadable",
@@ -137,6 +140,20 @@ def sync(
         raise typer.Exit(code)
 
 
+def file_warnings(cfg: GatewayConfig, store: Store) -> list[str]:
+    """The store's and the log's files that others may read (they hold personal data)."""
+    paths = []
+    if store.file is not None:
+        paths += [store.file, store.file.with_name(store.file.name + "-wal")]
+    if cfg.logging.file:
+        paths.append(cfg.path(cfg.logging.file))
+    return [
+        f"{path} is {who}-readable and holds personal data: chmod 600 {path}"
+        for path in paths
+        if (who := exposed(path)) is not None
+    ]
+
+
 def status(config: ConfigOption = None, json: JsonOption = False) -> None:
     """The last run of every job: when, how it ended, and its counts."""
     cfg = setup(config)
@@ -146,7 +163,7 @@ def status(config: ConfigOption = None, json: JsonOption = False) -> None:
     rows = [
         {"job": name, **(runs.get(name) or {"status": "never run"})} for name in sorted(cfg.jobs)
     ]
-    warnings = calendar_warnings(holiday_book(cfg), today())
+    warnings = calendar_warnings(holiday_book(cfg), today()) + file_warnings(cfg, store)
     if json:
         print_json(rows)
         for line in warnings:  # the JSON on stdout keeps its shape for scripts

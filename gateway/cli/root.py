@@ -10,6 +10,7 @@ import typer
 from gateway.cli import calendar, config, jobs, simulate
 from gateway.errors import GatewayError
 from gateway.masking import scrub_text
+from gateway.private import keep_private
 
 app = typer.Typer(
     name="gateway",
@@ -18,6 +19,14 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+
+@app.callback()
+def _private_files() -> None:
+    """Data-exchange gateway between the bureau's systems and the provincial platforms."""
+    keep_private()
+
+
 jobs.register(app)
 simulate.register(app)
 calendar.register(app)

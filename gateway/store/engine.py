@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import uuid
 from collections.abc import Iterator, Mapping
@@ -16,6 +17,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError, SQ
 
 from gateway.clock import utc_now_iso
 from gateway.errors import ConfigError, StoreError
+from gateway.private import make_private, private_dir
 from gateway.store import migrations, schema
 
 CHECKPOINT_VERSION = 1
@@ -66,7 +68,7 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            private_dir(Path(database).parent)
         return _sqlite_engine(url)
     if parsed.get_backend_name() == "postgresql":
         if parsed.drivername == "postgresql":
@@ -92,9 +94,24 @@ class Store:
         self.dialect = self.engine.dialect.name
         database = make_url(url).database if self.dialect == "sqlite" else None
         self.file = Path(database) if database and database != ":memory:" else None
+        fresh = self.file is not None and not self.file.exists()
         if migrate:
             self.migrate()
             self.keep_reserve()
+        if fresh:
+            self.keep_private()
+
+    def keep_private(self) -> None:
+        """A new store's file, WAL, shared memory and reserve: owner only, like every file.
+
+        An existing store keeps its mode: ``status`` warns about one others may read.
+        """
+        if self.file is None:
+            return
+        for suffix in ("", "-wal", "-shm", RESERVE_SUFFIX):
+            path = self.file.with_name(self.file.name + suffix)
+            if path.exists() and path.stat().st_uid == os.getuid():
+                make_private(path)
 
     @property
     def reserve_path(self) -> Path | None:
