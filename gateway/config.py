@@ -165,11 +165,19 @@ class JobConfig(_Model):
         return (self.source if self.is_pull else self.target).split(".", 1)[1]
 
 
+class EncryptionConfig(_Model):
+    """SM4 data keys (32 hex digits each): ``key`` seals, ``previous`` only open (rotation)."""
+
+    key: Secret
+    previous: list[Secret] = Field(default_factory=list)
+
+
 class StoreConfig(_Model):
     url: str = "sqlite:///gateway.db"
     # An SQLite store refuses to start a run with less room than this on its disk: the
     # write-ahead log (up to 64 MiB), the reserve, and a pull's growth (docs/files.md).
     min_free_mb: int = Field(256, ge=0)
+    encryption: EncryptionConfig | None = None
 
 
 class AuditConfig(_Model):
@@ -306,6 +314,8 @@ class GatewayConfig(_Model):
         """Every configured secret's value, so log processors can drop them."""
         refs: list[SecretRef] = [p.app_secret for p in self.platforms.values() if p.app_secret]
         refs += [r for r in (self.audit.key, *self.secrets) if r is not None]
+        if self.store.encryption is not None:
+            refs += [self.store.encryption.key, *self.store.encryption.previous]
         values = []
         for ref in refs:
             try:

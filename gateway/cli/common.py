@@ -14,6 +14,7 @@ from rich.console import Console
 from gateway.config import GatewayConfig, load_config
 from gateway.logging import configure_logging
 from gateway.store import Store
+from gateway.store.keyring import data_sealer
 
 # Piped output (CI logs, files) gets wide tables instead of Rich's 80-column default.
 console = Console(width=None if sys.stdout.isatty() else 160)
@@ -47,7 +48,7 @@ def setup(config_path: Path | None, *, log_to_file: bool = True) -> GatewayConfi
 
 
 def open_store(config: GatewayConfig) -> Store:
-    return Store(config.store_url)
+    return Store(config.store_url, sealer=data_sealer(config))
 
 
 def print_json(value: Any) -> None:

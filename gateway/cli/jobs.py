@@ -154,6 +154,14 @@ def file_warnings(cfg: GatewayConfig, store: Store) -> list[str]:
     ]
 
 
+def encryption_warnings(store: Store) -> list[str]:
+    """A store that keeps personal data in clear says so (the embedded demo may)."""
+    if store.sealer is not None:
+        return []
+    return ["the store is unencrypted: personal data at rest is in clear "
+            "(set store.encryption.key, docs/privacy.md)"]  # fmt: skip
+
+
 def status(config: ConfigOption = None, json: JsonOption = False) -> None:
     """The last run of every job: when, how it ended, and its counts."""
     cfg = setup(config)
@@ -163,7 +171,11 @@ def status(config: ConfigOption = None, json: JsonOption = False) -> None:
     rows = [
         {"job": name, **(runs.get(name) or {"status": "never run"})} for name in sorted(cfg.jobs)
     ]
-    warnings = calendar_warnings(holiday_book(cfg), today()) + file_warnings(cfg, store)
+    warnings = [
+        *calendar_warnings(holiday_book(cfg), today()),
+        *file_warnings(cfg, store),
+        *encryption_warnings(store),
+    ]
     if json:
         print_json(rows)
         for line in warnings:  # the JSON on stdout keeps its shape for scripts

@@ -19,6 +19,8 @@ from gateway.clock import utc_now_iso
 from gateway.errors import ConfigError, StoreError
 from gateway.private import make_private, private_dir
 from gateway.store import migrations, schema
+from gateway.store.crypto import Sealer, open_value, sealer_of
+from gateway.store.keyring import check_keys
 
 CHECKPOINT_VERSION = 1
 RUN_COUNTERS = (
@@ -85,12 +87,23 @@ RESERVE_BYTES = 2 * 1024 * 1024
 RESERVE_SUFFIX = ".reserve"
 
 
+def _carry(sealer: Sealer | None) -> Any:
+    def on_connect(_dbapi_conn: Any, record: Any) -> None:
+        record.info["sealer"] = sealer
+
+    return on_connect
+
+
 class Store:
     """The canonical store. Every write goes through :meth:`transaction`."""
 
-    def __init__(self, url: str, *, migrate: bool = True) -> None:
+    def __init__(self, url: str, *, migrate: bool = True, sealer: Sealer | None = None) -> None:
         self.url = url
+        self.sealer = sealer
         self.engine = make_engine(url)
+        # Every connection carries the sealer, so a function handed only a connection (dead
+        # letters, checkpoints) seals and opens personal data the same way.
+        event.listen(self.engine, "connect", _carry(sealer))
         self.dialect = self.engine.dialect.name
         database = make_url(url).database if self.dialect == "sqlite" else None
         self.file = Path(database) if database and database != ":memory:" else None
@@ -98,6 +111,8 @@ class Store:
         if migrate:
             self.migrate()
             self.keep_reserve()
+            with self.transaction() as conn:
+                check_keys(conn, sealer)
         if fresh:
             self.keep_private()
 
@@ -199,7 +214,7 @@ class Store:
             ).first()
         if row is None:
             return None
-        state = orjson.loads(row[0])
+        state = orjson.loads(open_value(self.sealer, row[0]))
         if state.get("v") != CHECKPOINT_VERSION:
             raise StoreError("checkpoint has an unknown format version", job=job, v=state.get("v"))
         cursor: dict[str, Any] | None = state["cursor"]
@@ -210,6 +225,9 @@ class Store:
         conn: Connection, job: str, cursor: Mapping[str, Any] | None, run_id: str
     ) -> None:
         body = orjson.dumps({"v": CHECKPOINT_VERSION, "cursor": cursor}).decode()
+        sealer = sealer_of(conn)
+        if sealer is not None:  # a cursor may hold a key (the persons pull's after_key)
+            body = sealer.seal_text(body)
         values = {"cursor": body, "run_id": run_id, "updated_at": utc_now_iso()}
         done = conn.execute(
             update(schema.checkpoints).where(schema.checkpoints.c.job == job).values(**values)

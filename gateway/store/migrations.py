@@ -96,11 +96,17 @@ def _v4_unreadable_and_letter_identity(conn: Connection) -> None:
     )
 
 
+def _v5_data_keys(conn: Connection) -> None:
+    """The data keys the store's sealed values need (none: a store written in clear)."""
+    schema.data_keys.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[tuple[int, Migration]] = [
     (1, _v1_initial),
     (2, _v2_audit_append_only),
     (3, _v3_audit_seal_index_truncate),
     (4, _v4_unreadable_and_letter_identity),
+    (5, _v5_data_keys),
 ]
 
 LATEST = MIGRATIONS[-1][0]

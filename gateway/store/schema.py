@@ -108,6 +108,16 @@ dead_letters = Table(
     Index("ux_dead_letters_job_identity", "job", "identity", unique=True),
 )
 
+# Every data key a value in this store is sealed with (gateway.store.crypto): a store that
+# lists one refuses to open without it, and a rotation removes a key once nothing uses it.
+data_keys = Table(
+    "data_keys",
+    metadata,
+    Column("key_id", String(16), primary_key=True),
+    Column("added_at", Timestamp, nullable=False),
+    Column("retired_at", Timestamp),
+)
+
 outbox = Table(
     "outbox",
     metadata,
