@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-import orjson
 from sqlalchemy import Connection, select
 
 from gateway.calendar_years import holiday_book
@@ -26,6 +25,7 @@ from gateway.config import GatewayConfig
 from gateway.errors import StoreError
 from gateway.store import Store, schema
 from gateway.store.outbox import ACCEPTED
+from gateway.store.records import iter_payloads
 from gateway.workdays import WorkCalendar
 
 TASK_ENTITY = "inspection_task"
@@ -99,14 +99,7 @@ def results_push_jobs(config: GatewayConfig) -> list[str]:
 
 
 def _payloads(conn: Connection, entity: str) -> Iterator[tuple[str, dict[str, Any]]]:
-    table = schema.records
-    rows = conn.execute(
-        select(table.c.key, table.c.payload).where(
-            table.c.entity == entity, table.c.deleted.is_(False)
-        )
-    )
-    for key, payload in rows:
-        yield key, orjson.loads(payload)
+    return iter_payloads(conn, entity)
 
 
 def _accepted(conn: Connection, jobs: list[str]) -> set[str]:

@@ -18,7 +18,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-import orjson
 import typer
 from rich.table import Table
 from sqlalchemy import select
@@ -30,6 +29,7 @@ from gateway.config import GatewayConfig
 from gateway.errors import ConfigError
 from gateway.mapping import load_mapping
 from gateway.store import Store, outbox, schema
+from gateway.store.records import iter_payloads
 from mappings import resolve_mapping
 
 ADAPTER = "service_network"
@@ -120,12 +120,8 @@ def _jobs(config: GatewayConfig, platform: str) -> dict[str, tuple[list[str], st
 
 
 def _payloads(store: Store, entity: str) -> list[dict[str, Any]]:
-    table = schema.records
     with store.connect() as conn:
-        rows = conn.execute(
-            select(table.c.payload).where(table.c.entity == entity, table.c.deleted.is_(False))
-        )
-        return [orjson.loads(payload) for (payload,) in rows]
+        return [payload for _key, payload in iter_payloads(conn, entity)]
 
 
 def _reported(store: Store, jobs: list[str]) -> frozenset[str]:

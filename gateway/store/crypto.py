@@ -91,6 +91,15 @@ class Sealer:
         self.current = current
         self.keys = {k.id: k for k in (*previous, current)}
         self.scheme = "g" if gcm_available() else "c"
+        # The store's own index key (random, kept sealed in data_keys): digests of record keys
+        # outlive a rotation of the data key. Set by gateway.store.keyring when the store opens.
+        self.index_key: bytes | None = None
+
+    def digest(self, entity: str, key: str) -> str:
+        """A keyed digest (HMAC-SM3) of a record key: equality lookups without the clear key."""
+        if self.index_key is None:
+            raise StoreError("the store's index key is not loaded")
+        return _sm3_hmac(self.index_key, f"{entity}\n{key}".encode()).hex()
 
     def seal(self, clear: bytes) -> str:
         key = self.current

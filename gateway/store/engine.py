@@ -97,7 +97,14 @@ def _carry(sealer: Sealer | None) -> Any:
 class Store:
     """The canonical store. Every write goes through :meth:`transaction`."""
 
-    def __init__(self, url: str, *, migrate: bool = True, sealer: Sealer | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        migrate: bool = True,
+        sealer: Sealer | None = None,
+        sealing: bool = False,
+    ) -> None:
         self.url = url
         self.sealer = sealer
         self.engine = make_engine(url)
@@ -112,7 +119,7 @@ class Store:
             self.migrate()
             self.keep_reserve()
             with self.transaction() as conn:
-                check_keys(conn, sealer)
+                check_keys(conn, sealer, sealing=sealing)
         if fresh:
             self.keep_private()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, insert, select, update
@@ -35,8 +36,18 @@ def needed_keys(conn: Connection) -> list[str]:
     return list(conn.execute(query).scalars())
 
 
-def check_keys(conn: Connection, sealer: Sealer | None) -> None:
-    """Refuse a store whose sealed values the configuration cannot open; record a new key."""
+def _has_clear_records(conn: Connection) -> bool:
+    table = schema.records
+    return conn.execute(select(table.c.key).limit(1)).first() is not None
+
+
+def check_keys(conn: Connection, sealer: Sealer | None, *, sealing: bool = False) -> None:
+    """Refuse a store whose sealed values the configuration cannot open; load its index key.
+
+    ``sealing`` (``gateway store rotate-key``) opens a store written in clear with a key, to
+    seal what it holds; otherwise such a store is refused, since new records would be stored
+    beside the clear ones under their digests.
+    """
     needed = needed_keys(conn)
     if sealer is None:
         if needed:
@@ -52,15 +63,30 @@ def check_keys(conn: Connection, sealer: Sealer | None) -> None:
             "(store.encryption.key or .previous)",
             key_ids=",".join(missing),
         )
-    if sealer.current.id not in needed:
-        table = schema.data_keys
-        known = conn.execute(select(table.c.key_id).where(table.c.key_id == sealer.current.id))
-        if known.first() is None:
-            conn.execute(insert(table).values(key_id=sealer.current.id, added_at=utc_now_iso()))
-        else:
-            conn.execute(
-                update(table).where(table.c.key_id == sealer.current.id).values(retired_at=None)
+    table = schema.data_keys
+    rows = {r.key_id: r for r in conn.execute(select(table))}
+    if not rows and not sealing and _has_clear_records(conn):
+        raise ConfigError(
+            "the store holds records in clear: seal them first with `gateway store rotate-key`"
+        )
+    usable = [r for r in rows.values() if r.key_id in sealer.keys]
+    if usable:
+        index_key = sealer.open(usable[0].index_key)
+    elif rows:
+        raise ConfigError("no configured data key opens the store's index key")
+    else:
+        index_key = os.urandom(32)
+    sealer.index_key = index_key
+    if sealer.current.id not in rows:
+        conn.execute(
+            insert(table).values(
+                key_id=sealer.current.id, index_key=sealer.seal(index_key), added_at=utc_now_iso()
             )
+        )
+    elif rows[sealer.current.id].retired_at is not None:
+        conn.execute(
+            update(table).where(table.c.key_id == sealer.current.id).values(retired_at=None)
+        )
 
 
 def retire_key(conn: Connection, key_id: str) -> None:

@@ -114,6 +114,8 @@ data_keys = Table(
     "data_keys",
     metadata,
     Column("key_id", String(16), primary_key=True),
+    # The store's index key (record key digests), sealed with this data key.
+    Column("index_key", Text, nullable=False),
     Column("added_at", Timestamp, nullable=False),
     Column("retired_at", Timestamp),
 )
