@@ -215,7 +215,7 @@ def accepted_version(conn: Connection, job: str, record_key: str, content_hash: 
     row = conn.execute(
         select(table.c.idempotency_key).where(
             table.c.job == job,
-            table.c.record_key == record_key,
+            table.c.record_key == outbox.stored_key(conn, job, record_key),
             table.c.content_hash == content_hash,
             table.c.status == outbox.ACCEPTED,
         )

@@ -97,8 +97,12 @@ def _v4_unreadable_and_letter_identity(conn: Connection) -> None:
 
 
 def _v5_data_keys(conn: Connection) -> None:
-    """The data keys the store's sealed values need (none: a store written in clear)."""
+    """The data keys the store's sealed values need (none: a store written in clear), and
+    the outbox's sealed record keys."""
     schema.data_keys.create(conn, checkfirst=True)
+    columns = {column["name"] for column in inspect(conn).get_columns("outbox")}
+    if "sealed_key" not in columns:
+        conn.exec_driver_sql("ALTER TABLE outbox ADD COLUMN sealed_key TEXT")
 
 
 MIGRATIONS: list[tuple[int, Migration]] = [

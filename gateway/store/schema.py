@@ -125,7 +125,10 @@ outbox = Table(
     metadata,
     Column("job", String(64), primary_key=True),
     Column("idempotency_key", String(64), primary_key=True),
+    # The record key, or in a sealed store its keyed digest (equality lookups) with the key
+    # itself sealed in ``sealed_key``.
     Column("record_key", String(255), nullable=False),
+    Column("sealed_key", Text),
     Column("content_hash", String(64), nullable=False),
     Column("change_seq", BigInteger, nullable=False),
     Column("status", String(16), nullable=False),
