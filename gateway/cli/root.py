@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from gateway.cli import calendar, config, jobs, simulate, store
+from gateway.cli import calendar, config, erase, jobs, simulate, store
 from gateway.errors import GatewayError
 from gateway.masking import scrub_text
 from gateway.private import keep_private
@@ -32,6 +32,7 @@ simulate.register(app)
 calendar.register(app)
 config.register(app)
 store.register(app)
+erase.register(app)
 
 
 def _mount_optional() -> None:
