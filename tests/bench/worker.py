@@ -72,10 +72,11 @@ def gateway(config_path: str, job: str) -> dict[str, Any]:
     from gateway.logging import configure_logging
     from gateway.pipeline import JobRunner
     from gateway.store import Store
+    from gateway.store.keyring import data_sealer
 
     config = load_config(config_path)
     configure_logging("WARNING", "json", None)
-    store = Store(config.store_url)
+    store = Store(config.store_url, sealer=data_sealer(config))
     started = time.perf_counter()
     summary = JobRunner(config, store).run(job)
     seconds = time.perf_counter() - started
