@@ -158,7 +158,8 @@ def search_command(
     if json:
         print_json([mask_data(entry_dict(row)) for row in rows])
         return
-    console.print(entries_table(rows, f"Audit entries ({len(rows)}, newest first)"))
+    shown_rows = [mask_data(dict(r)) for r in rows]
+    console.print(entries_table(shown_rows, f"Audit entries ({len(rows)}, newest first)"))
     if len(rows) == limit:
         err_console.print(f"[dim]showing the newest {limit}; narrow the search or raise --limit[/]")
 
@@ -200,7 +201,9 @@ def trace_command(
         entries = [mask_data(entry_dict(r)) for r in rows]
         print_json({"key": shown, "count": len(rows), "entries": entries})
         return
-    console.print(entries_table(rows, f"{shown}: {len(rows)} entries"))
+    console.print(
+        entries_table([mask_data(dict(r)) for r in rows], f"{shown}: {len(rows)} entries")
+    )
 
 
 @app.command("export")
@@ -273,7 +276,7 @@ def show(
         if json:
             print_json(mask_data(entry_dict(row)))
         else:
-            console.print(entry_table(row))
+            console.print(entry_table(mask_data(dict(row))))
         return
     digest = row[f"{payload.value}_digest"]
     if digest is None:
