@@ -13,6 +13,7 @@ from gateway.config import GatewayConfig, load_config
 from gateway.demo import DemoContext, running_simulators, write_config
 from gateway.pipeline import JobRunner, RunSummary
 from gateway.store import Store
+from gateway.store.keyring import data_sealer
 
 
 @dataclass
@@ -35,7 +36,7 @@ class LaborEnv:
 def labor_env(directory: Path, size: int = 3000, seed: int = 2022) -> Iterator[LaborEnv]:
     config_path = write_config(DemoContext(directory, size=size, seed=seed))
     config = load_config(config_path)
-    store = Store(config.store_url)
+    store = Store(config.store_url, sealer=data_sealer(config))
     try:
         with running_simulators(config, only=["labor_force"]) as urls:
             yield LaborEnv(config_path, config, store, urls["labor_force"])

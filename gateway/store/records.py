@@ -223,12 +223,23 @@ def changes_since(conn: Connection, entity: str, after_seq: int, limit: int) -> 
 
 
 def iter_hashes(conn: Connection, entity: str | None = None) -> Iterator[tuple[str, str, str]]:
-    """(entity, key, content hash) of every record, in key order: for comparing two stores."""
+    """(entity, key, content hash) of every record, in key order: for comparing two stores.
+
+    A sealed store's keys are opened (and sorted here), so it compares equal to a clear one.
+    """
     table = schema.records
-    query = select(table.c.entity, table.c.key, table.c.content_hash).order_by(
-        table.c.entity, table.c.key
-    )
+    sealer = sealer_of(conn)
+    columns = [table.c.entity, table.c.key, table.c.content_hash]
+    if sealer is not None:
+        columns.append(table.c.payload)
+    query = select(*columns).order_by(table.c.entity, table.c.key)
     if entity is not None:
         query = query.where(table.c.entity == entity)
-    for row in conn.execute(query):
-        yield row[0], row[1], row[2]
+    if sealer is None:
+        for row in conn.execute(query):
+            yield row[0], row[1], row[2]
+        return
+    opened = [
+        (row[0], open_record(sealer, row[1], row[3])[0], row[2]) for row in conn.execute(query)
+    ]
+    yield from sorted(opened)
