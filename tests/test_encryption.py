@@ -210,3 +210,16 @@ def test_postgresql_dump_holds_no_person_in_clear(demo: Path, tmp_path: Path) ->
         ).stdout  # fmt: skip
     assert b"COPY public.records" in dump
     assert personal_data_in(dump, _population()) == []
+
+
+def test_status_says_when_the_store_is_unencrypted(tmp_path: Path) -> None:
+    """A configuration without store.encryption works, and status says the data is in clear."""
+    (tmp_path / "gateway.yaml").write_text(
+        yaml.safe_dump(
+            {"version": 1, "store": {"url": "sqlite:///clear.db"}, "logging": {"file": None}}
+        ),
+        encoding="utf-8",
+    )
+    shown = _gateway(["status"], tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert "the store is unencrypted" in shown.stdout
