@@ -17,10 +17,12 @@ from typing import Any
 
 import orjson
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from adapters.labor_force.population import Population
 from gateway.cli import app as gateway_app
 from gateway.cli_audit import masked_body
 from gateway.cli_mappings import masked_key, masked_record
@@ -28,7 +30,7 @@ from gateway.codes.idnumber import id_check_char
 from gateway.codes.regions import region_codes, region_table
 from gateway.logging import mask_personal_data
 from gateway.mapping import CompiledMapping, load_mapping
-from gateway.masking import mask_data, mask_issue
+from gateway.masking import mask_data, mask_id_number, mask_issue
 from gateway.store import Store, dlq
 from mappings import MAPPINGS_DIR
 from tests.resilience_kit import reset_logging
@@ -215,3 +217,40 @@ def test_mappings_test_and_explain_rebuild_no_id(tmp_path: Path) -> None:
     for person in sample:
         for out in (*outputs, explained):
             assert candidates(out.output, str(person["AAC002"])) >= MIN_CANDIDATES
+
+
+def _population(size: int) -> list[dict[str, Any]]:
+    population = Population(size=size, seed=2022)
+    return [population.person(i) for i in range(size)]
+
+
+def test_demo_views_rebuild_no_id(tmp_path: Path) -> None:
+    """After a demo with the payload archive on: `audit show --payload` of persons pages (ID,
+    birth date and region side by side), `audit search`, both reports: nothing rebuilds."""
+    from tests.test_erase import _gateway
+    from tests.test_file_modes import _simulators
+
+    demo = tmp_path / "demo"
+    assert _gateway(["demo", "--dir", str(demo), "--size", "300"], tmp_path).returncode == 0
+    data = yaml.safe_load((demo / "gateway.yaml").read_text(encoding="utf-8"))
+    data["audit"]["archive_payloads"] = True
+    (demo / "gateway.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with _simulators(demo, data):
+        assert _gateway(["sync", "labor-persons", "--reset"], demo).returncode in (0, 1)
+    entries = orjson.loads(_gateway(["audit", "search", "--json", "--limit", "1000"], demo).stdout)
+    pages = [e["seq"] for e in entries if e["job"] == "labor-persons" and e["response_digest"]]
+    assert pages
+    views = [
+        _gateway(["audit", "show", str(seq), "--payload", "response"], demo).stdout
+        for seq in pages[:3]
+    ]
+    views += [_gateway(["audit", "search", "--limit", "1000"], demo).stdout]
+    views += [_gateway(["report", name, *extra], demo).stdout
+              for name in ("cases", "inspection") for extra in ([], ["--json"])]  # fmt: skip
+    assert "AAC006" in views[0]  # the persons page is shown, birth dates and all
+    people = _population(300)
+    joined = "\n".join(views)
+    assert sum(mask_id_number(str(p["AAC002"])) in joined for p in people) >= 10
+    for person in people:
+        for view in views:
+            assert candidates(view, str(person["AAC002"])) >= MIN_CANDIDATES
