@@ -21,6 +21,7 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 from importlib import import_module
 from importlib.metadata import entry_points
@@ -30,8 +31,9 @@ from gateway.calendar_years import DEFAULT_BOOK, HolidayBook
 from gateway.errors import ConfigError
 
 if TYPE_CHECKING:
-    from gateway.config import PlatformConfig
+    from gateway.config import GatewayConfig, PlatformConfig
     from gateway.demo import DemoContext, DemoPart
+    from gateway.store import Store
 
 ENTRY_POINT_GROUP = "gateway.adapters"
 CURSOR_VERSION = 1
@@ -170,6 +172,20 @@ class PullStream(ABC):
     def read(self, ctx: StreamContext, cursor: dict[str, Any] | None) -> Iterator[Page]:
         """Yield pages from ``cursor`` on (``None``: from the beginning)."""
 
+    def readmit(
+        self,
+        ctx: StreamContext,
+        cursor: dict[str, Any] | None,
+        source: str,
+        detail: Mapping[str, Any],
+    ) -> dict[str, Any] | None:
+        """Make the input a whole-input dead letter names (its ``source`` and ``detail``)
+        readable by the next read again; answer the cursor that no longer counts it as read.
+
+        ``dlq replay`` calls this, then runs the job. A source whose input cannot be read twice
+        (an HTTP page is fetched again by resetting the cursor instead) keeps the default."""
+        raise ConfigError("this stream cannot read a whole input again", stream=self.name)
+
 
 class PushStream(ABC):
     """A stream the gateway writes to a platform or an outbox."""
@@ -214,6 +230,11 @@ class Adapter(ABC):
         """Platforms, jobs and inbox files this adapter adds to ``gateway demo``, or ``None``."""
         return None
 
+    def headlines(self) -> Mapping[str, Callable[[GatewayConfig, Store, date], str]]:
+        """Per report, a function giving its headline figures on a day in one line
+        (``gateway demo`` ends with them)."""
+        return {}
+
     def commands(self) -> Any:
         """A Typer app mounted as ``gateway ADAPTER …`` (the files adapter's ``reingest``)."""
         return None
@@ -243,6 +264,7 @@ class DeclaredAdapter(Adapter):
     simulator_ref: str | None = None
     demo_ref: str | None = None
     report_refs: Mapping[str, str] = {}
+    headline_refs: Mapping[str, str] = {}
 
     def __init__(self, pull: Iterable[PullStream] = (), push: Iterable[PushStream] = ()) -> None:
         self._pull = {stream.name: stream for stream in pull}
@@ -265,6 +287,9 @@ class DeclaredAdapter(Adapter):
 
     def reports(self) -> Mapping[str, Callable[..., None]]:
         return {name: _load_reference(ref) for name, ref in self.report_refs.items()}
+
+    def headlines(self) -> Mapping[str, Callable[[GatewayConfig, Store, date], str]]:
+        return {name: _load_reference(ref) for name, ref in self.headline_refs.items()}
 
 
 def discover_adapters() -> dict[str, Adapter]:

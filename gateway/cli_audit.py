@@ -1,4 +1,4 @@
-"""``gateway audit``: verify, search, trace, export, show and prune the exchange log.
+"""``gateway audit``: verify, search, trace, export, show, prune; checkpoints and witnesses.
 
 Exit codes: 0 done (or the chain is intact), 1 the chain or an export does not verify, or an
 entry or payload is missing, 2 bad configuration or arguments. No command prints a raw record
@@ -26,14 +26,24 @@ from gateway.audit import (
     prune,
     search,
     trace,
-    verify_chain,
     verify_export,
 )
+from gateway.audit.checkpoints import verify_log, witnessed_checkpoints
 from gateway.audit.keys import Sealer
 from gateway.audit.prune import latest_allowed
 from gateway.audit.query import parse_moment
 from gateway.audit.render import entries_table, entry_dict, entry_table, report_table
-from gateway.audit.settings import audit_key, key_digester, payload_archive, sealer
+from gateway.audit.settings import (
+    audit_key,
+    checkpoint_after_change,
+    checkpoint_verifier,
+    checkpointer,
+    key_digester,
+    payload_archive,
+    sealer,
+)
+from gateway.audit.signing import CheckpointVerifier, load_public_key
+from gateway.audit.witnesses import witnesses_from_config
 from gateway.cli.common import (
     ConfigOption,
     JsonOption,
@@ -42,6 +52,14 @@ from gateway.cli.common import (
     open_store,
     print_json,
     setup,
+)
+from gateway.cli_checkpoints import (
+    AllowUnsignedOption,
+    PublicKeyOption,
+    checkpoint,
+    keygen,
+    verifier_for,
+    witness_app,
 )
 from gateway.clock import to_iso
 from gateway.codes.idnumber import is_valid_id_number
@@ -55,6 +73,9 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
+app.command()(checkpoint)
+app.command()(keygen)
+app.add_typer(witness_app, name="witness")
 
 
 class ExportFormat(StrEnum):
@@ -107,17 +128,31 @@ def verify(
         Path | None,
         typer.Option("--export", help="Check an exported copy offline, against its manifest."),
     ] = None,
+    public_key: PublicKeyOption = None,
+    allow_unsigned: AllowUnsignedOption = False,
     config: ConfigOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Recompute the hash chain: exit 0 with count and head, or 1 naming the first bad seq."""
+    """Recompute the hash chain and compare it with the witnesses: exit 0, or 1 naming the
+    first bad seq or the witness."""
     if export is not None:
-        report, manifest = verify_export(export, signing_key=_optional_key(config))
+        report, manifest = verify_export(
+            export,
+            signing_key=_optional_key(config),
+            verifier=verifier_for(public_key, config),
+            allow_unsigned=allow_unsigned,
+        )
         title, extra = f"Export {export.name}", {"manifest": manifest}
     else:
         cfg = setup(config)
+        witnesses = witnesses_from_config(cfg)
+        verifier = (
+            CheckpointVerifier(load_public_key(public_key))
+            if public_key
+            else checkpoint_verifier(cfg)
+        )
         with _reading(cfg) as conn:
-            report = verify_chain(conn, sealer=sealer(cfg))
+            report = verify_log(conn, sealer=sealer(cfg), verifier=verifier, witnesses=witnesses)
         title, extra = "Exchange log", {}
     if json:
         print_json({**report.as_dict(), **extra})
@@ -220,6 +255,15 @@ def export_command(
     """Write entries and a manifest (range, count, head, file digest) for verification later."""
     cfg = setup(config)
     key = audit_key(cfg) if cfg.audit.key is not None else None
+    signer = checkpointer(cfg)
+    if signer is not None:
+        # The head is signed first, so an export up to it carries a checkpoint of its end.
+        store = open_store(cfg)
+        try:
+            signer.checkpoint(store)
+        finally:
+            store.close()
+    held = witnessed_checkpoints(witnesses_from_config(cfg))
     with _reading(cfg) as conn:
         manifest = export_entries(
             conn,
@@ -228,6 +272,8 @@ def export_command(
             since=parse_moment(since) if since else None,
             until=parse_moment(until) if until else None,
             signing_key=key,
+            signer=signer.signer if signer is not None else None,
+            checkpoints=held,
         )
     if json:
         print_json(manifest)
@@ -316,6 +362,8 @@ def prune_command(
     try:
         with store.transaction() as conn:
             report = prune(conn, cutoff, retention, sealer=Sealer(audit_key(cfg)))
+        if report.removed:
+            checkpoint_after_change(cfg, store)
     finally:
         store.close()
     files = payload_archive(cfg).remove(report.unreferenced_payloads)

@@ -1,4 +1,4 @@
-"""``gateway dlq``: list, show, replay and discard dead letters.
+"""``gateway dlq``: list, show, amend, replay and discard dead letters.
 
 Exit codes: 0 done, 1 a replay could not finish (platform down, answers unknown) or a letter is
 not in a state the command can act on, 2 bad configuration or arguments. Letters whose record
@@ -14,6 +14,8 @@ after it).
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -21,11 +23,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from gateway.audit import audit_log_from_config, dlq_discard_event
+from gateway.audit.settings import checkpoint_after_change
 from gateway.cli.common import ConfigOption, JsonOption, console, open_store, print_json, setup
 from gateway.config import GatewayConfig
-from gateway.errors import GatewayError, StoreError
+from gateway.errors import ConfigError, GatewayError, StoreError
 from gateway.mapping import CompiledMapping, load_mapping
 from gateway.masking import mask_data, mask_issue, scrub_text
+from gateway.pipeline.amend import amend_letter, parse_changes
 from gateway.pipeline.replay import Replayer, ReplayResult, known_key
 from gateway.store import dlq
 from mappings import resolve_mapping
@@ -201,6 +205,52 @@ def replay(
 
 
 @app.command()
+def amend(
+    letter_id: Annotated[int, typer.Argument(help="The letter's id, as `dlq list` shows it.")],
+    source: Annotated[
+        str,
+        typer.Option(
+            "--from",
+            help="A file holding a JSON object of column: corrected text (- : standard input).",
+        ),
+    ] = "-",
+    config: ConfigOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Correct the input of a row the source could not parse (too many or too few columns,
+    bytes that are not text), from the source file you hold; then `dlq replay --id`.
+
+    The cells are read from a file or standard input, never from the command line (where
+    they would stay in the shell's history). Audited by column names, never values."""
+    cfg = setup(config)
+    text = read_correction(source)
+    changes = parse_changes(text, source)
+    store = open_store(cfg)
+    try:
+        letter = amend_letter(cfg, store, letter_id, changes)
+    finally:
+        store.close()
+    if json:
+        print_json(letter.summary())
+        return
+    console.print(
+        f"dead letter {letter_id} amended ({escape(', '.join(sorted(changes)))}); "
+        f"replay it with: gateway dlq replay --id {letter_id}"
+    )
+
+
+def read_correction(source: str) -> str:
+    if source == "-":
+        return sys.stdin.read()
+    try:
+        return Path(source).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError("cannot read the correction", file=source, reason=exc.strerror) from None
+    except UnicodeDecodeError:
+        raise ConfigError("the correction is not UTF-8 text", source=source) from None
+
+
+@app.command()
 def discard(
     letter_id: Annotated[int, typer.Argument(help="The letter's id, as `dlq list` shows it.")],
     reason: Annotated[str, typer.Option("--reason", help="Why it is given up (kept as a note).")],
@@ -226,6 +276,7 @@ def discard(
                 conn,
                 [dlq_discard_event(job=letter.job, letter_ids=[letter.id], keys=keys, reason=note)],
             )
+        checkpoint_after_change(cfg, store)
     finally:
         store.close()
     if json:

@@ -180,8 +180,52 @@ class StoreConfig(_Model):
     encryption: EncryptionConfig | None = None
 
 
+class CheckpointConfig(_Model):
+    """Signed checkpoints of the chain's head (Ed25519): the private key signs, anyone verifies.
+
+    ``public_key`` alone is enough to verify (an auditor's config); with ``private_key`` the
+    gateway signs a checkpoint at every run's end and every ``interval_seconds`` during a run.
+    """
+
+    private_key: Secret | None = None
+    public_key: str | None = None
+    interval_seconds: float = Field(300.0, gt=0)
+    instance: str | None = None
+
+
+class FileWitnessConfig(_Model):
+    type: Literal["file"]
+    path: str
+
+
+class SyslogWitnessConfig(_Model):
+    type: Literal["syslog"]
+    address: str = "/dev/log"
+    facility: Literal["auth", "authpriv", "daemon", "local0", "local1", "user"] = "authpriv"
+
+
+class DatabaseWitnessConfig(_Model):
+    type: Literal["database"]
+    url: Secret
+
+
+class HttpWitnessConfig(_Model):
+    type: Literal["http"]
+    url: str
+    token: Secret | None = None
+    timeout_seconds: float = Field(10.0, gt=0)
+
+
+WitnessConfig = Annotated[
+    FileWitnessConfig | SyslogWitnessConfig | DatabaseWitnessConfig | HttpWitnessConfig,
+    Field(discriminator="type"),
+]
+
+
 class AuditConfig(_Model):
     key: Secret | None = None
+    checkpoint: CheckpointConfig | None = None
+    witnesses: list[WitnessConfig] = Field(default_factory=list)
     retention_days: int = Field(180, ge=180)
     archive_payloads: bool = False
     archive_dir: str = "audit-archive"

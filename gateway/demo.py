@@ -11,6 +11,7 @@ import socket
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,6 +19,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from gateway.adapter import discover_adapters, load_adapter
+from gateway.audit.signing import generate_key_pair
 from gateway.config import GatewayConfig
 from gateway.errors import ConfigError
 
@@ -28,6 +30,10 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+# The simulated data are the bureau's own figures at the end of its 2022 report's period.
+REPORT_DAY = date(2022, 11, 30)
 
 
 @dataclass
@@ -44,6 +50,15 @@ class DemoContext:
             path.write_text(secrets.token_hex(nbytes), encoding="utf-8")
             path.chmod(0o600)
         return f"file:secrets/{name}.txt"
+
+    def key_pair(self, name: str) -> tuple[str, str]:
+        """An Ed25519 key pair: ``secrets/NAME.pem`` (0600) and ``NAME.pub.pem``; references."""
+        private = self.directory / "secrets" / f"{name}.pem"
+        public = self.directory / f"{name}.pub.pem"
+        if not private.exists():
+            public.unlink(missing_ok=True)
+            generate_key_pair(private, public)
+        return f"file:secrets/{name}.pem", f"{name}.pub.pem"
 
     def inbox(self) -> Path:
         path = self.directory / "inbox"
@@ -62,11 +77,19 @@ class DemoPart:
 
 def build_config(ctx: DemoContext) -> dict[str, Any]:
     """The demo's gateway.yaml, assembled from every installed adapter's part."""
+    private_key, public_key = ctx.key_pair("checkpoint")
     config: dict[str, Any] = {
         "version": 1,
         # Personal data at rest sealed with SM4 under a data key of its own (docs/privacy.md).
         "store": {"url": "sqlite:///gateway.db", "encryption": {"key": ctx.secret("data-key", 16)}},
-        "audit": {"key": ctx.secret("audit-key"), "retention_days": 180},
+        "audit": {
+            "key": ctx.secret("audit-key"),
+            "retention_days": 180,
+            # Signed checkpoints of the log's head, kept outside the store: a log cut short
+            # at its end no longer verifies (docs/audit.md §3).
+            "checkpoint": {"private_key": private_key, "public_key": public_key},
+            "witnesses": [{"type": "file", "path": "witness/checkpoints.jsonl"}],
+        },
         "logging": {"level": "INFO", "format": "json", "file": "logs/gateway.log"},
         "service": {"host": "127.0.0.1", "metrics_port": free_port()},
         "platforms": {},

@@ -16,6 +16,8 @@ from typer.testing import CliRunner, Result
 
 from gateway.adapter import Direction, Exchange
 from gateway.audit import AuditEvent, AuditLog, MappingRef
+from gateway.audit.guard import SQLITE_TRIGGERS
+from gateway.audit.signing import generate_key_pair
 from gateway.store import Store
 from tests.pg import PG_ADMIN, temporary_database
 
@@ -119,12 +121,37 @@ def attacker(store: Store) -> Iterator[Connection]:
         yield conn
 
 
-def write_config(directory: Path, store_url: str, *, key: bool = True) -> Path:
-    """A gateway.yaml with the audit key as a ``file:`` secret and payload archiving on."""
+@contextmanager
+def covert_attacker(store: Store) -> Iterator[Connection]:
+    """Like :func:`attacker`, but the guard is put back afterwards, leaving no warning."""
+    with attacker(store) as conn:
+        yield conn
+        if store.dialect == "sqlite":
+            for statement in SQLITE_TRIGGERS.values():
+                conn.exec_driver_sql(statement)
+        else:
+            conn.exec_driver_sql("ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only")
+
+
+def write_config(
+    directory: Path, store_url: str, *, key: bool = True, checkpoints: bool = False
+) -> Path:
+    """A gateway.yaml with the audit key as a ``file:`` secret and payload archiving on.
+
+    With ``checkpoints``, a fresh Ed25519 key pair signs checkpoints into ``witness.jsonl``.
+    """
     secrets = directory / "secrets"
     secrets.mkdir(parents=True, exist_ok=True)
     (secrets / "audit-key.txt").write_text(KEY.decode(), encoding="utf-8")
     key_line = "  key: file:secrets/audit-key.txt\n" if key else ""
+    if checkpoints:
+        if not (secrets / "checkpoint.pem").exists():
+            generate_key_pair(secrets / "checkpoint.pem", directory / "checkpoint.pub.pem")
+        key_line += (
+            "  checkpoint:\n    private_key: file:secrets/checkpoint.pem\n"
+            "    public_key: checkpoint.pub.pem\n"
+            "  witnesses:\n    - type: file\n      path: witness.jsonl\n"
+        )
     path = directory / "gateway.yaml"
     path.write_text(
         f"version: 1\nstore:\n  url: {store_url}\naudit:\n{key_line}"

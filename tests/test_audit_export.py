@@ -80,7 +80,8 @@ def test_dropped_line_is_detected(store: Store, tmp_path: Path) -> None:
 
 
 def test_rewritten_copy_and_manifest_fail_the_signature(store: Store, tmp_path: Path) -> None:
-    """A copy re-digested into a forged manifest passes unsigned checks but not the signature."""
+    """A copy re-digested into a forged manifest is unauthenticated without a key, and fails the
+    signature with one."""
     out = tmp_path / "audit.csv"
     _export(store, out, "csv")
     with out.open(encoding="utf-8", newline="") as source:
@@ -94,9 +95,12 @@ def test_rewritten_copy_and_manifest_fail_the_signature(store: Store, tmp_path: 
     manifest = orjson.loads(path.read_bytes())
     manifest.update(sha256=file_sha256(out), count=5, last_seq=5, last_hash=rows[-1]["entry_hash"])
     path.write_bytes(orjson.dumps(manifest))
+    accepted, _ = verify_export(out, allow_unsigned=True)
+    assert accepted.ok
+    assert any("unauthenticated" in w for w in accepted.warnings)
     unsigned, _ = verify_export(out)
-    assert unsigned.ok
-    assert any("not checked" in w for w in unsigned.warnings)
+    assert [p.what for p in unsigned.problems] == [What.EXPORT]
+    assert "unauthenticated" in unsigned.problems[0].message
     signed, _ = verify_export(out, signing_key=KEY)
     assert [p.what for p in signed.problems] == [What.EXPORT]
     assert "signature" in signed.problems[0].message

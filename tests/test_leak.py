@@ -36,6 +36,8 @@ FOLLOW_UPS = (
     ["audit", "verify"],
     ["audit", "search", "--limit", "1000"],
     ["dlq", "list"],
+    ["report", "labor", "--by", "county"],
+    ["report", "catalogue", "--json"],
 )
 
 
@@ -132,6 +134,10 @@ def test_demo_and_follow_up_commands_leak_nothing(tmp_path: Path) -> None:
     directory = tmp_path / "demo"
     demo = _gateway(["demo", "--dir", str(directory), "--size", "3000"], tmp_path, _environment())
     assert demo.returncode == 0, demo.stderr[-2000:]
+    # The demo ends with every report's headline, computed from what it synced.
+    assert "the bureau's figures on 2022-11-30" in demo.stdout
+    for report in ("inspection:", "labor: 3,000 persons received", "cases:", "catalogue: 206"):
+        assert report in demo.stdout
     config_path = directory / "gateway.yaml"
     env = _environment(config_path)
     outputs = {"demo": demo}

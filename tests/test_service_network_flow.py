@@ -241,3 +241,45 @@ def test_event_out_of_order_lands_in_the_dead_letter_queue(tmp_path: Path) -> No
             listed = client.get("/api/v1/cases", params={"page_size": 100}).json()["data"]
         statuses = {c["caseNo"]: c["caseStatus"] for c in listed["items"]}
         assert statuses[case["case_no"]] == "4"
+
+
+def test_catalogue_report_counts_what_the_file_holds_and_the_platform_took(flow: Flow) -> None:
+    """By kind, fully online, cross-province and high-frequency, against the file itself."""
+    from adapters.service_network.catalogue_report import build_report as catalogue_report
+
+    rows = catalogue_rows(flow.env)
+    report = catalogue_report(flow.env.config, flow.env.store).as_dict()
+    kinds = Counter(row["事项类型"] for row in rows)
+    everything = {"held": len(rows), "accepted": len(rows)}
+    assert report["items"] == everything
+    power = sum(n for label, n in kinds.items() if label != "公共服务")
+    assert report["power_items"] == {"held": power, "accepted": power}
+    assert {v["label"]: v["held"] for v in report["by_type"].values()} == dict(kinds)
+    online = sum(row["网办深度"] == "全程网办" for row in rows)
+    assert report["fully_online"] == {"held": online, "accepted": online}
+    cross = sum(row["是否跨省通办"] == "是" for row in rows)
+    assert report["cross_province"] == {"held": cross, "accepted": cross}
+    frequent = sorted(row["事项名称"] for row in rows if row["是否高频事项"] == "是")
+    assert sorted(i["item_name"] for i in report["high_frequency"]) == frequent
+    # The bureau's figures, which the demo catalogue follows.
+    assert (power, online, cross, len(frequent)) == (76, 125, 35, 14)
+    assert [kinds[k] for k in ("行政许可", "行政处罚", "行政强制", "行政检查", "行政奖励")] == [
+        6, 61, 2, 5, 2,
+    ]  # fmt: skip
+
+
+def test_catalogue_report_command_prints_json_and_writes_csv(flow: Flow, tmp_path: Path) -> None:
+    from adapters.service_network.catalogue_report import catalogue
+
+    app = typer.Typer()
+    app.command()(catalogue)
+    out = tmp_path / "frequent.csv"
+    config = str(flow.env.directory / "gateway.yaml")
+    result = CliRunner().invoke(app, ["--json", "--csv", str(out), "--config", config])
+    assert result.exit_code == 0, result.output
+    assert orjson.loads(result.output)["power_items"]["held"] == 76
+    with out.open(encoding="utf-8-sig") as handle:
+        assert len(list(csv.DictReader(handle))) == 14
+    table = CliRunner().invoke(app, ["--config", config])
+    assert table.exit_code == 0, table.output
+    assert "cross-province" in table.output

@@ -61,7 +61,7 @@ def test_the_adapter_is_installed_under_its_entry_point() -> None:
     """The gateway.adapters entry point 'service_network' is this adapter, with its report."""
     found = discover_adapters().get("service_network")
     assert isinstance(found, ServiceNetworkAdapter)
-    assert set(found.reports()) == {"cases"}
+    assert set(found.reports()) == {"cases", "catalogue"}
     assert set(found.pull_streams()) == {"cases", "handling"}
     assert set(found.push_streams()) == {"items", "case_events"}
 

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Annotated
 
 import typer
 
 from adapters.files.cursor import InboxCursor
-from adapters.files.inbox import FAILED, PROCESSED, REASON_SUFFIX, content_digest
-from adapters.files.options import PlatformOptions
+from adapters.files.inbox import readmit_file
+from adapters.files.options import PlatformOptions, job_read_options
 from gateway.audit import audit_log_from_config, operator_event
+from gateway.audit.settings import checkpoint_after_change
 from gateway.cli.common import ConfigOption, console, open_store, setup
 from gateway.errors import ConfigError
+from gateway.pipeline.context import instance_name
+from gateway.service.leases import held_lease
 
 app = typer.Typer(help="The files inbox: admit a file again.", no_args_is_help=True)
 
@@ -35,31 +39,26 @@ def reingest(
     if not inbox_option:
         raise ConfigError("the files platform needs options.inbox", platform=job_config.platform)
     inbox = cfg.path(inbox_option)
-    candidates = [inbox / folder / name for folder in (PROCESSED, FAILED)] + [inbox / name]
-    found = next((path for path in candidates if path.is_file()), None)
-    if found is None or ".." in name or name.startswith("/"):
-        raise ConfigError("no such file in the inbox, processed/ or failed/", file=name)
-    digest = content_digest(found)
+    options = job_read_options(job_config.options, job_config.platform)
+    marker = options.markers[0] if options.ready == "marker" and options.markers else None
     store = open_store(cfg)
     audit = audit_log_from_config(cfg)
+    instance = cfg.service.instance_id or instance_name()
     try:
-        state = InboxCursor.load(store.load_checkpoint(job))
-        with store.transaction() as conn:
-            was_done = state.is_done(digest)
-            state.done = [d for d in state.done if d != digest]
-            if state.file == digest:
-                state.file, state.row = None, 0
-            store.save_checkpoint(conn, job, state.dump(), "reingest")
-            event = operator_event(
-                job=job,
-                action="files.reingest",
-                values={"file": name, "sha256": digest, "was_done": was_done},
-            )
-            audit.append(conn, [event])
-            target = inbox / found.name
-            if found != target:
-                found.replace(target)
-            found.with_name(found.name + REASON_SUFFIX).unlink(missing_ok=True)
+        with held_lease(store, instance, job, cfg.service.lease_seconds, threading.Event()):
+            state = InboxCursor.load(store.load_checkpoint(job))
+            file = readmit_file(inbox, name, marker)
+            was_done = state.is_done(file.digest)
+            state.forget(file.digest)
+            with store.transaction() as conn:
+                store.save_checkpoint(conn, job, state.dump(), "reingest")
+                event = operator_event(
+                    job=job,
+                    action="files.reingest",
+                    values={"file": name, "sha256": file.digest, "was_done": was_done},
+                )
+                audit.append(conn, [event])
+            checkpoint_after_change(cfg, store)
     finally:
         store.close()
     console.print(f"{name} admitted again: the next run of {job} reads it (gateway sync {job})")

@@ -5,8 +5,10 @@ Saved form, versioned so an upgrade never misreads old state::
     {"v": 1, "done": [sha256 hex, ...], "file": sha256 hex | null, "row": int}
 
 Files are known by their content digest, not their name: the same content dropped again under
-another name is recognised as finished. ``row`` counts the data rows of ``file`` already committed
-(blank rows included, so resuming skips by position).
+another name is recognised as finished. A file that could not be read is not finished: dropped
+again (or re-read by ``dlq replay``) it is read again, and its dead letter counts the attempt.
+``row`` counts the data rows of ``file`` already committed (blank rows included, so resuming
+skips by position).
 """
 
 from __future__ import annotations
@@ -55,6 +57,17 @@ class InboxCursor:
         skip = self.row if self.file == digest else 0
         self.file, self.row = digest, skip
         return skip
+
+    def abandon(self, digest: str) -> None:
+        """Stop reading ``digest`` without counting it finished: a later drop reads it again."""
+        if self.file == digest:
+            self.file, self.row = None, 0
+
+    def forget(self, *digests: str) -> None:
+        """Read these again when they are dropped (an operator admits a file on purpose)."""
+        self.done = [d for d in self.done if d not in digests]
+        if self.file in digests:
+            self.file, self.row = None, 0
 
     def finish(self, digest: str) -> None:
         self.done.append(digest)

@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from gateway.errors import PermanentError
+from gateway.errors import ConfigError, PermanentError
 from gateway.private import make_private, private_dir, write_private
 
 PROCESSED = "processed"
@@ -95,3 +95,25 @@ def fail_file(inbox: Path, file: InboxFile, reason: str) -> None:
         raise PermanentError(
             "cannot write a reason file", file=file.name, reason=exc.strerror
         ) from exc
+
+
+def readmit_file(inbox: Path, name: str, marker: str | None = None) -> InboxFile:
+    """Move ``name`` back from ``failed/`` or ``processed/`` (or find it still waiting), its
+    reason file removed and, for a job that waits for markers, its ``marker`` written: the next
+    run of the job sees it like a file just dropped."""
+    if not name or "/" in name or "\\" in name or name in (".", ".."):
+        raise ConfigError("not a file name of the inbox", file=name)
+    candidates = [inbox / folder / name for folder in (FAILED, PROCESSED)] + [inbox / name]
+    found = next((path for path in candidates if path.is_file()), None)
+    if found is None:
+        raise ConfigError("no such file in the inbox, processed/ or failed/", file=name)
+    target = inbox / name
+    try:
+        if found != target:
+            os.replace(found, target)
+        found.with_name(name + REASON_SUFFIX).unlink(missing_ok=True)
+        if marker is not None:
+            target.with_name(name + marker).touch()
+    except OSError as exc:
+        raise PermanentError("cannot move an inbox file", file=name, reason=exc.strerror) from exc
+    return inbox_file(inbox, target)

@@ -96,7 +96,11 @@ def platform_options(ctx: StreamContext) -> PlatformOptions:
 
 
 def read_options(ctx: StreamContext) -> ReadOptions:
-    return _validate(ReadOptions, ctx.options, "job", ctx.platform_name)
+    return job_read_options(ctx.options, ctx.platform_name)
+
+
+def job_read_options(raw: Mapping[str, Any], platform: str) -> ReadOptions:
+    return _validate(ReadOptions, raw, "job", platform)
 
 
 def write_options(ctx: StreamContext) -> WriteOptions:

@@ -5,7 +5,8 @@ pages of ``page_size`` records; the page that finishes a file marks its digest d
 and, once committed, moves it to ``processed/``. A file that cannot be read (or whose rest
 cannot) is reported as an ``error`` exchange and as a whole-file dead letter saying where
 reading stopped, and moves to ``failed/`` with a reason file beside it; the next file goes on.
-A file is marked done only by the page that puts its last row in the store or the queue.
+A file is marked done only by the page that puts its last row in the store or the queue; a
+failed one is not, so dropping it again (or ``dlq replay`` of its letter) reads it again.
 
 Every page carries its own ``file.read`` exchange (endpoint ``file:NAME#sha256=DIGEST``), as an
 HTTP page does: the runtime fills in the keys of the records it carried, so the audit log can
@@ -16,7 +17,7 @@ written in the same transaction as the page and cursor it describes.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import closing
 from functools import partial
 from pathlib import Path
@@ -33,6 +34,7 @@ from adapters.files.inbox import (
     fail_file,
     inbox_file,
     move_file,
+    readmit_file,
     waiting_paths,
 )
 from adapters.files.options import ReadOptions, inbox_dir, read_options
@@ -77,6 +79,21 @@ class FilesPullStream(PullStream):
                 continue
             yield from _read_file(ctx, inbox, file, options, state)
 
+    def readmit(
+        self,
+        ctx: StreamContext,
+        cursor: dict[str, Any] | None,
+        source: str,
+        detail: Mapping[str, Any],
+    ) -> dict[str, Any]:
+        """Put the file back in the inbox (the operator may have fixed it in ``failed/``)."""
+        options = read_options(ctx)
+        state = InboxCursor.load(cursor)
+        marker = options.markers[0] if options.ready == "marker" and options.markers else None
+        file = readmit_file(inbox_dir(ctx), source, marker)
+        state.forget(file.digest, str(detail.get("sha256", "")))
+        return state.dump()
+
 
 def _read_file(
     ctx: StreamContext, inbox: Path, file: InboxFile, options: ReadOptions, state: InboxCursor
@@ -84,8 +101,9 @@ def _read_file(
     page = _PageBuilder(ctx, file)
     skip = state.start(file.digest)
     try:
-        page.detail = "; ".join(f"{k}={v!r}" for k, v in text_dialect(file.path, options).items())
-        with closing(read_rows(file.path, options, skip, ctx.expected_fields)) as rows:
+        page.dialect = text_dialect(file.path, options)
+        rows_of_file = read_rows(file.path, options, skip, ctx.expected_fields, page.dialect)
+        with closing(rows_of_file) as rows:
             # One row of look-ahead: the page that ends the file must know it does.
             row = next(rows, None)
             while row is not None:
@@ -99,7 +117,7 @@ def _read_file(
                 row = following
     except FileReadError as exc:
         log.warning("files.unreadable", file=file.name, reason=str(exc))
-        state.finish(file.digest)
+        state.abandon(file.digest)
         lost = UnreadableInput(
             source=file.name,
             origin=f"sha256:{file.digest}",
@@ -148,7 +166,8 @@ class _PageBuilder:
         self.records: list[dict[str, Any]] = []
         self.refs: list[str] = []
         self.origins: list[str] = []
-        self.detail: str | None = None
+        # What the file is read as (encoding, delimiter, sheet), for its audit entries.
+        self.dialect: dict[str, str] = {}
         self.started = time.monotonic()
 
     def add(self, number: int, record: dict[str, Any]) -> None:
@@ -172,7 +191,7 @@ class _PageBuilder:
             outcome="ok" if error is None else "error",
             error=error,
             record_count=len(self.records),
-            detail=self.detail,
+            detail="; ".join(f"{k}={v!r}" for k, v in self.dialect.items()) or None,
         )
         self.ctx.exchanges.record(exchange)
         page = Page(

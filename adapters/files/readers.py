@@ -64,11 +64,16 @@ BYTES_FIELD = "__bytes__"
 
 
 def read_rows(
-    path: Path, options: ReadOptions, skip: int = 0, expected: frozenset[str] = frozenset()
+    path: Path,
+    options: ReadOptions,
+    skip: int = 0,
+    expected: frozenset[str] = frozenset(),
+    dialect: dict[str, str] | None = None,
 ) -> Rows:
     """Yield the records of ``path`` after its first ``skip`` data rows.
 
-    ``expected`` are the fields the mapping reads: a workbook's sheet is found by them.
+    ``expected`` are the fields the mapping reads: a workbook's sheet is found by them, and
+    its name is added to ``dialect`` (what the file's audit entry records it was read as).
     """
     fmt = file_format(path, options.format)
     if fmt == "xlsx":
@@ -78,6 +83,7 @@ def read_rows(
             skip=skip,
             expected=expected,
             fill_merged=options.merged_cells == "fill",
+            dialect=dialect,
         )
     head = sniff(path)
     encoding = detect_encoding(head, options.encoding)

@@ -119,8 +119,10 @@ def read_xlsx(
     skip: int,
     expected: frozenset[str] = frozenset(),
     fill_merged: bool = False,
+    dialect: dict[str, str] | None = None,
 ) -> Rows:
-    """Yield the data rows of the chosen sheet after the first ``skip``."""
+    """Yield the data rows of the chosen sheet after the first ``skip``; its name goes into
+    ``dialect``."""
     try:
         workbook = CalamineWorkbook.from_path(str(path))
     except _BROKEN_WORKBOOK as exc:
@@ -128,6 +130,8 @@ def read_xlsx(
     try:
         try:
             worksheet = choose_sheet(workbook, sheet, expected)
+            if dialect is not None:
+                dialect["sheet"] = worksheet.name
             merged: list[MergedRange] = list(worksheet.merged_cell_ranges or [])
         except _BROKEN_WORKBOOK as exc:
             raise FileReadError("damaged XLSX worksheet") from exc

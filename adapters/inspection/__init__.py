@@ -22,6 +22,7 @@ class InspectionAdapter(DeclaredAdapter):
     simulator_ref = "adapters.inspection.simulator:build_app"
     demo_ref = "adapters.inspection.demo:demo_part"
     report_refs = {"inspection": "adapters.inspection.report:inspection"}  # noqa: RUF012
+    headline_refs = {"inspection": "adapters.inspection.report:headline"}  # noqa: RUF012
 
 
 adapter = InspectionAdapter(

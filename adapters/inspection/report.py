@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 import typer
@@ -10,7 +10,9 @@ from rich.table import Table
 
 from adapters.inspection.figures import Period, compute
 from gateway.cli.common import ConfigOption, JsonOption, console, open_store, print_json, setup
+from gateway.config import GatewayConfig
 from gateway.errors import ConfigError
+from gateway.store import Store
 
 DAY = ["%Y-%m-%d"]
 
@@ -84,3 +86,12 @@ def inspection(
         print_json(figures)
     else:
         render(figures)
+
+
+def headline(config: GatewayConfig, store: Store, on: date) -> str:
+    figures = compute(store, config, Period(None, on), as_of=on)
+    return (
+        f"{figures.tasks_drawn:,} checks drawn, {figures.subjects_checked:,} subjects checked, "
+        f"{figures.inspector_assignments:,} inspector assignments, "
+        f"{figures.results_published:,} results published ({figures.published_late:,} late)"
+    )

@@ -1,4 +1,4 @@
-"""The labor-force platform's part of ``gateway demo``: its simulator, jobs and inbox file."""
+"""The labor-force platform's part of ``gateway demo``: its simulator, jobs and inbox files."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import csv
 import io
 from datetime import datetime, timedelta
 
+from adapters.labor_force.postings_data import posting_rows, postings_csv, scaled
 from gateway.demo import DemoContext, DemoPart
 
 VERIFIED_SHARE = 200  # one person in this many gets a verification result in the demo file
@@ -60,8 +61,15 @@ def write_verifications_file(ctx: DemoContext) -> None:
     path.write_bytes(buffer.getvalue().encode("gb18030"))
 
 
+def write_postings_file(ctx: DemoContext) -> None:
+    count, valid = scaled(ctx.size)
+    rows = posting_rows(count, valid, ctx.seed)
+    (ctx.inbox() / "postings-2022-11.csv").write_bytes(postings_csv(rows))
+
+
 def demo_part(ctx: DemoContext) -> DemoPart:
     write_verifications_file(ctx)
+    write_postings_file(ctx)
     return DemoPart(
         platforms={
             "labor_force": {
@@ -97,6 +105,22 @@ def demo_part(ctx: DemoContext) -> DemoPart:
                 "schedule": "every 5m",
                 "batch_size": 500,
                 "depends_on": ["verifications-load"],
+            },
+            "postings-load": {
+                "source": "inbox.postings",
+                "target": "store",
+                "mapping": "files/postings.yaml",
+                "schedule": "every 1h",
+                "batch_size": 2000,
+                "options": {"pattern": "postings*.csv", "settle_seconds": 1},
+            },
+            "labor-postings-push": {
+                "source": "store",
+                "target": "labor_force.jobs",
+                "mapping": "labor_force/postings.push.yaml",
+                "schedule": "every 1h",
+                "batch_size": 500,
+                "depends_on": ["postings-load"],
             },
         },
     )

@@ -1,9 +1,10 @@
 """Simulator of the provincial labor-force data platform (贵州省劳务就业大户数据平台).
 
 Serves the platform's persons (generated, 2,247,000 by default) and takes the bureau's
-verification results, in the shared dialect (signed requests, envelope, faults). Run it on its
-own with ``python -m adapters.labor_force.simulator --port 8301 --app-key K --secret-env VAR``;
-it prints its URL on one line once it accepts connections.
+verification results and job postings, in the shared dialect (signed requests, envelope,
+faults). Run it on its own with
+``python -m adapters.labor_force.simulator --port 8301 --app-key K --secret-env VAR``; it prints
+its URL on one line once it accepts connections.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import orjson
 from fastapi import Body, FastAPI, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, SecretBytes, ValidationError
 
+from adapters.labor_force.employers import DEFAULT_EMPLOYERS, employers
 from adapters.labor_force.population import (
     DEFAULT_GROUP_SIZE,
     DEFAULT_INVALID_RATE,
@@ -32,6 +34,7 @@ from adapters.labor_force.sim_models import (
     VerificationAnswers,
     VerificationBatch,
 )
+from adapters.labor_force.sim_postings import PostingBatch, PostingLedger, mount_postings
 from adapters.labor_force.sim_store import PersonStore
 from adapters.labor_force.sim_verifications import MAX_ITEMS, VerificationLedger
 from gateway.errors import ConfigError
@@ -79,6 +82,7 @@ class LaborForceSimSettings(BaseModel):
     nonce_capacity: int = Field(DEFAULT_NONCE_CAPACITY, ge=1)
     invalid_rate: float = Field(DEFAULT_INVALID_RATE, ge=0, le=1)
     group_size: int = Field(DEFAULT_GROUP_SIZE, ge=1)
+    employers: int = Field(DEFAULT_EMPLOYERS, ge=1, le=1_000_000)
     faults: FaultSettings = FaultSettings()
 
 
@@ -95,6 +99,7 @@ class LaborForcePlatform:
         )
         self.store = PersonStore(self.population)
         self.ledger = VerificationLedger(self.population.index_of)
+        self.postings = PostingLedger(e.uscc for e in employers(settings.seed, settings.employers))
         verifier = SignatureVerifier(
             {settings.app_key: settings.secret.get_secret_value()},
             settings.algorithm,
@@ -110,6 +115,8 @@ class LaborForcePlatform:
             "verifications_received": self.ledger.received,
             "verifications_duplicates": self.ledger.duplicates,
             "verifications_rejected": self.ledger.rejected,
+            "postings_duplicates": self.postings.duplicates,
+            "postings_rejected": self.postings.rejected,
         }
 
 
@@ -122,9 +129,10 @@ def create_app(settings: LaborForceSimSettings) -> FastAPI:
         description=DESCRIPTION,
         kit=platform.kit,
         stats=platform.stats,
-        documented_models=[VerificationBatch],
+        documented_models=[VerificationBatch, PostingBatch],
     )
     app.state.platform = platform
+    mount_postings(app, platform.postings)
     tally, faults, store, ledger = (
         platform.kit.tally,
         platform.kit.faults,

@@ -1,4 +1,4 @@
-"""The labor-force platform's streams: ``persons`` (pull) and ``verifications`` (push)."""
+"""The labor-force platform's streams: ``persons`` (pull), ``verifications`` and ``jobs`` (push)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from gateway.http.streams import IncrementalPullStream, ReceiptPushStream
 PERSONS_PATH = "/api/v1/persons"
 VERIFICATIONS_PATH = "/api/v1/verifications"
 RECEIPTS_PATH = "/api/v1/verifications/receipts"
+POSTINGS_PATH = "/api/v1/jobs"
+POSTINGS_RECEIPTS_PATH = "/api/v1/jobs/receipts"
 
 
 class PersonsStream(IncrementalPullStream):
@@ -26,3 +28,11 @@ class VerificationsStream(ReceiptPushStream):
     name = "verifications"
     path = VERIFICATIONS_PATH
     receipts_path = RECEIPTS_PATH
+
+
+class PostingsStream(ReceiptPushStream):
+    """The bureau's job postings (岗位信息), keyed by posting number, answered per record."""
+
+    name = "jobs"
+    path = POSTINGS_PATH
+    receipts_path = POSTINGS_RECEIPTS_PATH

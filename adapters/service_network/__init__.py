@@ -21,7 +21,14 @@ class ServiceNetworkAdapter(DeclaredAdapter):
     )
     simulator_ref = "adapters.service_network.simulator:build_app"
     demo_ref = "adapters.service_network.demo:demo_part"
-    report_refs = {"cases": "adapters.service_network.report:cases"}  # noqa: RUF012
+    report_refs = {  # noqa: RUF012
+        "cases": "adapters.service_network.report:cases",
+        "catalogue": "adapters.service_network.catalogue_report:catalogue",
+    }
+    headline_refs = {  # noqa: RUF012
+        "cases": "adapters.service_network.report:headline",
+        "catalogue": "adapters.service_network.catalogue_report:headline",
+    }
 
 
 adapter = ServiceNetworkAdapter(

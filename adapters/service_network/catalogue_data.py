@@ -2,14 +2,20 @@
 
 Figures follow the bureau's 2022 report: 76 power items (6 licensing, 61 penalty, 2 coercion,
 5 inspection, 2 reward) from the 2021 list of powers and responsibilities, plus public-service
-items; 125 items can be handled fully online and 35 across provinces (跨省通办).
+items; 125 items can be handled fully online and 35 across provinces (跨省通办); 14 are the
+high-frequency items of the combined window (高频事项).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from adapters.service_network.catalogue_public import CROSS_PROVINCE, IN_PERSON, SECTIONS
+from adapters.service_network.catalogue_public import (
+    CROSS_PROVINCE,
+    HIGH_FREQUENCY,
+    IN_PERSON,
+    SECTIONS,
+)
 from adapters.service_network.model import FULLY_ONLINE
 
 BUREAU = "黔东南州人力资源和社会保障局"
@@ -52,6 +58,7 @@ class CatalogueEntry:
     procedure: str
     place: str = PLACE
     charge: str = "不收费"
+    high_frequency: bool = False
 
     @property
     def phone(self) -> str:
@@ -234,6 +241,7 @@ def public_service_items() -> list[CatalogueEntry]:
                     conditions=f"符合{name}办理条件的{section.service_object.replace(',', '或')}",
                     materials="申请表；身份证明或营业执照（可通过电子证照共享免于提交）",
                     procedure=_procedure(depth),
+                    high_frequency=name in HIGH_FREQUENCY,
                 )
             )
     return entries

@@ -116,3 +116,11 @@ CROSS_PROVINCE = frozenset({
     "依据流动人员人事档案记载出具相关证明", "高校毕业生就业报到", "专业技术人员职称申报",
     "个人参保证明查询打印", "单位参保证明查询打印", "社会保险缴费历史查询",
 })  # fmt: skip
+# The 14 high-frequency items (高频事项) the bureau listed for the combined window of the
+# government service centre (一窗通办"2+2"), on which the window's staff were trained first.
+HIGH_FREQUENCY = frozenset({
+    REGISTRATION_ITEM_NAME, "企业职工基本养老保险职工参保登记", "企业职工基本养老保险职工停保登记",
+    "基本养老金申领", "个人权益记录查询打印", "城乡居民基本养老保险参保登记", "失业保险金申领",
+    "就业登记", "失业登记", "就业创业证申领", "社会保障卡申领", "社会保障卡补领、换领、换发",
+    "流动人员人事档案接收", "个人参保证明查询打印",
+})  # fmt: skip

@@ -21,8 +21,8 @@ CATALOGUE_FILE = "service-items-2022.xlsx"
 SHEET = "事项目录"
 COLUMNS = (
     "事项编码", "事项名称", "事项类型", "实施主体", "设定依据", "法定办结时限（工作日）",
-    "承诺办结时限（工作日）", "网办深度", "是否跨省通办", "服务对象", "受理条件", "申请材料",
-    "办理流程", "收费标准", "办理地点", "咨询电话",
+    "承诺办结时限（工作日）", "网办深度", "是否跨省通办", "是否高频事项", "服务对象", "受理条件",
+    "申请材料", "办理流程", "收费标准", "办理地点", "咨询电话",
 )  # fmt: skip
 REGISTRATIONS = 2551  # 今年前11个月，全州受理开办企业社会保险参保登记2551家
 
@@ -39,6 +39,7 @@ def catalogue_row(entry: CatalogueEntry) -> list[str]:
         entry.promised_days,
         ONLINE_DEPTHS[entry.online_depth],
         "是" if entry.cross_province else "否",
+        "是" if entry.high_frequency else "否",
         entry.service_object,
         entry.conditions,
         entry.materials,

@@ -238,3 +238,12 @@ def cases(
                 "counted through a year without a holiday notice (gateway calendar show YEAR)",
                 highlight=False,
             )
+
+
+def headline(config: GatewayConfig, store: Store, on: date) -> str:
+    totals = build_report(config, store, until=on).totals
+    return (
+        f"{totals.received:,} cases received to {on}, {totals.handled:,} handled "
+        f"({totals.on_time:,} on time, {totals.late:,} late), {totals.open:,} open "
+        f"({totals.open_overdue:,} overdue), {totals.reported:,} reported to the platform"
+    )

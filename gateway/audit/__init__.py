@@ -3,8 +3,11 @@
 Writing: ``AuditLog(key).append(conn, [AuditEvent, ...])`` inside the transaction of the data the
 entries describe (``audit_log_from_config(config)`` builds the log from ``gateway.yaml``).
 Reading and checking: :func:`verify_chain`, :func:`search`, :func:`trace`, :func:`export_entries`,
-:func:`verify_export`, :func:`prune`. The entry format and its hash are defined in
-:mod:`gateway.audit.hashing`; ``docs/audit.md`` is the auditor's guide.
+:func:`verify_export`, :func:`prune`. Signed checkpoints of the head and the witnesses that keep
+them outside the store: :mod:`gateway.audit.checkpoints`, :mod:`gateway.audit.signing`,
+:mod:`gateway.audit.witnesses`. The entry format and its hash are defined in
+:mod:`gateway.audit.hashing`; ``docs/audit.md`` is the auditor's guide, ``docs/audit-format.md``
+the byte-level specification.
 """
 
 from gateway.audit.archive import PayloadArchive

@@ -16,6 +16,8 @@ import hashlib
 import hmac
 import re
 
+from gateway.audit.signing import seal_key_id
+
 # Resident ID number (GB 11643) and unified social credit code (GB 32100) shapes; the check
 # characters are not verified here: any key of that shape is indexed and normalised the same way.
 _ID = r"\d{17}[\dX]"
@@ -76,6 +78,7 @@ class Sealer:
         if not key:
             raise ValueError("the audit key must not be empty")
         self._key = hmac.new(key, b"gateway audit entry seal v1", hashlib.sha256).digest()
+        self.key_id = seal_key_id(key)
 
     def seal(self, entry_hash: str) -> str:
         return hmac.new(self._key, entry_hash.encode(), hashlib.sha256).hexdigest()

@@ -90,6 +90,8 @@ def report_table(report: VerifyReport, title: str) -> Table:
     table.add_row("seals", "checked" if report.seals_checked else "not checked (no audit.key)")
     if report.starts_from is not None:
         table.add_row("chains from", report.starts_from)
+    for seen in report.witnessed:
+        table.add_row("witness", f"{seen['witness']}: seq {seen['seq']}, head {seen['head_hash']}")
     first = report.first_problem
     if first is not None:
         table.add_row("first bad seq", "" if first.seq is None else str(first.seq))

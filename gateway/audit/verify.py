@@ -43,6 +43,9 @@ class What(StrEnum):
     FORMAT = "format"
     INDEX = "index"
     EXPORT = "export"
+    WITNESS = "witness"
+    CHECKPOINT = "checkpoint"
+    KEY = "key"
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ class VerifyReport:
     seals_checked: bool = False
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    witnessed: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -75,8 +79,8 @@ class VerifyReport:
         return self.problems[0] if self.problems else None
 
     def sort(self) -> None:
-        """Problems in chain order; those not tied to one entry (file, index) first."""
-        self.problems.sort(key=lambda p: p.seq or 0)
+        """Problems in chain order, each once; those not tied to one entry (file, key) first."""
+        self.problems = sorted(dict.fromkeys(self.problems), key=lambda p: p.seq or 0)
 
     def as_dict(self) -> dict[str, Any]:
         first = self.first_problem
@@ -91,6 +95,7 @@ class VerifyReport:
             "first_bad_seq": first.seq if first else None,
             "problems": [p.as_dict() for p in self.problems],
             "warnings": self.warnings,
+            "checkpoints": self.witnessed,
         }
 
 
@@ -240,6 +245,22 @@ def _check_index(conn: Connection, report: VerifyReport) -> None:
             return
 
 
+def collapse_foreign_seals(report: VerifyReport, key_id: str) -> None:
+    """No entry sealed by the configured key: say once that the key is wrong, not per entry."""
+    seals = [p for p in report.problems if p.what is What.SEAL]
+    if report.count < 2 or len(seals) < report.count:
+        return
+    report.problems = [p for p in report.problems if p.what is not What.SEAL]
+    report.problems.append(
+        Problem(
+            None,
+            What.KEY,
+            f"the configured key does not match this log's seals (key id {key_id}): no entry "
+            "is sealed by it; check audit.key, or the whole log was rewritten",
+        )
+    )
+
+
 def walk(
     rows: Iterable[Mapping[Any, Any]], report: VerifyReport, sealer: Sealer | None = None
 ) -> ChainWalker:
@@ -260,6 +281,8 @@ def verify_chain(
     query = select(schema.audit_log).order_by(schema.audit_log.c.seq)
     rows = conn.execute(query.execution_options(yield_per=1000)).mappings()
     walk(rows, report, sealer).check_start()
+    if sealer is not None:
+        collapse_foreign_seals(report, sealer.key_id)
     if check_index:
         _check_index(conn, report)
     report.warnings.extend(f"append-only guard: {p}" for p in guard_problems(conn))

@@ -23,10 +23,9 @@ from gateway.cli.common import (
     setup,
 )
 from gateway.config import GatewayConfig
-from gateway.errors import JobBusyError
 from gateway.pipeline import JobRunner, RunSummary
 from gateway.private import exposed
-from gateway.service.leases import LeaseManager, lease_holders
+from gateway.service.leases import held_lease
 from gateway.store import Store
 
 SUMMARY_COLUMNS = (
@@ -92,43 +91,30 @@ def sync(
     stop = threading.Event()
     signals = _install_stop(stop)
     runner = JobRunner(cfg, store, stop=stop)
-    # The same lease the scheduler takes: a manual sync never overlaps a scheduled run.
-    leases = LeaseManager(store, runner.instance, cfg.service.lease_seconds)
-    lease = leases.acquire(job, on_lost=stop.set)
-    if lease is None and leases.reclaim_from_dead_local_holder(job):
-        lease = leases.acquire(job, on_lost=stop.set)
-    if lease is None:
-        holder = lease_holders(store).get(job)
-        leases.close()
-        store.close()
-        raise JobBusyError(
-            "the job is running elsewhere", job=job, holder=holder[0] if holder else None
-        )
-    leases.start_renewing()
     try:
-        store.mark_abandoned_runs(job)  # we hold the lease: any other 'running' run died
-        if reset:
-            store.reset_checkpoint(job)
-        with Progress(
-            SpinnerColumn(),
-            TextColumn("[bold]{task.description}"),
-            TextColumn("{task.fields[counts]}"),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-            disable=json,
-        ) as progress:
-            task = progress.add_task(job, counts="starting", total=None)
+        # The same lease the scheduler takes: a manual sync never overlaps a scheduled run.
+        with held_lease(store, runner.instance, job, cfg.service.lease_seconds, stop):
+            store.mark_abandoned_runs(job)  # we hold the lease: any other 'running' run died
+            if reset:
+                store.reset_checkpoint(job)
+            with Progress(
+                SpinnerColumn(),
+                TextColumn("[bold]{task.description}"),
+                TextColumn("{task.fields[counts]}"),
+                TimeElapsedColumn(),
+                console=console,
+                transient=True,
+                disable=json,
+            ) as progress:
+                task = progress.add_task(job, counts="starting", total=None)
 
-            def update(counts: Mapping[str, int]) -> None:
-                text = "  ".join(f"{k} {counts[k]:,}" for k in SUMMARY_COLUMNS)
-                progress.update(task, counts=text)
+                def update(counts: Mapping[str, int]) -> None:
+                    text = "  ".join(f"{k} {counts[k]:,}" for k in SUMMARY_COLUMNS)
+                    progress.update(task, counts=text)
 
-            summary = runner.run(job, progress=update)
+                summary = runner.run(job, progress=update)
     finally:
-        leases.release(lease)
-        leases.close()
-    store.close()
+        store.close()
     if json:
         print_json(summary.as_dict())
     else:

@@ -13,6 +13,7 @@ from sqlalchemy import Connection
 
 from gateway.adapter import Exchange, ExchangeRecorder, StreamContext
 from gateway.audit import AuditEvent, AuditLog, MappingRef
+from gateway.audit.checkpoints import Checkpointer
 from gateway.config import GatewayConfig, JobConfig
 from gateway.mapping import CompiledMapping
 from gateway.masking import MASKERS, PiiClass, scrub_text
@@ -60,6 +61,7 @@ class RunContext:
     stream_ctx: StreamContext
     progress: Progress | None = None
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(RUN_COUNTERS, 0))
+    checkpointer: Checkpointer | None = None
 
     @property
     def stop(self) -> threading.Event:
@@ -94,6 +96,11 @@ class RunContext:
     def counted(self, counts: Mapping[str, int]) -> None:
         for name, value in counts.items():
             self.counts[name] += value
+
+    def checkpoint_if_due(self) -> None:
+        """After a batch commits: a signed checkpoint of the head when the interval has passed."""
+        if self.checkpointer is not None:
+            self.checkpointer.maybe(self.store)
 
     def report(self) -> None:
         if self.progress is not None:

@@ -128,6 +128,7 @@ def commit_page(run: RunContext, prepared: PreparedPage) -> None:
     run.counted(counts)
     if page.on_commit is not None:
         page.on_commit()
+    run.checkpoint_if_due()
     run.report()
 
 

@@ -145,6 +145,7 @@ def _commit(run: RunContext, batch: _Batch, outcomes: dict[str, PushOutcome]) ->
         }
         run.commit_counts(conn, counts)
     run.counted(counts)
+    run.checkpoint_if_due()
     run.report()
 
 

@@ -40,6 +40,7 @@ from gateway.errors import StoreError
 from gateway.logging import get_logger
 from gateway.mapping import CompiledMapping, FieldIssue
 from gateway.pipeline.context import content_hash, key_masker
+from gateway.pipeline.reread import is_whole_input, reread
 from gateway.pipeline.runner import JobRunner
 from gateway.store import Store, schema
 from gateway.store.dlq import (
@@ -66,6 +67,8 @@ class ReplayResult:
     still_failing: list[int] = field(default_factory=list)
     superseded: list[int] = field(default_factory=list)
     not_configured: int = 0
+    # The run that read whole inputs (files) again, when there were any.
+    reread_run: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -74,6 +77,7 @@ class ReplayResult:
             "still_failing": len(self.still_failing),
             "superseded": len(self.superseded),
             "not_configured": self.not_configured,
+            "reread_run": self.reread_run,
             "ids": {
                 "replayed": self.replayed,
                 "still_failing": self.still_failing,
@@ -90,13 +94,6 @@ class ChunkOutcome:
     replayed: list[tuple[Letter, str | None]] = field(default_factory=list)
     failing: list[tuple[Letter, list[FieldIssue], str | None]] = field(default_factory=list)
     superseded: list[Letter] = field(default_factory=list)
-
-
-def letter_reasons(letter: Letter) -> list[FieldIssue]:
-    return [
-        FieldIssue(str(r.get("field")), str(r.get("rule")), r.get("value"), r.get("detail"))
-        for r in letter.reasons
-    ]
 
 
 class Replayer:
@@ -131,6 +128,7 @@ class Replayer:
                 results.append(ReplayResult(name, not_configured=len(list(group))))
                 continue
             results.append(self.replay_job(name, list(group)))
+        self.runner.checkpoint()
         return results
 
     def replay_job(self, job_name: str, letters: list[Letter]) -> ReplayResult:
@@ -138,9 +136,17 @@ class Replayer:
         mapping = self.runner.mapping_for(job_name)
         result = ReplayResult(job_name)
         if job.is_pull:
+            whole = [letter for letter in letters if is_whole_input(letter)]
+            letters = [letter for letter in letters if not is_whole_input(letter)]
             for start in range(0, len(letters), CHUNK):
                 chunk = letters[start : start + CHUNK]
                 self._commit_pull(job_name, mapping, self._map_chunk(mapping, chunk), result)
+            if whole:
+                again = reread(self.runner, job_name, whole)
+                result.reread_run = again.run.run_id
+                result.replayed += again.replayed
+                result.still_failing += again.still_failing
+                result.superseded += again.superseded
         else:
             # Imported here: the push replay builds on this module's pieces.
             from gateway.pipeline.replay_push import PushReplay
@@ -161,8 +167,9 @@ class Replayer:
         for letter in letters:
             raw = letter.raw
             if MALFORMED in raw:
-                # The source could not even be parsed; no mapping change can repair that.
-                outcome.failing.append((letter, letter_reasons(letter), None))
+                # The source could not parse it; no mapping change repairs that, an operator's
+                # correction of the input does (gateway dlq amend), which removes the mark.
+                outcome.failing.append((letter, letter.issues(), None))
                 continue
             mapped = mapping.map(raw)
             if mapped.ok and mapped.record is not None and mapped.key:

@@ -7,6 +7,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from gateway.adapter import (
     Direction,
     ExchangeRecorder,
@@ -16,6 +18,7 @@ from gateway.adapter import (
     load_adapter,
 )
 from gateway.audit import AuditEvent, audit_log_from_config
+from gateway.audit.settings import checkpointer
 from gateway.calendar_years import holiday_book
 from gateway.config import GatewayConfig
 from gateway.errors import ConfigError, GatewayError, StoreError
@@ -85,6 +88,7 @@ class JobRunner:
         self.instance = instance or config.service.instance_id or instance_name()
         self.stop = stop or threading.Event()
         self.audit = audit_log_from_config(config)
+        self.checkpointer = checkpointer(config, self.instance)
         self.breakers = StoreBreakerLedger(store)
 
     def mapping_for(self, job_name: str) -> CompiledMapping:
@@ -97,22 +101,9 @@ class JobRunner:
             )
         return mapping
 
-    def _stream(self, job_name: str) -> PullStream | PushStream:
+    def stream_context(self, job_name: str, run_id: str, mapping: CompiledMapping) -> StreamContext:
         job = self.config.job(job_name)
-        platform = self.config.platforms[job.platform]
-        adapter = load_adapter(platform.adapter)
-        return adapter.stream(job.stream, Direction.PULL if job.is_pull else Direction.PUSH)
-
-    def run(self, job_name: str, progress: Progress | None = None) -> RunSummary:
-        job = self.config.job(job_name)
-        mapping = self.mapping_for(job_name)
-        stream = self._stream(job_name)
-        self.store.check_free_space(self.config.store.min_free_mb)
-        run_id = self.store.start_run(job_name, self.instance, mapping.digest)
-        # Breaker states live in this runner's store, so a failure streak survives the process
-        # and a run in a new process sees the breaker open (gateway.http.breaker).
-        bind_breakers(run_id, self.breakers)
-        ctx = StreamContext(
+        return StreamContext(
             job=job_name,
             run_id=run_id,
             platform_name=job.platform,
@@ -124,9 +115,27 @@ class JobRunner:
             expected_fields=mapping.source_fields,
             holidays=holiday_book(self.config),
         )
+
+    def stream(self, job_name: str) -> PullStream | PushStream:
+        job = self.config.job(job_name)
+        platform = self.config.platforms[job.platform]
+        adapter = load_adapter(platform.adapter)
+        return adapter.stream(job.stream, Direction.PULL if job.is_pull else Direction.PUSH)
+
+    def run(self, job_name: str, progress: Progress | None = None) -> RunSummary:
+        job = self.config.job(job_name)
+        mapping = self.mapping_for(job_name)
+        stream = self.stream(job_name)
+        self.store.check_free_space(self.config.store.min_free_mb)
+        run_id = self.store.start_run(job_name, self.instance, mapping.digest)
+        # Breaker states live in this runner's store, so a failure streak survives the process
+        # and a run in a new process sees the breaker open (gateway.http.breaker).
+        bind_breakers(run_id, self.breakers)
+        ctx = self.stream_context(job_name, run_id, mapping)
         run = RunContext(
-            self.config, self.store, self.audit, job_name, job, mapping, run_id, ctx, progress
-        )
+            self.config, self.store, self.audit, job_name, job, mapping, run_id, ctx, progress,
+            checkpointer=self.checkpointer,
+        )  # fmt: skip
         bind_run(job_name, run_id)
         started = time.perf_counter()
         status: str = "failed"
@@ -159,6 +168,7 @@ class JobRunner:
             raise
         finally:
             self._close_even_on_a_full_disk(run, status, error)
+            self.checkpoint()
             unbind_breakers(run_id)
             unbind_run()
         counts = run.counts
@@ -183,6 +193,15 @@ class JobRunner:
             mapping=run.mapping_ref,
             detail=detail,
         )
+
+    def checkpoint(self) -> None:
+        """Every run ends with a signed checkpoint of the head, so its entries are witnessed."""
+        if self.checkpointer is None:
+            return
+        try:
+            self.checkpointer.checkpoint(self.store)
+        except SQLAlchemyError as exc:
+            log.error("audit checkpoint failed", error=environment_fault(exc) or type(exc).__name__)
 
     def _close_even_on_a_full_disk(self, run: RunContext, status: str, error: str | None) -> None:
         """Record the run's end; when the store's disk is full, give up its reserve and retry."""

@@ -23,7 +23,8 @@ import hashlib
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -34,7 +35,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from gateway.clock import parse_iso, to_iso, utc_now
-from gateway.errors import ConfigError, GatewayError
+from gateway.errors import ConfigError, GatewayError, JobBusyError
 from gateway.logging import get_logger
 from gateway.store import Store, schema
 
@@ -300,3 +301,28 @@ def lease_holders(store: Store) -> dict[str, tuple[str, datetime]]:
         for job, instance, expires in rows
         if locked is None or lock_key(job) in locked
     }
+
+
+@contextmanager
+def held_lease(
+    store: Store, instance: str, job: str, seconds: float, stop: threading.Event
+) -> Iterator[None]:
+    """Hold ``job``'s lease for the block, as the scheduler does, so nothing else runs or moves
+    the job meanwhile (a manual sync, a replay that reads a file again, an operator's edit of
+    its cursor). Another holder → :class:`JobBusyError`; a lease lost midway sets ``stop``."""
+    leases = LeaseManager(store, instance, seconds)
+    lease = leases.acquire(job, on_lost=stop.set)
+    if lease is None and leases.reclaim_from_dead_local_holder(job):
+        lease = leases.acquire(job, on_lost=stop.set)
+    if lease is None:
+        holder = lease_holders(store).get(job)
+        leases.close()
+        raise JobBusyError(
+            "the job is running elsewhere", job=job, holder=holder[0] if holder else None
+        )
+    leases.start_renewing()
+    try:
+        yield
+    finally:
+        leases.release(lease)
+        leases.close()

@@ -55,6 +55,13 @@ class Letter:
         value = orjson.loads(self.raw_json)
         return value if isinstance(value, dict) else {"(record)": value}
 
+    def issues(self) -> list[FieldIssue]:
+        """The reasons of the last attempt, as the mapping reported them."""
+        return [
+            FieldIssue(str(r.get("field")), str(r.get("rule")), r.get("value"), r.get("detail"))
+            for r in self.reasons
+        ]
+
     def summary(self) -> dict[str, Any]:
         """Everything but the raw input: safe to print."""
         return {
@@ -190,3 +197,8 @@ def mark_still_failing(conn: Connection, letter: Letter, reasons: Sequence[Field
 
 def mark_discarded(conn: Connection, letter: Letter, note: str) -> None:
     _change(conn, letter.id, {"status": DISCARDED, "note": note})
+
+
+def amend_raw(conn: Connection, letter: Letter, raw_json: str, note: str) -> None:
+    """An operator's correction of the input: the letter stays open for ``dlq replay``."""
+    _change(conn, letter.id, {"raw": raw_json, "note": note})

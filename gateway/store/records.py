@@ -182,7 +182,8 @@ def iter_payloads(
     if not include_deleted:
         query = query.where(table.c.deleted.is_(False))
     sealer = sealer_of(conn)
-    for key, payload in conn.execute(query):
+    # Streamed: the labor report reads 2.2 million persons this way.
+    for key, payload in conn.execution_options(yield_per=5000).execute(query):
         clear_key, clear_payload = open_record(sealer, key, payload)
         yield clear_key, orjson.loads(clear_payload)
 

@@ -225,12 +225,14 @@ def print_report(report: dict[str, Any]) -> None:
     table = Table(
         title=f"labor-force pull, {report['size']:,} persons, pages of {report['page_size']}"
     )
-    for column in ("step", "records", "seconds", "records/s", "peak RSS MB", "vs bare"):
+    for column in ("step", "records", "seconds", "records/s", "peak RSS MB", "WAL MB", "vs bare"):
         table.add_column(column, justify="left" if column == "step" else "right")
     for name, step in report["steps"].items():
         table.add_row(
             name, f"{step['records']:,}", f"{step['seconds']:.2f}", f"{step['records_per_s']:,.0f}",
-            f"{step['peak_rss_mb']:.0f}", f"{step['ratio_to_bare']:.2f}",
+            f"{step['peak_rss_mb']:.0f}",
+            f"{step['peak_wal_mb']:.0f}" if "peak_wal_mb" in step else "",
+            f"{step['ratio_to_bare']:.2f}",
         )  # fmt: skip
     console = Console()
     console.print(table)

@@ -8,10 +8,12 @@ Prints one JSON line: records, seconds, peak_rss_mb (and the run's counts for ``
 
 from __future__ import annotations
 
+import contextlib
 import os
 import resource
 import sqlite3
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -67,6 +69,31 @@ def bare(url: str, db_path: str, page_size: int) -> dict[str, Any]:
     return {"records": records, "seconds": seconds, "peak_rss_mb": peak_rss_mb()}
 
 
+class WalWatch:
+    """The largest size an SQLite store's write-ahead log reaches while the block runs."""
+
+    def __init__(self, store_url: str) -> None:
+        path = store_url.removeprefix("sqlite:///") if store_url.startswith("sqlite") else None
+        self.path = Path(path + "-wal") if path else None
+        self.peak = 0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def _watch(self) -> None:
+        while not self._done.wait(0.05):
+            with contextlib.suppress(OSError):
+                if self.path is not None:
+                    self.peak = max(self.peak, self.path.stat().st_size)
+
+    def __enter__(self) -> WalWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._done.set()
+        self._thread.join()
+
+
 def gateway(config_path: str, job: str) -> dict[str, Any]:
     from gateway.config import load_config
     from gateway.logging import configure_logging
@@ -77,14 +104,17 @@ def gateway(config_path: str, job: str) -> dict[str, Any]:
     config = load_config(config_path)
     configure_logging("WARNING", "json", None)
     store = Store(config.store_url, sealer=data_sealer(config))
+    wal = WalWatch(config.store_url)
     started = time.perf_counter()
-    summary = JobRunner(config, store).run(job)
+    with wal:
+        summary = JobRunner(config, store).run(job)
     seconds = time.perf_counter() - started
     store.close()
     return {
         "records": summary.read,
         "seconds": seconds,
         "peak_rss_mb": peak_rss_mb(),
+        "peak_wal_mb": wal.peak / 2**20,
         "status": summary.status,
         "error": summary.error,
         "counts": {

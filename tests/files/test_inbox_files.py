@@ -14,7 +14,9 @@ import sys
 
 import openpyxl
 import pytest
+from sqlalchemy import select
 
+from gateway.store import Store, schema
 from tests.files.conftest import HEADER, Inbox, csv_bytes, person_rows
 
 
@@ -188,6 +190,16 @@ def test_a_workbook_with_a_notes_sheet_first_reads_the_data_sheet(inbox: Inbox) 
     summary, code = inbox.sync()
     assert inbox.counts() == (40, 0)
     assert (summary.status, code) == ("succeeded", 0)
+    # The choice is recorded in the file's audit entry.
+    store = Store(f"sqlite:///{inbox.root / 'store.db'}")
+    try:
+        with store.connect() as conn:
+            details = conn.execute(
+                select(schema.audit_log.c.detail).where(schema.audit_log.c.operation == "file.read")
+            ).scalars()
+            assert "sheet='数据'" in list(details)
+    finally:
+        store.close()
 
 
 def test_a_workbook_with_two_data_sheets_and_no_sheet_option_is_refused(inbox: Inbox) -> None:
