@@ -15,6 +15,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
+import orjson
 import typer
 from sqlalchemy import Connection
 
@@ -64,7 +65,8 @@ from gateway.clock import to_iso
 from gateway.codes.idnumber import is_valid_id_number
 from gateway.config import CONFIG_ENV, GatewayConfig, load_config
 from gateway.errors import AuditError, ConfigError
-from gateway.masking import mask_id_number, scrub_text
+from gateway.masking import mask_data, mask_id_number, scrub_text
+from gateway.private import write_private
 
 app = typer.Typer(
     help="The exchange log: verify it, search it, trace a key, export, show and prune entries.",
@@ -189,9 +191,10 @@ def search_command(
     with _reading(cfg) as conn:
         rows = search(conn, where, limit)
     if json:
-        print_json([entry_dict(row) for row in rows])
+        print_json([mask_data(entry_dict(row)) for row in rows])
         return
-    console.print(entries_table(rows, f"Audit entries ({len(rows)}, newest first)"))
+    shown_rows = [mask_data(dict(r)) for r in rows]
+    console.print(entries_table(shown_rows, f"Audit entries ({len(rows)}, newest first)"))
     if len(rows) == limit:
         err_console.print(f"[dim]showing the newest {limit}; narrow the search or raise --limit[/]")
 
@@ -230,9 +233,12 @@ def trace_command(
     with _reading(cfg) as conn:
         rows = trace(conn, digester, value)
     if json:
-        print_json({"key": shown, "count": len(rows), "entries": [entry_dict(r) for r in rows]})
+        entries = [mask_data(entry_dict(r)) for r in rows]
+        print_json({"key": shown, "count": len(rows), "entries": entries})
         return
-    console.print(entries_table(rows, f"{shown}: {len(rows)} entries"))
+    console.print(
+        entries_table([mask_data(dict(r)) for r in rows], f"{shown}: {len(rows)} entries")
+    )
 
 
 @app.command("export")
@@ -281,6 +287,16 @@ def export_command(
     console.print(f"manifest {out}.manifest.json, file SHA-256 {manifest['sha256']}")
 
 
+def masked_body(body: bytes) -> str:
+    """An archived body as a terminal may show it: JSON masked field by field, text scrubbed."""
+    text = body.decode("utf-8", "replace")
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return scrub_text(text)
+    return orjson.dumps(mask_data(data), option=orjson.OPT_INDENT_2).decode()
+
+
 @app.command()
 def show(
     seq: Annotated[int, typer.Argument(help="The entry's sequence number.")],
@@ -304,23 +320,23 @@ def show(
         raise AuditError("no audit entry with this seq", seq=seq)
     if payload is None:
         if json:
-            print_json(entry_dict(row))
+            print_json(mask_data(entry_dict(row)))
         else:
-            console.print(entry_table(row))
+            console.print(entry_table(mask_data(dict(row))))
         return
     digest = row[f"{payload.value}_digest"]
     if digest is None:
         raise AuditError(f"entry has no {payload.value} body", seq=seq)
     body = payload_archive(cfg).get(digest)
     if out is not None:
-        out.write_bytes(body)
+        write_private(out, body)
         err_console.print(f"wrote {len(body):,} bytes to {out}; SHA-256 {digest} matches")
     elif raw:
         sys.stdout.buffer.write(body)
         sys.stdout.buffer.flush()
     else:
-        typer.echo(scrub_text(body.decode("utf-8", "replace")))
-        err_console.print("[dim]ID and mobile numbers masked; --out FILE for the exact bytes[/]")
+        typer.echo(masked_body(body))
+        err_console.print("[dim]personal data masked; --out FILE for the exact bytes[/]")
 
 
 @app.command("prune")

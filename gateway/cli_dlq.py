@@ -28,7 +28,7 @@ from gateway.cli.common import ConfigOption, JsonOption, console, open_store, pr
 from gateway.config import GatewayConfig
 from gateway.errors import ConfigError, GatewayError, StoreError
 from gateway.mapping import CompiledMapping, load_mapping
-from gateway.masking import scrub_text
+from gateway.masking import mask_data, mask_issue, scrub_text
 from gateway.pipeline.amend import amend_letter, parse_changes
 from gateway.pipeline.replay import Replayer, ReplayResult, known_key
 from gateway.store import dlq
@@ -72,7 +72,7 @@ def list_letters(
         total = dlq.count_letters(conn, job=job, status=status, rule=reason)
     store.close()
     if json:
-        print_json([letter.summary() for letter in letters])
+        print_json([mask_data(letter.summary()) for letter in letters])
         return
     table = Table(title=f"Dead letters ({len(letters):,} of {total:,})")
     for column in ("id", "job", "status", "attempts", "source", "key", "rules", "updated"):
@@ -80,7 +80,7 @@ def list_letters(
     for letter in letters:
         table.add_row(
             str(letter.id), escape(letter.job), letter.status, str(letter.attempts),
-            escape(letter.source), escape(letter.record_key or "-"),
+            escape(letter.source), escape(scrub_text(letter.record_key or "-")),
             escape(", ".join(letter.rules)), letter.updated_at,
         )  # fmt: skip
     console.print(table)
@@ -106,10 +106,14 @@ def letter_warnings(cfg: GatewayConfig, letter: dlq.Letter) -> list[dict[str, An
     mapping = _mapping(cfg, letter)
     if mapping is None:
         return []
-    return [
-        {**w.as_dict(), "value": scrub_text(w.value) if w.value is not None else None}
-        for w in mapping.map(letter.raw).warnings
-    ]
+    return [mask_issue(w.as_dict(), mapping.pii) for w in mapping.map(letter.raw).warnings]
+
+
+def letter_reasons(cfg: GatewayConfig, letter: dlq.Letter) -> list[dict[str, Any]]:
+    """The letter's reasons, each value masked by its field's class under today's policy."""
+    mapping = _mapping(cfg, letter)
+    classes = mapping.pii if mapping is not None else {}
+    return [mask_issue(r, classes) for r in letter.reasons]
 
 
 @app.command()
@@ -125,15 +129,15 @@ def show(
         letter = dlq.get_letter(conn, letter_id)
     store.close()
     raw, masked_by = masked_raw(cfg, letter)
-    reasons = [{k: scrub_text(str(v)) if v is not None else None for k, v in r.items()}
-               for r in letter.reasons]  # fmt: skip
+    reasons = letter_reasons(cfg, letter)
+    summary = mask_data(letter.summary())
     warnings = letter_warnings(cfg, letter)
     if json:
-        print_json({**letter.summary(), "reasons": reasons, "warnings": warnings, "raw": raw,
+        print_json({**summary, "reasons": reasons, "warnings": warnings, "raw": raw,
                     "masked_by": masked_by})  # fmt: skip
         return
     info = Table.grid(padding=(0, 2))
-    for name, value in letter.summary().items():
+    for name, value in summary.items():
         if name != "rules":
             info.add_row(name, escape(str(value if value is not None else "-")))
     console.print(info)

@@ -23,7 +23,7 @@ from gateway.mapping import CompiledMapping, MapResult, check_mapping, load_mapp
 from gateway.mapping.explain import describe_fields, describe_rules, describe_warnings
 from gateway.mapping.result import INFO
 from gateway.mapping.samples import read_samples
-from gateway.masking import PiiClass, mask, scrub_text
+from gateway.masking import mask_data, mask_issue, scrub_text
 from mappings import MAPPINGS_DIR
 
 app = typer.Typer(help="Check, try, explain and compare mapping files.", no_args_is_help=True)
@@ -62,19 +62,12 @@ def _samples(path: Path, limit: int | None) -> list[dict[str, Any]]:
         raise _fail(exc) from None
 
 
-def _masked_value(value: Any, pii: PiiClass) -> Any:
-    if value is None:
-        return None
-    if pii is not PiiClass.NONE:
-        return mask(value, pii)
-    return scrub_text(value) if isinstance(value, str) else value
-
-
 def masked_record(mapping: CompiledMapping, record: dict[str, Any] | None) -> dict[str, Any] | None:
     """A mapped record fit for a terminal: every field masked by its PII class."""
     if record is None:
         return None
-    return {k: _masked_value(v, mapping.pii.get(k, PiiClass.NONE)) for k, v in record.items()}
+    masked: dict[str, Any] = mask_data(record, classes=mapping.pii)
+    return masked
 
 
 def masked_key(mapping: CompiledMapping, key: str | None) -> str | None:
@@ -84,7 +77,7 @@ def masked_key(mapping: CompiledMapping, key: str | None) -> str | None:
     if len(parts) != len(mapping.key_fields):
         return scrub_text(key)
     return "|".join(
-        str(_masked_value(part, mapping.pii.get(name, PiiClass.NONE)))
+        str(mask_data(part, mapping.pii.get(name)))
         for part, name in zip(parts, mapping.key_fields, strict=True)
     )
 
@@ -192,8 +185,8 @@ def try_mapping(
                         "ok": r.ok,
                         "key": masked_key(mapping, r.key),
                         "record": masked_record(mapping, r.record),
-                        "errors": [i.as_dict() for i in r.errors],
-                        "warnings": [i.as_dict() for i in r.warnings],
+                        "errors": [mask_issue(i.as_dict(), mapping.pii) for i in r.errors],
+                        "warnings": [mask_issue(i.as_dict(), mapping.pii) for i in r.warnings],
                     }
                     for n, r in enumerate(results, start=1)
                 ],

@@ -185,6 +185,13 @@ class JobConfig(_Model):
         return (self.source if self.is_pull else self.target).split(".", 1)[1]
 
 
+class EncryptionConfig(_Model):
+    """SM4 data keys (32 hex digits each): ``key`` seals, ``previous`` only open (rotation)."""
+
+    key: Secret
+    previous: list[Secret] = Field(default_factory=list)
+
+
 class StoreConfig(_Model):
     url: str = "sqlite:///gateway.db"
     # An SQLite store refuses to start a run with less room than this on its disk: the
@@ -193,6 +200,7 @@ class StoreConfig(_Model):
     # An SQLite store in a directory that does not exist is refused (a mistyped path would
     # otherwise start an empty store); ``create: true`` makes the directory instead.
     create: bool = False
+    encryption: EncryptionConfig | None = None
 
 
 class CheckpointConfig(_Model):
@@ -436,6 +444,8 @@ class GatewayConfig(_Model):
         refs += [r for r in (self.audit.key, *self.secrets) if r is not None]
         for channel in self.notify.channels:
             refs += [r for r in vars(channel).values() if isinstance(r, SecretRef)]
+        if self.store.encryption is not None:
+            refs += [self.store.encryption.key, *self.store.encryption.previous]
         values = []
         for ref in refs:
             try:

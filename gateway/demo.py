@@ -42,12 +42,12 @@ class DemoContext:
     size: int = DEFAULT_SIZE
     seed: int = 2022
 
-    def secret(self, name: str) -> str:
-        """Write a fresh random secret to ``secrets/NAME.txt``; return its reference."""
+    def secret(self, name: str, nbytes: int = 24) -> str:
+        """Write a fresh random secret (hex) to ``secrets/NAME.txt``; return its reference."""
         path = self.directory / "secrets" / f"{name}.txt"
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists():
-            path.write_text(secrets.token_hex(24), encoding="utf-8")
+            path.write_text(secrets.token_hex(nbytes), encoding="utf-8")
             path.chmod(0o600)
         return f"file:secrets/{name}.txt"
 
@@ -80,7 +80,8 @@ def build_config(ctx: DemoContext) -> dict[str, Any]:
     private_key, public_key = ctx.key_pair("checkpoint")
     config: dict[str, Any] = {
         "version": 1,
-        "store": {"url": "sqlite:///gateway.db"},
+        # Personal data at rest sealed with SM4 under a data key of its own (docs/privacy.md).
+        "store": {"url": "sqlite:///gateway.db", "encryption": {"key": ctx.secret("data-key", 16)}},
         "audit": {
             "key": ctx.secret("audit-key"),
             "retention_days": 180,

@@ -22,30 +22,13 @@ from typing import Any
 import structlog
 from structlog.typing import Processor
 
-from gateway.masking import (
-    REDACTED,
-    Pii,
-    PiiClass,
-    mask,
-    pii_class_for_key,
-    redact_secrets,
-    scrub_text,
-)
+from gateway.masking import REDACTED, Pii, as_text, mask_data, pii_class_for_key, redact_secrets
+from gateway.private import make_private, private_dir
 
 # Keys whose whole value is a credential, whatever it looks like.
 _SECRET_KEY = re.compile(
     r"(?i)(secret|passw|token|signature|authorization|cookie|private_key|api_key|^sign$)"
 )
-
-
-def _as_text(value: object) -> str:
-    """How a renderer would show a value that is not plain data, before it is cleaned."""
-    if isinstance(value, BaseException):
-        return f"{type(value).__name__}: {value}"
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "backslashreplace")
-    # Renderers fall back to repr(); a repr of a record or an exchange holds raw data.
-    return repr(value)
 
 
 def _is_plain(value: object) -> bool:
@@ -68,35 +51,16 @@ class DropSecrets:
             return [self._clean(v) for v in value]
         if _is_plain(value):
             return value
-        text = value if isinstance(value, str) else _as_text(value)
+        text = value if isinstance(value, str) else as_text(value)
         return redact_secrets(text, self.secrets)
 
     def __call__(self, _logger: Any, _name: str, event: MutableMapping[str, Any]) -> Any:
         return self._clean(event)
 
 
-def _mask(value: Any, pii: PiiClass | None) -> Any:
-    if isinstance(value, Pii):
-        return str(value)
-    if value is None or isinstance(value, bool | float):
-        return value
-    if isinstance(value, str | int):
-        text = str(value)
-        masked = mask(text, pii) if pii else scrub_text(text)
-        return value if masked == text else masked
-    if isinstance(value, Mapping):
-        return {
-            scrub_text(k) if isinstance(k, str) else k: _mask(v, pii_class_for_key(str(k)) or pii)
-            for k, v in value.items()
-        }
-    if isinstance(value, list | tuple | set | frozenset):
-        return [_mask(v, pii) for v in value]
-    return scrub_text(_as_text(value))
-
-
 def mask_personal_data(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> Any:
     """Mask personal data in every value (and key), including rendered exceptions."""
-    return {k: _mask(v, pii_class_for_key(k)) for k, v in event.items()}
+    return {k: mask_data(v, pii_class_for_key(k)) for k, v in event.items()}
 
 
 def _pre_chain() -> list[Processor]:
@@ -123,11 +87,14 @@ def _safety_chain(secrets: Iterable[str]) -> list[Processor]:
 
 
 def _handler(stream_or_file: Any, renderer: Processor, secrets: list[str]) -> logging.Handler:
-    handler = (
-        logging.FileHandler(stream_or_file, encoding="utf-8")
-        if isinstance(stream_or_file, Path)
-        else logging.StreamHandler(stream_or_file)
-    )
+    handler: logging.Handler
+    if isinstance(stream_or_file, Path):
+        fresh = not stream_or_file.exists()
+        handler = logging.FileHandler(stream_or_file, encoding="utf-8")
+        if fresh:  # an existing log keeps its mode: ``status`` warns about one others may read
+            make_private(stream_or_file)
+    else:
+        handler = logging.StreamHandler(stream_or_file)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             processors=[*_safety_chain(secrets), renderer], foreign_pre_chain=_pre_chain()
@@ -154,7 +121,7 @@ def configure_logging(
     )
     handlers = [_handler(sys.stderr, console, secret_values)]
     if file is not None:
-        file.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(file.parent)
         handlers.append(_handler(file, structlog.processors.JSONRenderer(), secret_values))
     root = logging.getLogger()
     for old in list(root.handlers):

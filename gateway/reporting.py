@@ -6,12 +6,10 @@ keeps the reports' refusals the same everywhere: one line naming what is missing
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from gateway.config import GatewayConfig
 from gateway.errors import ConfigError
 from gateway.mapping import load_mapping
-from gateway.store import Store, outbox, schema
+from gateway.store import Store, outbox
 from mappings import resolve_mapping
 
 
@@ -48,10 +46,7 @@ def stream_jobs(
 
 
 def accepted_keys(store: Store, jobs: list[str]) -> frozenset[str]:
-    """Keys of records whose current or an earlier version the target of ``jobs`` accepted."""
-    table = schema.outbox
-    query = select(table.c.record_key).where(
-        table.c.job.in_(jobs), table.c.status == outbox.ACCEPTED
-    )
+    """Keys (in clear) of records whose current or an earlier version the target of ``jobs``
+    accepted."""
     with store.connect() as conn:
-        return frozenset(key for (key,) in conn.execute(query))
+        return frozenset(outbox.accepted_keys(conn, jobs))

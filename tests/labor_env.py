@@ -13,6 +13,7 @@ from gateway.config import GatewayConfig, load_config
 from gateway.demo import DemoContext, running_simulators, write_config
 from gateway.pipeline import JobRunner, RunSummary
 from gateway.store import Store
+from gateway.store.keyring import data_sealer
 
 
 @dataclass
@@ -41,7 +42,7 @@ def labor_env(
     if store_url is not None:
         store = config.store.model_copy(update={"url": store_url})
         config = config.model_copy(update={"store": store})
-    store = Store(config.store_url)
+    store = Store(config.store_url, sealer=data_sealer(config))
     try:
         with running_simulators(config, only=["labor_force"]) as urls:
             yield LaborEnv(config_path, config, store, urls["labor_force"])

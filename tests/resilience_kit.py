@@ -31,6 +31,7 @@ from gateway.demo import free_port, running_simulators
 from gateway.mapping import load_mapping
 from gateway.pipeline.context import content_hash
 from gateway.store import Store
+from gateway.store.keyring import data_sealer
 from gateway.store.records import iter_hashes
 from mappings import MAPPINGS_DIR
 
@@ -64,7 +65,7 @@ class World:
         return str(self.config.platforms["labor_force"].base_url)
 
     def store(self) -> Store:
-        return Store(self.config.store_url)
+        return Store(self.config.store_url, sealer=data_sealer(self.config))
 
     def sim(self, path: str, body: Any = None) -> Any:
         """A harness call (``/_sim/...``): GET, or POST when a body is given."""

@@ -75,7 +75,7 @@ def test_entry_holds_masked_keys_digests_and_body_digests(sqlite_store: Store) -
     with sqlite_store.transaction() as conn:
         assert log.append(conn, [event]) == [1]
     [entry] = _entries(sqlite_store)
-    assert orjson.loads(entry["record_keys"]) == ["110105********002X", "520102********1256"]
+    assert orjson.loads(entry["record_keys"]) == ["110***********002X", "520***********1256"]
     digester = KeyDigester(KEY)
     assert set(orjson.loads(entry["key_digests"])) == {digester.digest(ID_A), digester.digest(ID_B)}
     assert entry["request_digest"] == hashlib.sha256(event.request_body).hexdigest()
@@ -102,7 +102,7 @@ def test_endpoint_and_detail_lose_secrets_and_personal_data(sqlite_store: Store)
         log.append(conn, [event])
     [entry] = _entries(sqlite_store)
     assert entry["endpoint"] == (
-        "https://u:[secret]@lf.example/p?AAC002=110105********002X"
+        "https://u:[secret]@lf.example/p?AAC002=110***********002X"
         "&sign=[secret]&access_token=[secret]&page=2"
     )
     assert entry["detail"] == "refused: [secret] for 138****5678"
@@ -146,7 +146,7 @@ def test_page_count_is_kept_when_keys_are_not_listed() -> None:
 def test_helpers_build_run_and_dead_letter_entries(sqlite_store: Store) -> None:
     """Run start/end and DLQ replay/discard helpers append entries of their kinds with details."""
     log = AuditLog(KEY)
-    letter_key = DigestedKey(masked="520102********1256", digest=log.key_digest(ID_B))
+    letter_key = DigestedKey(masked="520***********1256", digest=log.key_digest(ID_B))
     events = [
         run_start_event(run_id="r1", job="persons", platform="labor_force", direction="pull",
                         mapping=MAPPING, instance="host:1"),
@@ -163,7 +163,7 @@ def test_helpers_build_run_and_dead_letter_entries(sqlite_store: Store) -> None:
     assert [e["outcome"] for e in entries] == ["started", "succeeded", "ok", "ok"]
     assert orjson.loads(str(entries[1]["detail"])) == {
         "counts": {"read": 3000},
-        "error": "late for 110105********002X",
+        "error": "late for 110***********002X",
     }
     assert entries[1]["record_count"] == 3000
     assert orjson.loads(str(entries[2]["detail"]))["dead_letters"] == [4, 5]

@@ -9,8 +9,10 @@ from pathlib import Path
 import yaml
 from sqlalchemy import func, select
 
+from gateway.config import load_config
 from gateway.demo import DemoContext, free_port, write_config
 from gateway.store import Store, schema
+from gateway.store.keyring import data_sealer
 
 
 def gateway(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -69,7 +71,7 @@ def test_unreachable_platform_fails_the_run_and_writes_no_records(tmp_path: Path
     done = gateway("sync", "labor-persons", "--config", str(path))
     assert done.returncode == 1, done.stdout + done.stderr
     assert "unreachable" in done.stdout
-    store = Store(f"sqlite:///{tmp_path / 'gateway.db'}")
+    store = Store(f"sqlite:///{tmp_path / 'gateway.db'}", sealer=data_sealer(load_config(path)))
     with store.connect() as conn:
         assert conn.execute(select(func.count()).select_from(schema.records)).scalar() == 0
         assert conn.execute(select(schema.runs.c.status)).scalar() == "failed"

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import orjson
 from sqlalchemy import func, select
 
 from adapters.labor_force.population import Population
-from gateway.store import schema
+from gateway.store import dlq, schema
+from gateway.store.records import iter_payloads
 from tests.labor_env import labor_env
 
 SIZE = 3000
@@ -14,12 +14,7 @@ SIZE = 3000
 
 def _person_rows(env) -> dict[str, dict]:
     with env.store.connect() as conn:
-        rows = conn.execute(
-            select(schema.records.c.key, schema.records.c.payload).where(
-                schema.records.c.entity == "person"
-            )
-        )
-        return {key: orjson.loads(payload) for key, payload in rows}
+        return dict(iter_payloads(conn, "person", include_deleted=True))
 
 
 def test_second_sync_is_a_no_op_and_third_reads_only_changes(tmp_path) -> None:
@@ -52,12 +47,10 @@ def test_every_invalid_record_is_dead_lettered_and_no_valid_one(tmp_path) -> Non
     with labor_env(tmp_path, SIZE) as env:
         summary = env.run("labor-persons")
         with env.store.connect() as conn:
-            letters = conn.execute(
-                select(schema.dead_letters.c.raw, schema.dead_letters.c.reasons)
-            ).all()
+            letters = dlq.list_letters(conn, limit=SIZE)
         stored = _person_rows(env)
     assert summary.rejected == len(invalid)
-    dead = {orjson.loads(raw)["AAC002"]: orjson.loads(reasons) for raw, reasons in letters}
+    dead = {letter.raw["AAC002"]: letter.reasons for letter in letters}
     assert set(dead) == set(invalid)
     assert not set(stored) & set(invalid)
     for reasons in dead.values():

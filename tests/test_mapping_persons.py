@@ -73,7 +73,7 @@ def test_bad_check_digit(persons: CompiledMapping) -> None:
     result = persons.map(person(AAC002=wrong))
     issue = result.errors[0]
     assert (issue.field, issue.rule) == ("id_number", "resident_id")
-    assert issue.value == wrong[:6] + "********" + wrong[-4:]
+    assert issue.value == wrong[:3] + "*" * 11 + wrong[-4:]
     assert issue.detail is not None
     assert issue.detail.startswith("check_digit")
 
@@ -160,7 +160,7 @@ def test_region_warnings_do_not_reject(persons: CompiledMapping) -> None:
         ("id_number", "resident_id"),
         ("household_region", "region"),
     ]
-    assert result.warnings[0].value == "520302********" + number[-4:]
+    assert result.warnings[0].value == "520***********" + number[-4:]
 
 
 def test_several_errors_reported_together(persons: CompiledMapping) -> None:
@@ -185,17 +185,17 @@ def test_mask_raw(persons: CompiledMapping) -> None:
     """mask_raw masks PII sources and scrubs unknown fields."""
     raw = person(EXTRA="联系 13912345678", NESTED={"id": ID})
     masked = persons.mask_raw(raw)
-    assert masked["AAC002"] == ID[:6] + "********" + ID[-4:]
+    assert masked["AAC002"] == ID[:3] + "*" * 11 + ID[-4:]
     assert masked["AAC003"] == "张**"
     assert masked["AAE005"] == "138****5678"
     assert masked["AAE006"].startswith("凯里市北京东")
     assert "1 号" not in masked["AAE006"]
     assert masked["EXTRA"] == "联系 139****5678"
-    assert masked["NESTED"]["id"] == ID[:6] + "********" + ID[-4:]
+    assert masked["NESTED"]["id"] == ID[:3] + "*" * 11 + ID[-4:]
     assert masked["AAC004"] == "1"
     assert raw["AAC002"] == ID
     not_a_record: Any = [ID]
-    assert persons.mask_raw(not_a_record) == {"(record)": [ID[:6] + "********" + ID[-4:]]}
+    assert persons.mask_raw(not_a_record) == {"(record)": [ID[:3] + "*" * 11 + ID[-4:]]}
 
 
 def test_pii_classes(persons: CompiledMapping) -> None:
@@ -204,11 +204,15 @@ def test_pii_classes(persons: CompiledMapping) -> None:
     assert persons.pii["phone"] == "phone"
     assert persons.pii["name"] == "name"
     assert persons.pii["work_place"] == "address"
+    assert persons.pii["birth_date"] == "birth_date"  # derived from the ID number
+    assert persons.pii["household_region"] == "region"  # a region code beside an ID number
     assert persons.source_pii == {
         "AAC002": "id_number",
         "AAC003": "name",
         "AAE006": "address",
         "AAE005": "phone",
+        "AAC006": "birth_date",
+        "AAB299": "region",
     }
 
 

@@ -204,8 +204,9 @@ def test_refusals_are_counted(http: httpx.Client, server: RunningServer) -> None
 
 def test_verifier_checks_in_order_with_a_fixed_clock() -> None:
     """Signature first, then timestamp window, then nonce; the window is configurable."""
-    now = 1_700_000_000.0
-    verifier = SignatureVerifier({KEY: SECRET}, window_seconds=60, clock=lambda: now)
+    clock = [1_700_000_000.0 - 3_600]  # started an hour ago
+    verifier = SignatureVerifier({KEY: SECRET}, window_seconds=60, clock=lambda: clock[0])
+    now = clock[0] = 1_700_000_000.0
 
     def headers(stamp_ms: int, nonce: str, secret: bytes = SECRET) -> dict[str, str]:
         message = string_to_sign("GET", "/api/x", [], str(stamp_ms), nonce, b"")
@@ -245,3 +246,58 @@ def test_nonce_memory_is_bounded() -> None:
     assert len(memory) == 3
     assert not memory.remember("n9", now=10.0)
     assert memory.remember("n0", now=10.0)
+
+
+def _signed_at(stamp_ms: int, nonce: str, signature: str | None = None) -> dict[str, str]:
+    message = string_to_sign("GET", "/api/x", [], str(stamp_ms), nonce, b"")
+    return {
+        "x-app-key": KEY,
+        "x-timestamp": str(stamp_ms),
+        "x-nonce": nonce,
+        "x-signature": signature or hmac_hex(SignatureAlgorithm.HMAC_SHA256, SECRET, message),
+    }
+
+
+@pytest.mark.parametrize(
+    "signature",
+    [
+        "é" * 64,  # not ASCII (an ASGI server hands headers over as Latin-1 text)
+        "ab" * 31,  # 62 digits: the wrong length
+        "zz" * 32,  # 64 characters, not hex
+        "",  # missing
+    ],
+)
+def test_contract_a_malformed_signature_is_401_auth_failed(
+    http: httpx.Client, server: RunningServer, signature: str
+) -> None:
+    """Contract: a signature header of the wrong shape is 401 AUTH_FAILED, never a 500."""
+    stamp = int(time.time() * 1000)
+    headers = _signed_at(stamp, f"bad-{len(signature)}-{signature[:1]}", signature or None)
+    if not signature:
+        del headers["x-signature"]
+    raw = {k: v.encode("latin-1") for k, v in headers.items()}
+    answer = http.get(server.url + "/api/echo", headers=raw)
+    assert answer.status_code == 401
+    assert answer.json()["code"] == Code.AUTH_FAILED
+
+
+def test_contract_a_request_signed_before_a_restart_is_stale() -> None:
+    """Contract: nonces are not kept across a restart, so the window starts at the start.
+
+    A request captured and replayed within the window after the platform restarted is
+    refused STALE_TIMESTAMP (its nonce would otherwise pass: the new process never saw it);
+    the same request signed after the start passes once, then its replay is NONCE_REUSED.
+    """
+    before_restart = 1_700_000_000.0
+    clock = [before_restart + 30]  # restarted 30 s after the request was signed
+    restarted = SignatureVerifier({KEY: SECRET}, window_seconds=300, clock=lambda: clock[0])
+    clock[0] += 10
+    captured = _signed_at(int(before_restart * 1000), "captured")
+    replay = restarted.check("GET", "/api/x", [], captured, b"")
+    assert replay is not None
+    assert (replay.status, replay.code) == (401, Code.STALE_TIMESTAMP)
+    fresh = _signed_at(int(clock[0] * 1000), "fresh")
+    assert restarted.check("GET", "/api/x", [], fresh, b"") is None
+    again = restarted.check("GET", "/api/x", [], fresh, b"")
+    assert again is not None
+    assert (again.status, again.code) == (401, Code.NONCE_REUSED)

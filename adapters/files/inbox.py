@@ -8,12 +8,14 @@ rename when done, so a half-written file is never read.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from gateway.errors import ConfigError, PermanentError
+from gateway.private import make_private, private_dir, write_private
 
 PROCESSED = "processed"
 FAILED = "failed"
@@ -63,7 +65,7 @@ def move_file(inbox: Path, file: InboxFile, folder: str) -> None:
     if target.exists() and content_digest(target) != file.digest:
         target = target_dir / f"{file.path.stem}.{file.digest[:12]}{file.path.suffix}"
     try:
-        target_dir.mkdir(exist_ok=True)
+        private_dir(target_dir)
         os.replace(file.path, target)
     except FileNotFoundError:
         return
@@ -71,6 +73,9 @@ def move_file(inbox: Path, file: InboxFile, folder: str) -> None:
         raise PermanentError(
             "cannot move an inbox file", file=file.name, folder=folder, reason=exc.strerror
         ) from exc
+    # A file another account owns keeps its mode; the 0700 folder guards it.
+    with contextlib.suppress(PermissionError):
+        make_private(target)
 
 
 REASON_SUFFIX = ".reason.txt"
@@ -85,7 +90,7 @@ def fail_file(inbox: Path, file: InboxFile, reason: str) -> None:
         "see: gateway dlq list --rule unreadable\n"
     )
     try:
-        note.write_text(text, encoding="utf-8")
+        write_private(note, text.encode("utf-8"))
     except OSError as exc:
         raise PermanentError(
             "cannot write a reason file", file=file.name, reason=exc.strerror

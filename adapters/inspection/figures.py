@@ -16,16 +16,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-import orjson
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from gateway.calendar_years import holiday_book
 from gateway.clock import SHANGHAI
 from gateway.codes import code_table
 from gateway.config import GatewayConfig
 from gateway.errors import StoreError
-from gateway.store import Store, schema
-from gateway.store.outbox import ACCEPTED
+from gateway.store import Store, outbox
+from gateway.store.records import iter_payloads
 from gateway.workdays import WorkCalendar
 
 TASK_ENTITY = "inspection_task"
@@ -99,24 +98,11 @@ def results_push_jobs(config: GatewayConfig) -> list[str]:
 
 
 def _payloads(conn: Connection, entity: str) -> Iterator[tuple[str, dict[str, Any]]]:
-    table = schema.records
-    rows = conn.execute(
-        select(table.c.key, table.c.payload).where(
-            table.c.entity == entity, table.c.deleted.is_(False)
-        )
-    )
-    for key, payload in rows:
-        yield key, orjson.loads(payload)
+    return iter_payloads(conn, entity)
 
 
 def _accepted(conn: Connection, jobs: list[str]) -> set[str]:
-    if not jobs:
-        return set()
-    table = schema.outbox
-    rows = conn.execute(
-        select(table.c.record_key).where(table.c.job.in_(jobs), table.c.status == ACCEPTED)
-    )
-    return {key for (key,) in rows}
+    return set(outbox.accepted_keys(conn, jobs))
 
 
 def _day(value: Any, entity: str, key: str, name: str) -> date:

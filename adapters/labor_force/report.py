@@ -23,10 +23,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal, cast
 
-import orjson
 import typer
 from rich.table import Table
-from sqlalchemy import select
 
 from gateway.audit.settings import key_digester
 from gateway.calendar_years import today
@@ -37,8 +35,9 @@ from gateway.errors import ConfigError
 from gateway.mapping import CompiledMapping, load_mapping
 from gateway.mapping.steps import FieldReject
 from gateway.reporting import accepted_keys, report_platform, stream_jobs
-from gateway.store import Store, schema
+from gateway.store import Store
 from gateway.store.dlq import OPEN, Letter, list_letters
+from gateway.store.records import iter_payloads
 from mappings import resolve_mapping
 
 ADAPTER = "labor_force"
@@ -141,13 +140,8 @@ def _postings(store: Store, jobs: list[str], entity: str, on: date) -> Postings:
 
 
 def _payloads(store: Store, entity: str) -> Iterator[tuple[str, dict[str, Any]]]:
-    table = schema.records
-    query = select(table.c.key, table.c.payload).where(
-        table.c.entity == entity, table.c.deleted.is_(False)
-    )
     with store.connect() as conn:
-        for key, payload in conn.execution_options(yield_per=5000).execute(query):
-            yield key, orjson.loads(payload)
+        yield from iter_payloads(conn, entity)
 
 
 def _open_letters(store: Store, jobs: list[str]) -> dict[str, Letter]:

@@ -13,17 +13,16 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
-import orjson
 import typer
 from rich.table import Table
-from sqlalchemy import select
 
 from adapters.service_network.model import ITEM_TYPES, ONLINE_DEPTHS
 from gateway.cli.common import ConfigOption, JsonOption, console, open_store, print_json, setup
 from gateway.config import GatewayConfig
 from gateway.errors import ConfigError
 from gateway.reporting import accepted_keys, report_platform, stream_jobs
-from gateway.store import Store, schema
+from gateway.store import Store
+from gateway.store.records import iter_payloads
 
 ADAPTER = "service_network"
 STREAM = "items"
@@ -78,29 +77,23 @@ def build_report(
         raise ConfigError("no job pushes the items", platform=name)
     accepted = accepted_keys(store, jobs)
     report = CatalogueReport(name)
-    table = schema.records
-    query = (
-        select(table.c.key, table.c.payload)
-        .where(table.c.entity == entity, table.c.deleted.is_(False))
-        .order_by(table.c.key)
-    )
     with store.connect() as conn:
-        for key, payload in conn.execute(query):
-            item = orjson.loads(payload)
-            took = key in accepted
-            kind = str(item.get("item_type") or "")
-            report.items.add(took)
-            report.by_type.setdefault(kind, Count()).add(took)
-            if kind != PUBLIC_SERVICE:
-                report.power_items.add(took)
-            if str(item.get("online_depth")) == FULLY_ONLINE:
-                report.fully_online.add(took)
-            if item.get("cross_province") is True:
-                report.cross_province.add(took)
-            if item.get("high_frequency") is True:
-                report.high_frequency.append(
-                    {"item_code": key, "item_name": item.get("item_name"), "accepted": took}
-                )
+        items = sorted(iter_payloads(conn, entity), key=lambda pair: pair[0])
+    for key, item in items:
+        took = key in accepted
+        kind = str(item.get("item_type") or "")
+        report.items.add(took)
+        report.by_type.setdefault(kind, Count()).add(took)
+        if kind != PUBLIC_SERVICE:
+            report.power_items.add(took)
+        if str(item.get("online_depth")) == FULLY_ONLINE:
+            report.fully_online.add(took)
+        if item.get("cross_province") is True:
+            report.cross_province.add(took)
+        if item.get("high_frequency") is True:
+            report.high_frequency.append(
+                {"item_code": key, "item_name": item.get("item_name"), "accepted": took}
+            )
     return report
 
 

@@ -18,10 +18,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-import orjson
 import typer
 from rich.table import Table
-from sqlalchemy import select
 
 from adapters.service_network.casestats import CaseOutcome, ItemFigures, case_outcomes, summarize
 from adapters.service_network.settings import calendar_for
@@ -29,7 +27,8 @@ from gateway.calendar_years import holiday_book
 from gateway.config import GatewayConfig
 from gateway.errors import ConfigError
 from gateway.mapping import load_mapping
-from gateway.store import Store, outbox, schema
+from gateway.store import Store, outbox
+from gateway.store.records import iter_payloads
 from mappings import resolve_mapping
 
 ADAPTER = "service_network"
@@ -120,24 +119,14 @@ def _jobs(config: GatewayConfig, platform: str) -> dict[str, tuple[list[str], st
 
 
 def _payloads(store: Store, entity: str) -> list[dict[str, Any]]:
-    table = schema.records
     with store.connect() as conn:
-        rows = conn.execute(
-            select(table.c.payload).where(table.c.entity == entity, table.c.deleted.is_(False))
-        )
-        return [orjson.loads(payload) for (payload,) in rows]
+        return [payload for _key, payload in iter_payloads(conn, entity)]
 
 
 def _reported(store: Store, jobs: list[str]) -> frozenset[str]:
     """Case numbers whose completion (``case_no|completed``) the platform accepted."""
-    table = schema.outbox
     with store.connect() as conn:
-        rows = conn.execute(
-            select(table.c.record_key).where(
-                table.c.job.in_(jobs), table.c.status == outbox.ACCEPTED
-            )
-        )
-        keys = [key for (key,) in rows]
+        keys = outbox.accepted_keys(conn, jobs)
     return frozenset(k.rsplit("|", 1)[0] for k in keys if k.endswith("|completed"))
 
 

@@ -16,6 +16,7 @@ from gateway.config import GatewayConfig, load_config
 from gateway.config_check import refuse_invalid
 from gateway.logging import configure_logging
 from gateway.store import Store
+from gateway.store.keyring import data_sealer
 
 # Piped output (CI logs, files) gets wide tables instead of Rich's 80-column default, unless
 # COLUMNS says how wide the reader is.
@@ -61,7 +62,7 @@ opened_stores: list[str] = []
 
 
 def open_store(config: GatewayConfig) -> Store:
-    store = Store(config.store_url)
+    store = Store(config.store_url, sealer=data_sealer(config))
     opened_stores.append(store.safe_url)
     return store
 

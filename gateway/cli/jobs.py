@@ -30,6 +30,7 @@ from gateway.clock import utc_now
 from gateway.config import GatewayConfig
 from gateway.pipeline import JobRunner, RunSummary
 from gateway.pipeline.dryrun import dry_run
+from gateway.private import exposed
 from gateway.service.leases import held_lease
 from gateway.service.triggers import next_due
 from gateway.store import Store, history
@@ -126,6 +127,28 @@ def sync(
         raise typer.Exit(code)
 
 
+def file_warnings(cfg: GatewayConfig, store: Store) -> list[str]:
+    """The store's and the log's files that others may read (they hold personal data)."""
+    paths = []
+    if store.file is not None:
+        paths += [store.file, store.file.with_name(store.file.name + "-wal")]
+    if cfg.logging.file:
+        paths.append(cfg.path(cfg.logging.file))
+    return [
+        f"{path} is {who}-readable and holds personal data: chmod 600 {path}"
+        for path in paths
+        if (who := exposed(path)) is not None
+    ]
+
+
+def encryption_warnings(store: Store) -> list[str]:
+    """A store that keeps personal data in clear says so (the embedded demo may)."""
+    if store.sealer is not None:
+        return []
+    return ["the store is unencrypted: personal data at rest is in clear "
+            "(set store.encryption.key, docs/privacy.md)"]  # fmt: skip
+
+
 WIDE = 200  # --wide tables are for wide terminals and files: not squeezed to the terminal
 WideOption = Annotated[
     bool, typer.Option("--wide", help="More columns (every counter); wider than 80 columns.")
@@ -203,7 +226,11 @@ def status(config: ConfigOption = None, json: JsonOption = False, wide: WideOpti
         rows = status_rows(cfg, store, utc_now())
     finally:
         store.close()
-    warnings = calendar_warnings(holiday_book(cfg), today())
+    warnings = [
+        *calendar_warnings(holiday_book(cfg), today()),
+        *file_warnings(cfg, store),
+        *encryption_warnings(store),
+    ]
     if json:
         print_json(rows)
         for line in warnings:  # the JSON on stdout keeps its shape for scripts

@@ -7,11 +7,23 @@ import sys
 
 import typer
 
-from gateway.cli import breakers, calendar, config, jobs, reconcile, runs, simulate, state
+from gateway.cli import (
+    breakers,
+    calendar,
+    config,
+    erase,
+    jobs,
+    reconcile,
+    runs,
+    simulate,
+    state,
+    store,
+)
 from gateway.cli.common import opened_stores
 from gateway.errors import GatewayError
 from gateway.faults import environment_fault
 from gateway.masking import scrub_text
+from gateway.private import keep_private
 
 app = typer.Typer(
     name="gateway",
@@ -20,6 +32,14 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+
+@app.callback()
+def _private_files() -> None:
+    """Data-exchange gateway between the bureau's systems and the provincial platforms."""
+    keep_private()
+
+
 jobs.register(app)
 runs.register(app)
 breakers.register(app)
@@ -28,6 +48,8 @@ simulate.register(app)
 calendar.register(app)
 config.register(app)
 reconcile.register(app)
+store.register(app)
+erase.register(app)
 
 
 def _mount_optional() -> None:

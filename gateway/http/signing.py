@@ -102,4 +102,6 @@ def signature_matches(
     expected = hmac_hex(
         algorithm, secret, string_to_sign(method, path, query, timestamp, nonce, body)
     )
+    if not signature.isascii():  # compare_digest refuses non-ASCII text with a TypeError
+        return False
     return hmac.compare_digest(expected, signature.lower())

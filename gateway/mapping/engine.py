@@ -15,7 +15,7 @@ from gateway.mapping.plan import Plan, build_plan
 from gateway.mapping.result import MapResult
 from gateway.mapping.spec import read_spec
 from gateway.mapping.yamlnodes import Problem, parse_yaml
-from gateway.masking import PiiClass, mask, scrub_text
+from gateway.masking import PiiClass, mask, mask_data
 
 
 @dataclass(frozen=True)
@@ -93,25 +93,11 @@ class CompiledMapping:
     def mask_raw(self, raw: dict[str, Any]) -> dict[str, Any]:
         """``raw`` fit for a dead letter or a log: PII fields masked, everything else scrubbed."""
         if not isinstance(raw, dict):
-            return {"(record)": _scrub(raw)}
-        masked: dict[str, Any] = {key: _scrub(value) for key, value in raw.items()}
+            return {"(record)": mask_data(raw)}
+        masked: dict[str, Any] = mask_data(raw)
         for source, pii in self.source_pii.items():
             _mask_path(raw, masked, source, pii)
         return masked
-
-
-def _scrub(value: Any) -> Any:
-    if isinstance(value, str):
-        return scrub_text(value)
-    if isinstance(value, dict):
-        return {k: _scrub(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_scrub(v) for v in value]
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        text = str(value)
-        scrubbed = scrub_text(text)
-        return value if scrubbed == text else scrubbed
-    return value
 
 
 def _mask_path(raw: dict[str, Any], masked: dict[str, Any], source: str, pii: PiiClass) -> None:

@@ -151,6 +151,7 @@ class _Planner:
 
     def plan(self) -> Plan:
         fields = [self.field(i, fs) for i, fs in enumerate(self.spec.fields.values())]
+        _mark_quasi_identifiers(fields)
         for fp in fields:
             if fp.spec.derive is not None:
                 fp.derive = self.derive(fp, fields)
@@ -388,6 +389,30 @@ def _each(check: Callable[[Any], Any]) -> Callable[[Any], Any]:
         return tuple(found) or None
 
     return each
+
+
+# What a field derived from an ID number holds of it: the parts its mask hides.
+_PII_BY_PART = {"birth_date": PiiClass.BIRTH_DATE, "region": PiiClass.REGION}
+
+
+def _mark_quasi_identifiers(fields: list[FieldPlan]) -> None:
+    """Birth dates and region codes of a record that holds an ID number are masked too.
+
+    Shown beside a masked ID number they would give back the digits the mask hides; a region
+    code in a record without an ID number (an enterprise's) stays visible.
+    """
+    if not any(fp.pii is PiiClass.ID_NUMBER for fp in fields):
+        return
+    for fp in fields:
+        if fp.pii is not PiiClass.NONE:
+            continue
+        derive = fp.spec.derive
+        if derive is not None and derive.part in _PII_BY_PART:
+            fp.pii = _PII_BY_PART[derive.part]
+        elif fp.spec.type_name == "date" and "birth" in fp.name.lower():
+            fp.pii = PiiClass.BIRTH_DATE
+        elif any(step.name == "region" for step in fp.spec.validators):
+            fp.pii = PiiClass.REGION
 
 
 def build_plan(spec: MappingSpec, problems: list[Problem]) -> Plan:

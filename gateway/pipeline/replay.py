@@ -52,7 +52,7 @@ from gateway.store.dlq import (
     mark_replayed,
     mark_still_failing,
 )
-from gateway.store.records import RecordRow, upsert_records
+from gateway.store.records import RecordRow, stored_key, upsert_records
 
 log = get_logger("gateway.dlq")
 CHUNK = 500
@@ -255,7 +255,7 @@ def changed_after(
     by_key: dict[str, list[Letter]] = {}
     for letter, key in candidates:
         if key is not None:
-            by_key.setdefault(key, []).append(letter)
+            by_key.setdefault(stored_key(conn, entity, key), []).append(letter)
     table = schema.records
     found: set[int] = set()
     keys = list(by_key)

@@ -47,8 +47,9 @@ from gateway.pipeline.push import idempotency_key
 from gateway.pipeline.replay import ChunkOutcome, Replayer, ReplayResult
 from gateway.store import outbox, schema
 from gateway.store.breakers import StoreBreakerLedger
+from gateway.store.crypto import sealer_of
 from gateway.store.dlq import Letter
-from gateway.store.records import ChangedRecord
+from gateway.store.records import ChangedRecord, open_record
 
 _STORE_SOURCE = re.compile(r"^store:(?P<entity>[^#]+)#(?P<seq>\d+)$")
 # Per idempotency key: the letters it settles, what is sent, and its outbox row.
@@ -203,7 +204,10 @@ def record_at(conn: Connection, entity: str, change_seq: int) -> ChangedRecord |
             table.c.entity == entity, table.c.change_seq == change_seq
         )
     ).first()
-    return ChangedRecord(*row) if row is not None else None
+    if row is None:
+        return None
+    key, payload = open_record(sealer_of(conn), row.key, row.payload)
+    return ChangedRecord(key, payload, row.content_hash, row.change_seq)
 
 
 def accepted_version(conn: Connection, job: str, record_key: str, content_hash: str) -> bool:
@@ -211,7 +215,7 @@ def accepted_version(conn: Connection, job: str, record_key: str, content_hash: 
     row = conn.execute(
         select(table.c.idempotency_key).where(
             table.c.job == job,
-            table.c.record_key == record_key,
+            table.c.record_key == outbox.stored_key(conn, job, record_key),
             table.c.content_hash == content_hash,
             table.c.status == outbox.ACCEPTED,
         )

@@ -28,7 +28,9 @@ from gateway.calendar_years import PROVISIONAL_FIELD
 from gateway.clock import parse_iso
 from gateway.http.breaker import breaker_key
 from gateway.store import Store, schema
+from gateway.store.crypto import sealer_of
 from gateway.store.holdings import latest_differences
+from gateway.store.records import iter_payloads
 
 if TYPE_CHECKING:
     from gateway.service.scheduler import RunOutcome
@@ -258,7 +260,12 @@ class StoreCollector(Collector):
             "holiday notice (store-wide, per entity).",
             labels=["entity"],
         )
+        sealer = sealer_of(conn)
         for entity in self.deadline_entities:
+            if sealer is not None:  # sealed payloads: opened and looked at one by one
+                found = sum(1 for _, p in iter_payloads(conn, entity) if p.get(PROVISIONAL_FIELD))
+                family.add_metric([entity], found)
+                continue
             count = conn.execute(
                 select(func.count()).where(
                     table.c.entity == entity,

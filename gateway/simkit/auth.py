@@ -1,8 +1,14 @@
 """Verification of signed requests, the platform side of :mod:`gateway.http.signing`.
 
-The checks run in the order a platform's gateway runs them: known app key and a correct
-signature first (so an unsigned request cannot fill the nonce memory), then the timestamp
-window, then the nonce. Each failure names its envelope code; none echoes header values.
+The checks run in the order a platform's gateway runs them: known app key and a well-formed,
+correct signature first (so an unsigned request cannot fill the nonce memory), then the
+timestamp window, then the nonce. Each failure is a 401 with its envelope code; none echoes
+header values. A header of the wrong shape (not hex, the wrong length, not ASCII) is a bad
+signature like any other, never a server error.
+
+Nonces live in memory, so a restart forgets them; instead, a request signed before the
+verifier started is refused as stale: a replay captured before a restart cannot pass within
+the window after it. A client whose clock runs behind is refused for that long after a start.
 """
 
 from __future__ import annotations
@@ -90,6 +96,7 @@ class SignatureVerifier:
         self._credentials = dict(credentials)
         self._clock = clock
         self._nonces = NonceMemory(window_seconds, nonce_capacity)
+        self.started = clock()
 
     def check(
         self,
@@ -107,18 +114,32 @@ class SignatureVerifier:
         secret = self._credentials.get(app_key)
         if secret is None or not (timestamp and nonce and signature):
             return _refuse(Code.AUTH_FAILED, "unknown app key or missing signature headers")
+        if not _is_hex(signature, SIGNATURE_LENGTH):
+            return _refuse(Code.AUTH_FAILED, f"X-Signature must be {SIGNATURE_LENGTH} hex digits")
+        if not (timestamp.isascii() and timestamp.isdigit()):
+            return _refuse(Code.AUTH_FAILED, "X-Timestamp must be Unix milliseconds")
         if not signature_matches(
             self.algorithm, secret, signature, method, path, query, timestamp, nonce, body
         ):
             return _refuse(Code.AUTH_FAILED, "signature does not match")
-        if not timestamp.isdigit():
-            return _refuse(Code.AUTH_FAILED, "X-Timestamp must be Unix milliseconds")
         now = self._clock()
-        if abs(now - int(timestamp) / 1000) > self.window_seconds:
+        signed_at = int(timestamp) / 1000
+        if abs(now - signed_at) > self.window_seconds:
             return _refuse(Code.STALE_TIMESTAMP, "timestamp outside the accepted window")
+        if signed_at < self.started:
+            return _refuse(Code.STALE_TIMESTAMP, "timestamp before the platform started")
         if not self._nonces.remember(f"{app_key}\n{nonce}", now):
             return _refuse(Code.NONCE_REUSED, "nonce already used")
         return None
+
+
+# Both HMAC-SHA256 and HMAC-SM3 give 32 bytes: 64 hex digits.
+SIGNATURE_LENGTH = 64
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def _is_hex(text: str, length: int) -> bool:
+    return len(text) == length and _HEX.issuperset(text)
 
 
 def _refuse(code: Code, msg: str) -> Refusal:

@@ -20,6 +20,7 @@ from gateway.clock import utc_now_iso
 from gateway.mapping.result import FieldIssue
 from gateway.store import schema
 from gateway.store.bulk import json_columns, json_rows
+from gateway.store.crypto import sealer_of
 from gateway.store.identity import letter_identity
 
 _COLUMNS = (
@@ -65,6 +66,7 @@ def add_dead_letters(
         return
     now = utc_now_iso()
     rows: dict[str, list[Any]] = {}
+    sealer = sealer_of(conn)
     for letter in letters:
         raw = orjson.dumps(letter.raw, default=str).decode()
         identity = letter_identity(letter.origin, raw)
@@ -79,7 +81,7 @@ def add_dead_letters(
             letter.record_key,
             letter.key_digest,
             identity,
-            raw,
+            raw if sealer is None else sealer.seal_text(raw),
             orjson.dumps([r.as_dict() for r in letter.reasons]).decode(),
             ",".join(sorted({f"{r.field}:{r.rule}" for r in letter.reasons}))[:512],
             1,

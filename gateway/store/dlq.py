@@ -20,6 +20,7 @@ from gateway.clock import utc_now_iso
 from gateway.errors import StoreError
 from gateway.mapping.result import FieldIssue
 from gateway.store import schema
+from gateway.store.crypto import Sealer, open_value, sealer_of
 
 OPEN = "open"
 REPLAYED = "replayed"
@@ -79,7 +80,7 @@ class Letter:
         }
 
 
-def _letter(row: Any) -> Letter:
+def _letter(row: Any, sealer: Sealer | None) -> Letter:
     return Letter(
         id=int(row.id),
         job=row.job,
@@ -88,7 +89,7 @@ def _letter(row: Any) -> Letter:
         source=row.source,
         record_key=row.record_key,
         key_digest=row.key_digest,
-        raw_json=row.raw,
+        raw_json=open_value(sealer, row.raw),
         reasons=orjson.loads(row.reasons),
         rules=[r for r in row.rules.split(",") if r],
         attempts=int(row.attempts),
@@ -142,7 +143,8 @@ def list_letters(
     query = _query(job, status, rule, ids).order_by(schema.dead_letters.c.id)
     if limit is not None:
         query = query.limit(limit)
-    return [_letter(row) for row in conn.execute(query)]
+    sealer = sealer_of(conn)
+    return [_letter(row, sealer) for row in conn.execute(query)]
 
 
 def count_letters(
@@ -162,7 +164,7 @@ def get_letter(conn: Connection, letter_id: int) -> Letter:
     ).first()
     if row is None:
         raise StoreError("no such dead letter", id=letter_id)
-    return _letter(row)
+    return _letter(row, sealer_of(conn))
 
 
 def _change(conn: Connection, letter_id: int, values: dict[str, Any]) -> None:

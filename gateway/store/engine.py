@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import uuid
 from collections.abc import Iterator, Mapping
@@ -16,7 +17,10 @@ from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError, SQ
 
 from gateway.clock import utc_now_iso
 from gateway.errors import ConfigError, StoreError
+from gateway.private import make_private, private_dir
 from gateway.store import migrations, schema
+from gateway.store.crypto import Sealer, open_value, sealer_of
+from gateway.store.keyring import check_keys
 
 CHECKPOINT_VERSION = 1
 RUN_COUNTERS = (
@@ -66,7 +70,7 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            private_dir(Path(database).parent)
         return _sqlite_engine(url)
     if parsed.get_backend_name() == "postgresql":
         if parsed.drivername == "postgresql":
@@ -83,18 +87,53 @@ RESERVE_BYTES = 2 * 1024 * 1024
 RESERVE_SUFFIX = ".reserve"
 
 
+def _carry(sealer: Sealer | None) -> Any:
+    def on_connect(_dbapi_conn: Any, record: Any) -> None:
+        record.info["sealer"] = sealer
+
+    return on_connect
+
+
 class Store:
     """The canonical store. Every write goes through :meth:`transaction`."""
 
-    def __init__(self, url: str, *, migrate: bool = True) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        migrate: bool = True,
+        sealer: Sealer | None = None,
+        sealing: bool = False,
+    ) -> None:
         self.url = url
+        self.sealer = sealer
         self.engine = make_engine(url)
+        # Every connection carries the sealer, so a function handed only a connection (dead
+        # letters, checkpoints) seals and opens personal data the same way.
+        event.listen(self.engine, "connect", _carry(sealer))
         self.dialect = self.engine.dialect.name
         database = make_url(url).database if self.dialect == "sqlite" else None
         self.file = Path(database) if database and database != ":memory:" else None
+        fresh = self.file is not None and not self.file.exists()
         if migrate:
             self.migrate()
             self.keep_reserve()
+            with self.transaction() as conn:
+                check_keys(conn, sealer, sealing=sealing)
+        if fresh:
+            self.keep_private()
+
+    def keep_private(self) -> None:
+        """A new store's file, WAL, shared memory and reserve: owner only, like every file.
+
+        An existing store keeps its mode: ``status`` warns about one others may read.
+        """
+        if self.file is None:
+            return
+        for suffix in ("", "-wal", "-shm", RESERVE_SUFFIX):
+            path = self.file.with_name(self.file.name + suffix)
+            if path.exists() and path.stat().st_uid == os.getuid():
+                make_private(path)
 
     @property
     def reserve_path(self) -> Path | None:
@@ -182,7 +221,7 @@ class Store:
             ).first()
         if row is None:
             return None
-        state = orjson.loads(row[0])
+        state = orjson.loads(open_value(self.sealer, row[0]))
         if state.get("v") != CHECKPOINT_VERSION:
             raise StoreError("checkpoint has an unknown format version", job=job, v=state.get("v"))
         cursor: dict[str, Any] | None = state["cursor"]
@@ -193,6 +232,9 @@ class Store:
         conn: Connection, job: str, cursor: Mapping[str, Any] | None, run_id: str
     ) -> None:
         body = orjson.dumps({"v": CHECKPOINT_VERSION, "cursor": cursor}).decode()
+        sealer = sealer_of(conn)
+        if sealer is not None:  # a cursor may hold a key (the persons pull's after_key)
+            body = sealer.seal_text(body)
         values = {"cursor": body, "run_id": run_id, "updated_at": utc_now_iso()}
         done = conn.execute(
             update(schema.checkpoints).where(schema.checkpoints.c.job == job).values(**values)

@@ -112,12 +112,22 @@ def _v5_reconciliation(conn: Connection) -> None:
     schema.reconciliations.create(conn, checkfirst=True)
 
 
+def _v6_data_keys(conn: Connection) -> None:
+    """The data keys the store's sealed values need (none: a store written in clear), and
+    the outbox's sealed record keys."""
+    schema.data_keys.create(conn, checkfirst=True)
+    columns = {column["name"] for column in inspect(conn).get_columns("outbox")}
+    if "sealed_key" not in columns:
+        conn.exec_driver_sql("ALTER TABLE outbox ADD COLUMN sealed_key TEXT")
+
+
 MIGRATIONS: list[tuple[int, Migration]] = [
     (1, _v1_initial),
     (2, _v2_audit_append_only),
     (3, _v3_audit_seal_index_truncate),
     (4, _v4_unreadable_and_letter_identity),
     (5, _v5_reconciliation),
+    (6, _v6_data_keys),
 ]
 
 LATEST = MIGRATIONS[-1][0]

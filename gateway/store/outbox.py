@@ -9,6 +9,7 @@ from sqlalchemy import Connection, bindparam, select, update
 
 from gateway.clock import utc_now_iso
 from gateway.store import schema
+from gateway.store.crypto import open_value, sealer_of
 
 # Outbox states: 'sending' is written and committed BEFORE the request leaves, so after a crash
 # the gateway knows the outcome is unknown and asks (or resends with the same key).
@@ -38,20 +39,42 @@ def known_states(conn: Connection, job: str, keys: Sequence[str]) -> dict[str, s
     return found
 
 
+def stored_key(conn: Connection, job: str, record_key: str) -> str:
+    """The ``record_key`` column's value: the key, or its keyed digest in a sealed store."""
+    sealer = sealer_of(conn)
+    return record_key if sealer is None else sealer.digest(f"outbox\n{job}", record_key)
+
+
 def accepted_before(conn: Connection, job: str, record_keys: Sequence[str]) -> set[str]:
     """Record keys that the target accepted in some earlier version."""
     table = schema.outbox
+    by_stored = {stored_key(conn, job, key): key for key in record_keys}
+    stored = list(by_stored)
     found: set[str] = set()
-    for start in range(0, len(record_keys), 900):
+    for start in range(0, len(stored), 900):
         rows = conn.execute(
             select(table.c.record_key).where(
                 table.c.job == job,
                 table.c.status == ACCEPTED,
-                table.c.record_key.in_(record_keys[start : start + 900]),
+                table.c.record_key.in_(stored[start : start + 900]),
             )
         )
-        found.update(k for (k,) in rows)
+        found.update(by_stored[k] for (k,) in rows)
     return found
+
+
+def accepted_keys(conn: Connection, jobs: Sequence[str]) -> list[str]:
+    """The record keys (in clear) the targets of ``jobs`` accepted: for reports."""
+    if not jobs:
+        return []
+    table = schema.outbox
+    sealer = sealer_of(conn)
+    rows = conn.execute(
+        select(table.c.record_key, table.c.sealed_key).where(
+            table.c.job.in_(jobs), table.c.status == ACCEPTED
+        )
+    )
+    return [key if sealed is None else open_value(sealer, sealed) for key, sealed in rows]
 
 
 def mark_sending(conn: Connection, job: str, entries: Sequence[OutboxEntry]) -> None:
@@ -60,6 +83,7 @@ def mark_sending(conn: Connection, job: str, entries: Sequence[OutboxEntry]) -> 
     now = utc_now_iso()
     existing = known_states(conn, job, [e.idempotency_key for e in entries])
     fresh = [e for e in entries if e.idempotency_key not in existing]
+    sealer = sealer_of(conn)
     if fresh:
         conn.execute(
             schema.outbox.insert(),
@@ -67,7 +91,8 @@ def mark_sending(conn: Connection, job: str, entries: Sequence[OutboxEntry]) -> 
                 {
                     "job": job,
                     "idempotency_key": e.idempotency_key,
-                    "record_key": e.record_key,
+                    "record_key": stored_key(conn, job, e.record_key),
+                    "sealed_key": None if sealer is None else sealer.seal_text(e.record_key),
                     "content_hash": e.content_hash,
                     "change_seq": e.change_seq,
                     "status": SENDING,

@@ -150,12 +150,27 @@ dead_letters = Table(
     Index("ux_dead_letters_job_identity", "job", "identity", unique=True),
 )
 
+# Every data key a value in this store is sealed with (gateway.store.crypto): a store that
+# lists one refuses to open without it, and a rotation removes a key once nothing uses it.
+data_keys = Table(
+    "data_keys",
+    metadata,
+    Column("key_id", String(16), primary_key=True),
+    # The store's index key (record key digests), sealed with this data key.
+    Column("index_key", Text, nullable=False),
+    Column("added_at", Timestamp, nullable=False),
+    Column("retired_at", Timestamp),
+)
+
 outbox = Table(
     "outbox",
     metadata,
     Column("job", String(64), primary_key=True),
     Column("idempotency_key", String(64), primary_key=True),
+    # The record key, or in a sealed store its keyed digest (equality lookups) with the key
+    # itself sealed in ``sealed_key``.
     Column("record_key", String(255), nullable=False),
+    Column("sealed_key", Text),
     Column("content_hash", String(64), nullable=False),
     Column("change_seq", BigInteger, nullable=False),
     Column("status", String(16), nullable=False),

@@ -80,11 +80,17 @@ def worker(
     return result
 
 
-def write_config(directory: Path, url: str, store_url: str, page_size: int) -> Path:
+def write_config(
+    directory: Path, url: str, store_url: str, page_size: int, *, sealed: bool = False
+) -> Path:
     (directory / "audit.key").write_text(secrets.token_hex(16), encoding="utf-8")
+    store: dict[str, Any] = {"url": store_url}
+    if sealed:
+        (directory / "data.key").write_text(secrets.token_hex(16), encoding="utf-8")
+        store["encryption"] = {"key": "file:data.key"}
     config = {
         "version": 1,
-        "store": {"url": store_url},
+        "store": store,
         "audit": {"key": "file:audit.key"},
         "logging": {"level": "WARNING", "file": None},
         "platforms": {
@@ -164,6 +170,15 @@ def measure(
         steps["full_sqlite"] = worker(
             ["gateway", str(config), "labor-persons"], env, partial, "full_sqlite"
         )
+        # The same full pull into a store that seals personal data (SM4), in the same run.
+        (work / "sealed").mkdir()
+        sealed = write_config(
+            work / "sealed", url, f"sqlite:///{work / 'sealed' / 'gateway.db'}", page_size,
+            sealed=True,
+        )  # fmt: skip
+        steps["full_sqlite_sm4"] = worker(
+            ["gateway", str(sealed), "labor-persons"], env, partial, "full_sqlite_sm4"
+        )
         steps["no_change"] = worker(
             ["gateway", str(config), "labor-persons"], env, partial, "no_change"
         )
@@ -234,6 +249,9 @@ def print_report(report: dict[str, Any]) -> None:
     console = Console()
     console.print(table)
     console.print(f"incremental / full time: {report['incremental_share_of_full']:.3%}")
+    steps = report["steps"]
+    sealed_cost = steps["full_sqlite_sm4"]["seconds"] / steps["full_sqlite"]["seconds"]
+    console.print(f"full pull with SM4 at rest / without: {sealed_cost:.2f}x the time")
     mapping = report["steps"]["mapping_only"]
     per_record = 1e6 * mapping["seconds"] / mapping["records"]
     console.print(f"persons mapping alone: {per_record:.1f} µs/record")

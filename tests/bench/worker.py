@@ -99,10 +99,11 @@ def gateway(config_path: str, job: str) -> dict[str, Any]:
     from gateway.logging import configure_logging
     from gateway.pipeline import JobRunner
     from gateway.store import Store
+    from gateway.store.keyring import data_sealer
 
     config = load_config(config_path)
     configure_logging("WARNING", "json", None)
-    store = Store(config.store_url)
+    store = Store(config.store_url, sealer=data_sealer(config))
     wal = WalWatch(config.store_url)
     started = time.perf_counter()
     with wal:
