@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import yaml
 
 from gateway.config import GatewayConfig, load_config
 from gateway.demo import DemoContext, running_simulators, write_config
@@ -34,10 +35,20 @@ class LaborEnv:
 
 @contextmanager
 def labor_env(
-    directory: Path, size: int = 3000, seed: int = 2022, store_url: str | None = None
+    directory: Path,
+    size: int = 3000,
+    seed: int = 2022,
+    store_url: str | None = None,
+    *,
+    encrypted: bool = True,
 ) -> Iterator[LaborEnv]:
-    """``store_url`` replaces the demo's SQLite store (in ``config``, not in the file)."""
+    """``store_url`` replaces the demo's SQLite store (in ``config``, not in the file);
+    ``encrypted=False`` writes the demo's configuration without its data key."""
     config_path = write_config(DemoContext(directory, size=size, seed=seed))
+    if not encrypted:
+        document = yaml.safe_load(config_path.read_text("utf-8"))
+        document["store"].pop("encryption", None)
+        config_path.write_text(yaml.safe_dump(document, allow_unicode=True), "utf-8")
     config = load_config(config_path)
     if store_url is not None:
         store = config.store.model_copy(update={"url": store_url})

@@ -51,7 +51,7 @@ def test_full_sync_then_changes_deletes_and_adds_behind_the_gateways_back(
     """Zero differences after a full sync; exactly the changed, deleted and added keys after the
     simulator moves behind the gateway's back; zero again after the next sync and tombstoning.
     On SQLite and PostgreSQL."""
-    with labor_env(tmp_path, size=3000, store_url=store_url) as env:
+    with labor_env(tmp_path, size=3000, store_url=store_url, encrypted=False) as env:
         assert env.run(JOB).status == "succeeded"
         first = reconcile(env)
         assert first.total == 0, first.listed[:5]
@@ -88,7 +88,7 @@ def test_full_sync_then_changes_deletes_and_adds_behind_the_gateways_back(
 def test_default_ranges_and_sample(tmp_path: Path) -> None:
     """With the default fan-out one level of digests settles an unchanged store; a sample
     compares only the ranges drawn and still finds nothing to report."""
-    with labor_env(tmp_path, size=2000) as env:
+    with labor_env(tmp_path, size=2000, encrypted=False) as env:
         env.run(JOB)
         full = reconcile(env, ReconcileOptions())
         assert full.total == 0
@@ -101,7 +101,7 @@ def test_default_ranges_and_sample(tmp_path: Path) -> None:
 def test_reconcile_is_audited_and_recorded(tmp_path: Path) -> None:
     """The reconciliation writes one audit entry with its counts and the differing keys
     digested, and one row the metric reads."""
-    with labor_env(tmp_path, size=1000) as env:
+    with labor_env(tmp_path, size=1000, encrypted=False) as env:
         env.run(JOB)
         moved = env.sim("POST", "/_sim/mutate", json={"add": 2, "seed": 1}).json()
         reconcile(env)
@@ -124,7 +124,7 @@ def test_reconcile_is_audited_and_recorded(tmp_path: Path) -> None:
 def test_metric_and_scheduled_reconciliation(tmp_path: Path) -> None:
     """A job's reconcile.schedule is fired by the scheduler under the job's lease, once per due
     time; /metrics shows gateway_reconcile_differences of the job's last reconciliation."""
-    with labor_env(tmp_path, size=500) as env:
+    with labor_env(tmp_path, size=500, encrypted=False) as env:
         env.run(JOB)
         env.sim("POST", "/_sim/mutate", json={"delete": 3, "seed": 2})
         job = env.config.jobs[JOB].model_copy(
@@ -159,7 +159,7 @@ def test_metric_and_scheduled_reconciliation(tmp_path: Path) -> None:
 
 def test_reconciliation_routes_are_signed(tmp_path: Path) -> None:
     """The holdings and range routes refuse an unsigned request, like every /api/ route."""
-    with labor_env(tmp_path, size=50) as env:
+    with labor_env(tmp_path, size=50, encrypted=False) as env:
         for method, path in (
             ("POST", "/api/v1/persons/holdings"),
             ("GET", "/api/v1/persons/range"),
@@ -174,7 +174,7 @@ def test_reconciliation_routes_are_signed(tmp_path: Path) -> None:
 def test_cli_exit_codes_json_and_errors(tmp_path: Path) -> None:
     """reconcile exits 0 when consistent, 1 with differences (JSON lists masked keys with their
     digests, never the clear key), and a job that cannot be reconciled gets one line, exit 2."""
-    with labor_env(tmp_path, size=300) as env:
+    with labor_env(tmp_path, size=300, encrypted=False) as env:
         env.run(JOB)
         config = ["--config", str(env.config_path)]
         runner = CliRunner()
@@ -198,7 +198,7 @@ def test_cli_exit_codes_json_and_errors(tmp_path: Path) -> None:
 def test_rejects_deleted_at_the_source_are_forgotten_with_the_tombstones(tmp_path: Path) -> None:
     """A dead-lettered person deleted at the platform stops counting once --mark-deleted ran:
     every range agrees again without reading a record."""
-    with labor_env(tmp_path, size=1000) as env:
+    with labor_env(tmp_path, size=1000, encrypted=False) as env:
         env.run(JOB)
         before = reconcile(env, ReconcileOptions())
         moved = env.sim("POST", "/_sim/mutate", json={"delete": 300, "seed": 6}).json()
@@ -209,3 +209,12 @@ def test_rejects_deleted_at_the_source_are_forgotten_with_the_tombstones(tmp_pat
         assert after.total == 0
         assert after.records_compared == 0
         assert after.rejected == before.rejected - deleted_rejects
+
+
+def test_an_encrypted_store_refuses_a_pull_reconciliation_in_one_line(tmp_path: Path) -> None:
+    """Its keys are keyed digests, in no order the platform shares: refused, not guessed."""
+    with labor_env(tmp_path, size=50) as env:
+        assert env.run("labor-persons").status == "succeeded"
+        done = gateway("reconcile", "labor-persons", "--config", str(env.config_path))
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "cannot be reconciled against an encrypted store" in _one_line_error(done)

@@ -30,7 +30,7 @@ def record_keys(env: LaborEnv, idempotency_keys: list[str]) -> set[str]:
 def test_push_outbox_against_receipts(tmp_path: Path) -> None:
     """Zero differences after a push; exactly the verifications the platform lost afterwards;
     zero again once they are put in doubt and the push job passes over them again."""
-    with labor_env(tmp_path, size=4000) as env:
+    with labor_env(tmp_path, size=4000, encrypted=False) as env:
         assert env.run(LOAD).status == "succeeded"
         pushed = env.run(PUSH)
         assert pushed.status == "succeeded"

@@ -70,6 +70,12 @@ class Reconciler:
                 "this pull stream cannot be reconciled: its platform serves no holdings",
                 job=job_name,
             )
+        if direction is Direction.PULL and self.store.sealer is not None:
+            # Ranges are cut by key, and a sealed store keeps keyed digests in no order the
+            # platform shares (decision 0014).
+            raise ConfigError(
+                "a pull job cannot be reconciled against an encrypted store yet", job=job_name
+            )
         if direction is Direction.PUSH and (options.sample is not None or options.mark_deleted):
             raise ConfigError("--sample and --mark-deleted apply to pull jobs", job=job_name)
         if direction is Direction.PULL and options.resend:
