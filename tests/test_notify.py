@@ -73,7 +73,7 @@ def test_one_message_per_failure_repeat_interval_and_resolved(tmp_path: Path) ->
         assert subject == "[gateway] labor-persons failed"
         assert "reason:" in body
         assert "to do:" in body
-        assert "520102********1234" in body
+        assert "520***********1234" in body  # the masking policy: first 3 and last 4
         clock.now += 29 * 60
         notifier.run_ended("labor-persons", "failed", reason)
         assert len(hooks.received) == 2
@@ -136,3 +136,24 @@ def test_a_failed_run_notifies_with_its_reason(tmp_path: Path) -> None:
         failures = [r for r, text in hooks.received if f"{PERSONS_JOB} failed" in text]
         assert sorted(failures) == ["dingtalk", "wecom"]
         assert len([s for s, _ in box.messages if "calendar" in s]) <= 1
+
+
+def test_reconciliation_differences_and_their_resolution(tmp_path: Path) -> None:
+    """Differences found: one message naming the counts and what to do; a failed
+    reconciliation: nothing (it says nothing about the data); consistent again: resolved."""
+    clock = Clock()
+    with robots(SECRET) as hooks, smtp_server() as box:
+        notifier = Notifier(_config(tmp_path, _notify(tmp_path, hooks, box)), clock=clock)
+        counts = {"missing_at_gateway": 3, "missing_at_platform": 0, "different": 2}
+        notifier.reconciled("labor-persons", counts, None)
+        notifier.reconciled("labor-persons", dict.fromkeys(counts, 0), "platform down")
+        notifier.reconciled("labor-persons", dict.fromkeys(counts, 0), None)
+        assert [s for s, _ in box.messages] == [
+            "[gateway] labor-persons: the store and the platform differ",
+            "[gateway] resolved: labor-persons matches its platform again",
+        ]
+        body = box.messages[0][1]
+        assert "3 missing at gateway, 2 different" in body
+        assert "gateway reconcile labor-persons" in body
+        assert len(hooks.received) == 4
+        _no_personal_data(hooks, box)

@@ -1,5 +1,6 @@
-"""Notifications: a run that fails or ends partial, a breaker that opens, and a calendar year
-without a holiday notice each send one message to every configured channel (``notify:``).
+"""Notifications: a run that fails or ends partial, a breaker that opens, a calendar year
+without a holiday notice and a reconciliation that finds differences each send one message
+to every configured channel (``notify:``).
 
 A condition repeats at most once per ``repeat_minutes`` while it lasts, and its end sends one
 "resolved" message. Messages name the job or platform, the outcome, the reason and what to
@@ -10,7 +11,7 @@ number reaches a chat group or a mailbox. A channel that fails is logged, never 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 
 from gateway.config import GatewayConfig
@@ -98,6 +99,27 @@ class Notifier:
             )
         elif state == "closed":
             self.clear(key, f"circuit breaker closed for {platform}", [f"platform: {platform}"])
+
+    def reconciled(self, job: str, counts: Mapping[str, int], error: str | None) -> None:
+        """A reconciliation's differences (counts by kind); a consistent one resolves them."""
+        key = f"reconcile:{job}"
+        found = {kind: n for kind, n in counts.items() if n}
+        if error is None and not found:
+            self.clear(key, f"{job} matches its platform again", [f"job: {job}"])
+            return
+        if error is not None:
+            return  # a reconciliation that could not finish says nothing about the data
+        self.raise_(
+            key,
+            f"{job}: the store and the platform differ",
+            [
+                f"job: {job}",
+                "outcome: "
+                + ", ".join(f"{n:,} {kind.replace('_', ' ')}" for kind, n in found.items()),
+                f"to do: gateway reconcile {job} --json lists the keys (masked); a sync, "
+                "--mark-deleted or --resend repairs them (docs/reconcile.md)",
+            ],
+        )
 
     def calendar(self, warnings: list[str], today: date) -> None:
         key = "calendar"

@@ -19,6 +19,7 @@ from gateway.config import GatewayConfig
 from gateway.errors import ConfigError, GatewayError
 from gateway.http.breaker import bind_breakers, unbind_breakers
 from gateway.logging import get_logger
+from gateway.notify import Notifier
 from gateway.pipeline import JobRunner
 from gateway.pipeline.context import key_masker
 from gateway.reconcile.findings import MISSING_AT_PLATFORM, Findings
@@ -180,4 +181,5 @@ class Reconciler:
                     },
                     error,
                 )
+            Notifier(self.config).reconciled(job_name, findings.counts, error)
         return findings
