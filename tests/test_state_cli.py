@@ -11,9 +11,11 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from gateway.cli.root import app
+from gateway.config import load_config
 from gateway.demo import DemoContext, write_config
 from gateway.errors import GatewayError
 from gateway.store import Store, schema
+from gateway.store.keyring import data_sealer
 
 ID_NUMBER = "520102199001011234"
 
@@ -34,8 +36,13 @@ def _cli(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def _operator_actions(store_url: str) -> list[str]:
-    store = Store(store_url)
+def _store(store_url: str, config: str) -> Store:
+    """The store as the commands open it: with the demo's data key."""
+    return Store(store_url, sealer=data_sealer(load_config(Path(config))))
+
+
+def _operator_actions(store_url: str, config: str) -> list[str]:
+    store = _store(store_url, config)
     table = schema.audit_log
     with store.connect() as conn:
         rows = conn.execute(
@@ -65,14 +72,14 @@ def test_pull_cursor_show_set_clear(tmp_path: Path, store_url: str) -> None:
     assert shown["cursor"]["after_key"] != ID_NUMBER
     assert shown["cursor"]["after_key"].endswith("1234")
     assert shown["saved_at"].endswith("Z")
-    store = Store(store_url)
+    store = _store(store_url, config)
     assert store.load_checkpoint("labor-persons") == cursor
     store.close()
     code, _ = _cli("state", "clear", "labor-persons", "-c", config)
     assert code == 0
     code, output = _cli("state", "show", "labor-persons", "-c", config, "--json")
     assert json.loads(output)["cursor"] is None
-    assert _operator_actions(store_url) == ["state.set", "state.clear"]
+    assert _operator_actions(store_url, config) == ["state.set", "state.clear"]
 
 
 def test_push_position_is_checked_against_the_store(tmp_path: Path, store_url: str) -> None:

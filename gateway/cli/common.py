@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import orjson
 import typer
 from rich.console import Console
+from sqlalchemy import make_url
 
 from gateway.config import GatewayConfig, load_config
 from gateway.config_check import refuse_invalid
@@ -62,9 +63,9 @@ opened_stores: list[str] = []
 
 
 def open_store(config: GatewayConfig) -> Store:
-    store = Store(config.store_url, sealer=data_sealer(config))
-    opened_stores.append(store.safe_url)
-    return store
+    # Named before it opens: opening (migrations, its data key) may be what the disk refuses.
+    opened_stores.append(make_url(config.store_url).render_as_string(hide_password=True))
+    return Store(config.store_url, sealer=data_sealer(config))
 
 
 def print_json(value: Any) -> None:

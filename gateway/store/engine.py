@@ -116,10 +116,14 @@ class Store:
         self.file = Path(database) if database and database != ":memory:" else None
         fresh = self.file is not None and not self.file.exists()
         if migrate:
-            self.migrate()
-            self.keep_reserve()
-            with self.transaction() as conn:
-                check_keys(conn, sealer, sealing=sealing)
+            try:
+                self.migrate()
+                self.keep_reserve()
+                with self.transaction() as conn:
+                    check_keys(conn, sealer, sealing=sealing)
+            except BaseException:
+                self.engine.dispose()  # refused: no pooled connection outlives the refusal
+                raise
         if fresh:
             self.keep_private()
 
