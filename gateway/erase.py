@@ -14,12 +14,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, select
+from sqlalchemy import Connection, delete, select
 
 from gateway.audit.archive import PayloadArchive
 from gateway.errors import AuditError
 from gateway.store import Store, schema
 from gateway.store.crypto import open_value, sealer_of
+from gateway.store.keyset import keyset_pages
 from gateway.store.records import open_record
 
 BATCH = 1000
@@ -85,14 +86,7 @@ def _pages(store: Store, query: Any) -> Iterator[list[Any]]:
 def _erase_records(store: Store, forms: tuple[str, ...]) -> int:
     table = schema.records
 
-    def query(last: Any) -> Any:
-        q = select(table.c.entity, table.c.key, table.c.payload)
-        if last is not None:
-            q = q.where(
-                (table.c.entity > last.entity)
-                | and_(table.c.entity == last.entity, table.c.key > last.key)
-            )
-        return q.order_by(table.c.entity, table.c.key).limit(BATCH)
+    query = keyset_pages(table, ("entity", "key", "payload"), ("entity", "key"), BATCH)
 
     return _delete_matching(store, query, table, forms, _record_text, ("entity", "key"))
 
@@ -105,11 +99,7 @@ def _record_text(conn: Connection, row: Any) -> str:
 def _erase_letters(store: Store, forms: tuple[str, ...]) -> int:
     table = schema.dead_letters
 
-    def query(last: Any) -> Any:
-        q = select(table.c.id, table.c.raw)
-        if last is not None:
-            q = q.where(table.c.id > last.id)
-        return q.order_by(table.c.id).limit(BATCH)
+    query = keyset_pages(table, ("id", "raw"), ("id",), BATCH)
 
     def text(conn: Connection, row: Any) -> str:
         return open_value(sealer_of(conn), row.raw)
@@ -120,14 +110,12 @@ def _erase_letters(store: Store, forms: tuple[str, ...]) -> int:
 def _erase_outbox(store: Store, forms: tuple[str, ...]) -> int:
     table = schema.outbox
 
-    def query(last: Any) -> Any:
-        q = select(table.c.job, table.c.idempotency_key, table.c.record_key, table.c.sealed_key)
-        if last is not None:
-            q = q.where(
-                (table.c.job > last.job)
-                | and_(table.c.job == last.job, table.c.idempotency_key > last.idempotency_key)
-            )
-        return q.order_by(table.c.job, table.c.idempotency_key).limit(BATCH)
+    query = keyset_pages(
+        table,
+        ("job", "idempotency_key", "record_key", "sealed_key"),
+        ("job", "idempotency_key"),
+        BATCH,
+    )
 
     def text(conn: Connection, row: Any) -> str:
         sealed = row.sealed_key

@@ -12,12 +12,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import update
 
 from gateway.store import schema
 from gateway.store.crypto import Sealer, is_sealed, key_id_of, open_value
 from gateway.store.engine import Store
 from gateway.store.keyring import needed_keys, retire_key
+from gateway.store.keyset import keyset_pages
 from gateway.store.outbox import stored_key as outbox_key
 from gateway.store.records import open_record, stored_key
 
@@ -76,14 +77,7 @@ def rotate(store: Store) -> RotationReport:
 def _records(store: Store, sealer: Sealer) -> int:
     table = schema.records
 
-    def query(last: Any) -> Any:
-        q = select(table.c.entity, table.c.key, table.c.payload)
-        if last is not None:
-            q = q.where(
-                (table.c.entity > last.entity)
-                | and_(table.c.entity == last.entity, table.c.key > last.key)
-            )
-        return q.order_by(table.c.entity, table.c.key).limit(BATCH)
+    query = keyset_pages(table, ("entity", "key", "payload"), ("entity", "key"), BATCH)
 
     done = 0
     for batch in _batches(store, query, lambda row: _stale(sealer, row.payload)):
@@ -105,11 +99,7 @@ def _records(store: Store, sealer: Sealer) -> int:
 def _dead_letters(store: Store, sealer: Sealer) -> int:
     table = schema.dead_letters
 
-    def query(last: Any) -> Any:
-        q = select(table.c.id, table.c.raw)
-        if last is not None:
-            q = q.where(table.c.id > last.id)
-        return q.order_by(table.c.id).limit(BATCH)
+    query = keyset_pages(table, ("id", "raw"), ("id",), BATCH)
 
     done = 0
     for batch in _batches(store, query, lambda row: _stale(sealer, row.raw)):
@@ -124,11 +114,7 @@ def _dead_letters(store: Store, sealer: Sealer) -> int:
 def _checkpoints(store: Store, sealer: Sealer) -> int:
     table = schema.checkpoints
 
-    def query(last: Any) -> Any:
-        q = select(table.c.job, table.c.cursor)
-        if last is not None:
-            q = q.where(table.c.job > last.job)
-        return q.order_by(table.c.job).limit(BATCH)
+    query = keyset_pages(table, ("job", "cursor"), ("job",), BATCH)
 
     done = 0
     for batch in _batches(store, query, lambda row: _stale(sealer, row.cursor)):
@@ -143,14 +129,12 @@ def _checkpoints(store: Store, sealer: Sealer) -> int:
 def _outbox(store: Store, sealer: Sealer) -> int:
     table = schema.outbox
 
-    def query(last: Any) -> Any:
-        q = select(table.c.job, table.c.idempotency_key, table.c.record_key, table.c.sealed_key)
-        if last is not None:
-            q = q.where(
-                (table.c.job > last.job)
-                | and_(table.c.job == last.job, table.c.idempotency_key > last.idempotency_key)
-            )
-        return q.order_by(table.c.job, table.c.idempotency_key).limit(BATCH)
+    query = keyset_pages(
+        table,
+        ("job", "idempotency_key", "record_key", "sealed_key"),
+        ("job", "idempotency_key"),
+        BATCH,
+    )
 
     def stale(row: Any) -> bool:
         return row.sealed_key is None or _stale(sealer, row.sealed_key)
