@@ -217,6 +217,11 @@ class PullStream(ABC):
         (an HTTP page is fetched again by resetting the cursor instead) keeps the default."""
         raise ConfigError("this stream cannot read a whole input again", stream=self.name)
 
+    def still_waiting(self, ctx: StreamContext, source: str) -> bool:
+        """Whether readmitted input ``source`` is still waiting to be read (a run that did not
+        take it must not count its letter replayed)."""
+        return False
+
     @property
     def reconcilable(self) -> bool:
         return False

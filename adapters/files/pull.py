@@ -94,6 +94,10 @@ class FilesPullStream(PullStream):
         state.forget(file.digest, str(detail.get("sha256", "")))
         return state.dump()
 
+    def still_waiting(self, ctx: StreamContext, source: str) -> bool:
+        """Not yet settled, or its marker not yet seen: the file is still in the inbox."""
+        return (inbox_dir(ctx) / source).is_file()
+
 
 def _read_file(
     ctx: StreamContext, inbox: Path, file: InboxFile, options: ReadOptions, state: InboxCursor

@@ -10,7 +10,8 @@ once. Afterwards, per letter:
   the store or the queue (as row letters of their own);
 - the run filed one → either this same letter again (the run raised its attempts) or, when the
   fix changed the input, a new one, and this letter is ``discarded`` as superseded by it;
-- the run did not finish (failed or interrupted) → the letter stays open, attempts + 1.
+- the run did not finish (failed or interrupted), or did not take the input (a file not yet
+  settled) → the letter stays open, attempts + 1.
 """
 
 from __future__ import annotations
@@ -79,11 +80,16 @@ def reread(runner: JobRunner, job_name: str, letters: Sequence[Letter]) -> Rerea
             )
             runner.audit.append(conn, [event])
         summary = runner.run(job_name)
-    return _settle(runner, job_name, letters, summary)
+    waiting = {x.source for x in letters if stream.still_waiting(ctx, x.source)}
+    return _settle(runner, job_name, letters, summary, waiting)
 
 
 def _settle(
-    runner: JobRunner, job_name: str, letters: Sequence[Letter], summary: RunSummary
+    runner: JobRunner,
+    job_name: str,
+    letters: Sequence[Letter],
+    summary: RunSummary,
+    waiting: set[str],
 ) -> RereadOutcome:
     outcome = RereadOutcome(summary, [], [], [])
     finished = summary.status in ("succeeded", "partial")
@@ -100,7 +106,7 @@ def _settle(
             elif again is not None:
                 mark_discarded(conn, letter, f"superseded by dead letter {again.id}")
                 outcome.superseded.append(letter.id)
-            elif finished:
+            elif finished and letter.source not in waiting:
                 mark_replayed(conn, letter, f"read again by run {summary.run_id}")
                 outcome.replayed.append(letter.id)
             else:

@@ -157,3 +157,28 @@ def test_a_fix_that_fails_differently_supersedes_the_letter(inbox: Inbox) -> Non
     assert (old["status"], new["status"]) == ("discarded", "open")
     assert old["note"] == f"superseded by dead letter {new['id']}"
     assert "duplicate" in new["reasons"]
+
+
+def test_a_file_the_replay_run_did_not_take_keeps_its_letter_open(
+    inbox: Inbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Readmitted but not ready when the job ran: not replayed; the next run reads it."""
+    from gateway.config import load_config
+    from gateway.pipeline.replay import Replayer
+    from gateway.store import Store
+
+    inbox.drop("desk.csv", b"")
+    inbox.sync()
+    (inbox.folder / "failed" / "desk.csv").write_bytes(csv_bytes(person_rows(5)))
+    monkeypatch.setattr("adapters.files.pull.ready_paths", lambda *_args: [])
+    config = load_config(inbox.config_path)
+    store = Store(config.store_url)
+    try:
+        [result] = Replayer(config, store).replay()
+    finally:
+        store.close()
+    assert (result.replayed, result.still_failing) == ([], [inbox.letters()[0]["id"]])
+    assert (inbox.folder / "desk.csv").exists()
+    monkeypatch.undo()
+    summary, _ = inbox.sync()
+    assert (summary.status, summary.inserted) == ("succeeded", 5)
