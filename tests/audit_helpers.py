@@ -164,7 +164,7 @@ def write_config(
 
 def run_cli(args: Sequence[str], stdin: str | None = None) -> Result:
     """``gateway audit ARGS`` in-process, as mounted; logging is reset after (it held capture)."""
-    from gateway.cli import app
+    from gateway.cli.root import app
 
     try:
         return CliRunner().invoke(app, ["audit", *args], input=stdin)

@@ -19,7 +19,7 @@ TOOL = Path(__file__).resolve().parents[1] / "tools" / "verify_export.py"
 def test_demo_log_is_witnessed_and_its_export_verifies_independently(tmp_path: Path) -> None:
     """After the demo: verify compares with the witness; a fresh export passes the independent
     verifier with the demo's public key alone; the private key is 0600."""
-    from gateway.cli import app
+    from gateway.cli.root import app
 
     directory = tmp_path / "demo"
     done = CliRunner().invoke(app, ["demo", "--dir", str(directory), "--size", "500"])

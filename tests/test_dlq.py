@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from adapters.labor_force.population import Population
 from gateway.audit import verify_chain
-from gateway.cli import app as gateway_app
+from gateway.cli.root import app as gateway_app
 from gateway.config import GatewayConfig, parse_config
 from gateway.errors import StoreError
 from gateway.mapping import CompiledMapping, FieldIssue, load_mapping

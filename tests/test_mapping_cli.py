@@ -9,7 +9,7 @@ from pathlib import Path
 import orjson
 from typer.testing import CliRunner
 
-from gateway.cli_mappings import app
+from gateway.cli.mappings import app
 from mappings import MAPPINGS_DIR
 from tests.mapping_helpers import make_id, write_mapping
 

@@ -23,9 +23,9 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from adapters.labor_force.population import Population
-from gateway.cli import app as gateway_app
-from gateway.cli_audit import masked_body
-from gateway.cli_mappings import masked_key, masked_record
+from gateway.cli.audit import masked_body
+from gateway.cli.mappings import masked_key, masked_record
+from gateway.cli.root import app as gateway_app
 from gateway.codes.idnumber import id_check_char
 from gateway.codes.regions import region_codes, region_table
 from gateway.logging import mask_personal_data

@@ -20,7 +20,7 @@ import orjson
 import pytest
 from typer.testing import CliRunner
 
-from gateway.cli import app
+from gateway.cli.root import app
 from gateway.pipeline import JobRunner
 from gateway.store import dlq
 from mappings import MAPPINGS_DIR

@@ -14,7 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from typer.testing import CliRunner
 
 from gateway.adapter import Direction, Exchange
-from gateway.cli import app
+from gateway.cli.root import app
 from gateway.config import GatewayConfig, parse_config
 from gateway.errors import ConfigError
 from gateway.mapping.result import FieldIssue

@@ -11,8 +11,8 @@ import orjson
 import pytest
 from typer.testing import CliRunner
 
-from gateway.cli import app as gateway_app
-from gateway.cli_mappings import app as mappings_app
+from gateway.cli.mappings import app as mappings_app
+from gateway.cli.root import app as gateway_app
 from gateway.codes.uscc import org_check_char
 from gateway.mapping import load_mapping
 from gateway.store import Store, dlq

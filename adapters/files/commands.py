@@ -12,7 +12,8 @@ from adapters.files.inbox import readmit_file
 from adapters.files.options import PlatformOptions, job_read_options
 from gateway.audit import audit_log_from_config, operator_event
 from gateway.audit.settings import checkpoint_after_change
-from gateway.cli.common import ConfigOption, console, open_store, setup
+from gateway.cli.common import console, open_store, setup
+from gateway.cli.options import ConfigOption
 from gateway.errors import ConfigError
 from gateway.pipeline.context import instance_name
 from gateway.service.leases import held_lease

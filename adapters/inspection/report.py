@@ -9,7 +9,8 @@ import typer
 from rich.table import Table
 
 from adapters.inspection.figures import Period, compute
-from gateway.cli.common import ConfigOption, JsonOption, console, open_store, print_json, setup
+from gateway.cli.common import console, open_store, print_json, setup
+from gateway.cli.options import ConfigOption, JsonOption
 from gateway.config import GatewayConfig
 from gateway.errors import ConfigError
 from gateway.store import Store

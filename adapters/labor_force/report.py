@@ -28,7 +28,8 @@ from rich.table import Table
 
 from gateway.audit.settings import key_digester
 from gateway.calendar_years import today
-from gateway.cli.common import ConfigOption, JsonOption, console, open_store, print_json, setup
+from gateway.cli.common import console, open_store, print_json, setup
+from gateway.cli.options import ConfigOption, JsonOption
 from gateway.codes.regions import region_name
 from gateway.config import GatewayConfig
 from gateway.errors import ConfigError

@@ -17,7 +17,8 @@ import typer
 from rich.table import Table
 
 from adapters.service_network.model import ITEM_TYPES, ONLINE_DEPTHS
-from gateway.cli.common import ConfigOption, JsonOption, console, open_store, print_json, setup
+from gateway.cli.common import console, open_store, print_json, setup
+from gateway.cli.options import ConfigOption, JsonOption
 from gateway.config import GatewayConfig
 from gateway.errors import ConfigError
 from gateway.reporting import accepted_keys, report_platform, stream_jobs

@@ -4,10 +4,6 @@ Everything is computed from the store: the cases the ``cases`` pull stored, the 
 ``case_events`` push reads (the desks' handling), and the catalogue the ``items`` push reads
 (each item's time limit). The jobs are found in the configuration, so renamed entities in the
 mapping files are followed. A case counts as *reported* once the platform accepted its 办结.
-
-``gateway.cli`` mounts this command while it is being imported, so this module imports the
-CLI helpers only when the command runs; importing them here would make the two modules import
-each other.
 """
 
 from __future__ import annotations
@@ -24,6 +20,8 @@ from rich.table import Table
 from adapters.service_network.casestats import CaseOutcome, ItemFigures, case_outcomes, summarize
 from adapters.service_network.settings import calendar_for
 from gateway.calendar_years import holiday_book
+from gateway.cli.common import console, open_store, print_json, setup
+from gateway.cli.options import ConfigOption, JsonOption
 from gateway.config import GatewayConfig
 from gateway.errors import ConfigError
 from gateway.mapping import load_mapping
@@ -38,17 +36,6 @@ CSV_COLUMNS = (
     "late_working_minutes", "reported", "due_provisional",
 )  # fmt: skip
 OVERDUE = ("late", "open_overdue")
-# The same options as ``gateway.cli.common`` defines, spelled out for the reason above.
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--config",
-        "-c",
-        help="The gateway.yaml to use (default: $GATEWAY_CONFIG, then ./gateway.yaml).",
-        show_default=False,
-    ),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
 
 @dataclass(frozen=True)
@@ -212,8 +199,6 @@ def cases(
     json: JsonOption = False,
 ) -> None:
     """Cases received, handled, on time and overdue against each item's working-day limit."""
-    from gateway.cli.common import console, open_store, print_json, setup
-
     cfg = setup(config)
     store = open_store(cfg)
     try:

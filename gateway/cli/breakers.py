@@ -12,9 +12,10 @@ from typing import Annotated, Any
 import typer
 
 from gateway.audit import audit_log_from_config, operator_event
-from gateway.cli.common import ConfigOption, JsonOption, console, open_store, print_json, setup
+from gateway.cli.common import console, open_store, print_json, setup
 from gateway.cli.display import Column, local, utc, zone, zone_note
 from gateway.cli.display import table as display_table
+from gateway.cli.options import ConfigOption, JsonOption
 from gateway.config import GatewayConfig
 from gateway.errors import ConfigError
 from gateway.http.breaker import breaker_key, platform_of, safe_url

@@ -11,7 +11,8 @@ import typer
 from rich.table import Table
 
 from gateway.calendar_years import DEFAULT_BOOK, HolidayBook, YearDays, holiday_book
-from gateway.cli.common import ConfigOption, JsonOption, console, print_json, setup
+from gateway.cli.common import console, print_json, setup
+from gateway.cli.options import ConfigOption, JsonOption
 from gateway.config import CONFIG_ENV, find_config_path
 
 app = typer.Typer(help="The working-day calendar deadlines count in.", no_args_is_help=True)

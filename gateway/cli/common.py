@@ -6,7 +6,7 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import orjson
 import typer
@@ -23,17 +23,6 @@ from gateway.store.keyring import data_sealer
 # COLUMNS says how wide the reader is.
 console = Console(width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 160)
 err_console = Console(stderr=True)
-
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--config",
-        "-c",
-        help="The gateway.yaml to use (default: $GATEWAY_CONFIG, then ./gateway.yaml).",
-        show_default=False,
-    ),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
 
 def setup(

@@ -17,7 +17,8 @@ import httpx
 import typer
 
 from gateway.calendar_years import calendar_warnings, holiday_book, today
-from gateway.cli.common import ConfigOption, JsonOption, console, print_json, setup
+from gateway.cli.common import console, print_json, setup
+from gateway.cli.options import ConfigOption, JsonOption
 from gateway.config import GatewayConfig
 from gateway.config_check import Problem, key_lines, structural_problems
 from gateway.errors import ConfigError

@@ -9,7 +9,8 @@ import typer
 
 from gateway.audit import audit_log_from_config, operator_event
 from gateway.audit.settings import key_digester, payload_archive
-from gateway.cli.common import ConfigOption, JsonOption, console, open_store, print_json, setup
+from gateway.cli.common import console, open_store, print_json, setup
+from gateway.cli.options import ConfigOption, JsonOption
 from gateway.codes.idnumber import is_valid_id_number
 from gateway.erase import erase_person
 from gateway.errors import ConfigError

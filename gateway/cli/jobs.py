@@ -14,17 +14,10 @@ from rich.table import Table
 
 from gateway.adapter import discover_adapters
 from gateway.calendar_years import calendar_warnings, holiday_book, today
-from gateway.cli.common import (
-    ConfigOption,
-    JsonOption,
-    console,
-    err_console,
-    open_store,
-    print_json,
-    setup,
-)
+from gateway.cli.common import console, err_console, open_store, print_json, setup
 from gateway.cli.display import Column, local, seconds_between, utc, zone, zone_note
 from gateway.cli.display import table as display_table
+from gateway.cli.options import ConfigOption, JsonOption
 from gateway.cli.progress import RunProgress
 from gateway.clock import utc_now
 from gateway.config import GatewayConfig

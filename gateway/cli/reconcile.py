@@ -9,7 +9,8 @@ import typer
 from rich.table import Table
 
 from gateway.audit.settings import key_digester
-from gateway.cli.common import ConfigOption, JsonOption, console, open_store, print_json, setup
+from gateway.cli.common import console, open_store, print_json, setup
+from gateway.cli.options import ConfigOption, JsonOption
 from gateway.errors import ConfigError
 from gateway.pipeline.context import instance_name, key_masker
 from gateway.reconcile.findings import KINDS, Findings

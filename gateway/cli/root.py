@@ -8,13 +8,19 @@ import sys
 import typer
 
 from gateway.cli import (
+    audit,
     breakers,
     calendar,
     config,
+    demo,
+    dlq,
     erase,
     jobs,
+    mappings,
     reconcile,
+    reports,
     runs,
+    service,
     simulate,
     state,
     store,
@@ -40,63 +46,25 @@ def _private_files() -> None:
     keep_private()
 
 
-jobs.register(app)
-runs.register(app)
-breakers.register(app)
-state.register(app)
-simulate.register(app)
-calendar.register(app)
-config.register(app)
-reconcile.register(app)
-store.register(app)
-erase.register(app)
-
-
-def _mount_optional() -> None:
-    """Sub-command groups that live in their own modules."""
-    from gateway.cli.demo import register as register_demo
-
-    register_demo(app)
-    for module, name in (
-        ("gateway.cli_mappings", "mappings"),
-        ("gateway.cli_audit", "audit"),
-        ("gateway.cli_dlq", "dlq"),
-        ("gateway.cli_service", "service"),
-    ):
-        try:
-            sub = __import__(module, fromlist=["app"])
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            continue
-        if name == "service":
-            sub.register(app)
-        else:
-            app.add_typer(sub.app, name=name)
-
-
-_mount_optional()
-
-
-def _mount_reports() -> None:
-    """``gateway report NAME``: reports that adapters contribute."""
-    from gateway.adapter import discover_adapters
-
-    report_app = typer.Typer(help="Reports computed from the synced data.", no_args_is_help=True)
-    count = 0
-    for adapter in discover_adapters().values():
-        for name, command in adapter.reports().items():
-            report_app.command(name)(command)
-            count += 1
-    if count:
-        app.add_typer(report_app, name="report")
-    for name, adapter in discover_adapters().items():
-        commands = adapter.commands()
-        if commands is not None:
-            app.add_typer(commands, name=name)
-
-
-_mount_reports()
+for group in (
+    jobs,
+    runs,
+    breakers,
+    state,
+    simulate,
+    demo,
+    calendar,
+    config,
+    reconcile,
+    store,
+    erase,
+    mappings,
+    audit,
+    dlq,
+    service,
+    reports,
+):
+    group.register(app)
 
 
 def main() -> None:

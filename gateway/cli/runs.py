@@ -7,9 +7,10 @@ from typing import Annotated, Any
 
 import typer
 
-from gateway.cli.common import ConfigOption, JsonOption, console, open_store, print_json, setup
+from gateway.cli.common import console, open_store, print_json, setup
 from gateway.cli.display import Column, duration, local, seconds_between, utc, zone, zone_note
 from gateway.cli.display import table as display_table
+from gateway.cli.options import ConfigOption, JsonOption
 from gateway.clock import to_iso, utc_now
 from gateway.errors import ConfigError
 from gateway.store import history

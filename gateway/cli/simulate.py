@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from gateway.cli.common import ConfigOption, console, setup
+from gateway.cli.common import console, setup
+from gateway.cli.options import ConfigOption
 from gateway.demo import running_simulators
 from gateway.simkit.cli import parse_fault_assignments
 

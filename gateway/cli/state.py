@@ -18,8 +18,9 @@ from sqlalchemy import func, select
 
 from gateway.adapter import CURSOR_VERSION, PullStream
 from gateway.audit import operator_event
-from gateway.cli.common import ConfigOption, JsonOption, console, open_store, print_json, setup
+from gateway.cli.common import console, open_store, print_json, setup
 from gateway.cli.display import local, utc, zone
+from gateway.cli.options import ConfigOption, JsonOption
 from gateway.config import GatewayConfig
 from gateway.errors import ConfigError
 from gateway.pipeline import JobRunner

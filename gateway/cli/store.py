@@ -5,7 +5,8 @@ from __future__ import annotations
 import typer
 
 from gateway.audit import audit_log_from_config, operator_event
-from gateway.cli.common import ConfigOption, JsonOption, console, print_json, setup
+from gateway.cli.common import console, print_json, setup
+from gateway.cli.options import ConfigOption, JsonOption
 from gateway.errors import ConfigError
 from gateway.store import Store
 from gateway.store.keyring import data_sealer

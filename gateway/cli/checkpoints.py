@@ -1,6 +1,6 @@
 """``gateway audit checkpoint|keygen|witness verify``: signed checkpoints and their witnesses.
 
-Mounted on ``gateway audit`` by :mod:`gateway.cli_audit`. Exit codes as there: 0 done, 1 a
+Mounted on ``gateway audit`` by :mod:`gateway.cli.audit`. Exit codes as there: 0 done, 1 a
 witness failed or a witness file does not verify, 2 bad configuration or arguments.
 """
 
@@ -16,7 +16,8 @@ from rich.table import Table
 from gateway.audit.settings import checkpoint_verifier, checkpointer
 from gateway.audit.signing import CheckpointVerifier, generate_key_pair, load_public_key
 from gateway.audit.witness_file import verify_witness_file
-from gateway.cli.common import ConfigOption, JsonOption, console, open_store, print_json, setup
+from gateway.cli.common import console, open_store, print_json, setup
+from gateway.cli.options import ConfigOption, JsonOption
 from gateway.config import CONFIG_ENV, load_config
 from gateway.errors import ConfigError
 

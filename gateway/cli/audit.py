@@ -44,16 +44,7 @@ from gateway.audit.settings import (
 )
 from gateway.audit.signing import CheckpointVerifier, load_public_key
 from gateway.audit.witnesses import witnesses_from_config
-from gateway.cli.common import (
-    ConfigOption,
-    JsonOption,
-    console,
-    err_console,
-    open_store,
-    print_json,
-    setup,
-)
-from gateway.cli_checkpoints import (
+from gateway.cli.checkpoints import (
     AllowUnsignedOption,
     PublicKeyOption,
     checkpoint,
@@ -61,6 +52,8 @@ from gateway.cli_checkpoints import (
     verifier_for,
     witness_app,
 )
+from gateway.cli.common import console, err_console, open_store, print_json, setup
+from gateway.cli.options import ConfigOption, JsonOption
 from gateway.clock import to_iso
 from gateway.codes.idnumber import is_valid_id_number
 from gateway.config import CONFIG_ENV, GatewayConfig, load_config
@@ -378,3 +371,7 @@ def prune_command(
         f"checkpoint entry {report.checkpoint_seq} anchors the rest; "
         f"{files:,} archived payloads removed."
     )
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="audit")

@@ -18,6 +18,7 @@ from rich.table import Table
 
 from gateway.cli.display import Column
 from gateway.cli.display import table as display_table
+from gateway.cli.options import JsonOption
 from gateway.errors import GatewayError
 from gateway.mapping import CompiledMapping, MapResult, check_mapping, load_mapping
 from gateway.mapping.explain import describe_fields, describe_rules, describe_warnings
@@ -30,7 +31,6 @@ app = typer.Typer(help="Check, try, explain and compare mapping files.", no_args
 console = Console()
 err_console = Console(stderr=True)
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 InputOption = Annotated[
     Path, typer.Option("--input", "-i", help="Sample records: .jsonl, .json, .csv or .xlsx.")
 ]
@@ -319,3 +319,7 @@ def diff(
         console.print(f"[green]✓[/green] all {len(samples)} record(s) map the same")
     if rows:
         raise typer.Exit(1)
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="mappings")

@@ -8,9 +8,10 @@ from typing import Annotated
 
 import typer
 
-from gateway.cli.common import ConfigOption, JsonOption, console, open_store, print_json, setup
+from gateway.cli.common import console, open_store, print_json, setup
 from gateway.cli.display import Column, local, zone, zone_note
 from gateway.cli.display import table as display_table
+from gateway.cli.options import ConfigOption, JsonOption
 from gateway.clock import to_iso
 from gateway.config import GatewayConfig
 from gateway.pipeline import JobRunner, RunSummary

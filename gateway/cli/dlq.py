@@ -24,7 +24,8 @@ from rich.table import Table
 
 from gateway.audit import audit_log_from_config, dlq_discard_event
 from gateway.audit.settings import checkpoint_after_change
-from gateway.cli.common import ConfigOption, JsonOption, console, open_store, print_json, setup
+from gateway.cli.common import console, open_store, print_json, setup
+from gateway.cli.options import ConfigOption, JsonOption
 from gateway.config import GatewayConfig
 from gateway.errors import ConfigError, GatewayError, StoreError
 from gateway.mapping import CompiledMapping, load_mapping
@@ -283,3 +284,7 @@ def discard(
         print_json({"id": letter_id, "status": dlq.DISCARDED, "note": note})
         return
     console.print(f"dead letter {letter_id} discarded")
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="dlq")
