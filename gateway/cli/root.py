@@ -20,6 +20,7 @@ from gateway.cli import (
     reconcile,
     reports,
     runs,
+    schema,
     service,
     simulate,
     state,
@@ -62,6 +63,7 @@ for group in (
     audit,
     dlq,
     service,
+    schema,
     reports,
 ):
     group.register(app)
