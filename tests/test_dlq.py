@@ -19,7 +19,8 @@ from gateway.config import GatewayConfig, parse_config
 from gateway.errors import StoreError
 from gateway.mapping import CompiledMapping, FieldIssue, load_mapping
 from gateway.pipeline.context import content_hash, key_masker
-from gateway.pipeline.replay import SUPERSEDED, Replayer
+from gateway.pipeline.replay import Replayer
+from gateway.pipeline.replay_session import SUPERSEDED
 from gateway.store import RecordRow, Store, dlq, schema
 from gateway.store.deadletters import DeadLetter, add_dead_letters
 from gateway.store.records import iter_hashes, upsert_records
