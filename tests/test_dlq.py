@@ -22,7 +22,7 @@ from gateway.pipeline.context import content_hash, key_masker
 from gateway.pipeline.replay import Replayer
 from gateway.pipeline.replay_session import SUPERSEDED
 from gateway.store import RecordRow, Store, dlq, schema
-from gateway.store.deadletters import DeadLetter, add_dead_letters
+from gateway.store.dlq import DeadLetter, add_dead_letters
 from gateway.store.records import iter_hashes, upsert_records
 from mappings import MAPPINGS_DIR
 from tests.resilience_kit import fingerprint, reset_logging

@@ -18,7 +18,7 @@ from gateway.erase import _forms
 from gateway.mapping.result import FieldIssue
 from gateway.store import Store, schema
 from gateway.store.crypto import open_value, sealer_of
-from gateway.store.deadletters import DeadLetter, add_dead_letters
+from gateway.store.dlq import DeadLetter, add_dead_letters
 from gateway.store.keyring import data_sealer
 from gateway.store.records import iter_payloads
 from tests.test_encryption import _population

@@ -21,7 +21,7 @@ from gateway.mapping.result import FieldIssue
 from gateway.service import LeaseManager, Service, ServiceMetrics
 from gateway.service.health import HealthServer
 from gateway.store import Store, schema
-from gateway.store.deadletters import DeadLetter, add_dead_letters
+from gateway.store.dlq import DeadLetter, add_dead_letters
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from gateway.errors import StoreError
 from gateway.mapping.result import FieldIssue
 from gateway.store import RecordRow, Store, schema
 from gateway.store import outbox as ob
-from gateway.store.deadletters import DeadLetter, add_dead_letters
+from gateway.store.dlq import DeadLetter, add_dead_letters
 from gateway.store.migrations import LATEST
 from gateway.store.records import (
     SQLITE_LOOKUP,
