@@ -24,13 +24,6 @@ from gateway.store.records import (
 )
 
 
-@pytest.fixture
-def store(store_url: str):
-    s = Store(store_url)
-    yield s
-    s.close()
-
-
 def _rows(n: int, version: str = "a") -> list[RecordRow]:
     return [RecordRow(f"k{i:04d}", f'{{"v":"{version}{i}"}}', f"h{version}{i}") for i in range(n)]
 
