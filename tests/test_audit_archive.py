@@ -12,7 +12,8 @@ from sqlalchemy import select
 from gateway.audit import AuditLog, PayloadArchive
 from gateway.errors import AuditError
 from gateway.store import schema
-from tests.audit_helpers import ID_A, KEY, backend_store, exchange
+from tests.helpers.audit import ID_A, KEY, exchange
+from tests.helpers.pg import open_store
 
 BODY = f'{{"AAC002": "{ID_A}", "AAC003": "张三", "page": 1}}'.encode()
 
@@ -21,7 +22,7 @@ def test_append_archives_bodies_under_their_digest(tmp_path: Path) -> None:
     """Request and response bodies land in ROOT/ab/<sha256>.gz and read back byte for byte."""
     log = AuditLog(KEY, archive_dir=tmp_path / "archive")
     assert log.archive is not None
-    with backend_store("sqlite", tmp_path) as store:
+    with open_store("sqlite", tmp_path) as store:
         with store.transaction() as conn:
             log.append(conn, [exchange(1, body=BODY)])
         with store.connect() as conn:

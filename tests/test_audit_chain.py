@@ -8,7 +8,6 @@ import json
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,33 +32,18 @@ from gateway.audit.hashing import HASHED_COLUMNS, canonical_bytes, entry_hash
 from gateway.config import load_config
 from gateway.errors import AuditError, ConfigError
 from gateway.store import Store, schema
-from tests.audit_helpers import (
+from tests.helpers.audit import (
     ID_A,
     ID_B,
     KEY,
     MAPPING,
     USCC_A,
-    backend_store,
     exchange,
     write_config,
     write_entries,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    """A migrated store on each database."""
-    with backend_store(request.param, tmp_path) as opened:
-        yield opened
-
-
-@pytest.fixture
-def sqlite_store(tmp_path: Path) -> Iterator[Store]:
-    """A migrated SQLite store."""
-    with backend_store("sqlite", tmp_path) as opened:
-        yield opened
 
 
 def _entries(store: Store) -> list[dict[str, Any]]:
@@ -210,7 +194,7 @@ _WRITER = """
 import sys
 from gateway.audit import AuditLog
 from gateway.store import Store
-from tests.audit_helpers import KEY, exchange
+from tests.helpers.audit import KEY, exchange
 store = Store(sys.argv[1])
 for n in range(15):
     with store.transaction() as conn:

@@ -23,7 +23,8 @@ from gateway.audit.witnesses.syslog import TAG
 from gateway.config import load_config
 from gateway.errors import AuditError, ConfigError
 from gateway.store import Store
-from tests.audit_helpers import KEY, backend_store, exchange, run_cli, write_config, write_entries
+from tests.helpers.audit import KEY, exchange, run_cli, write_config, write_entries
+from tests.helpers.pg import open_store
 
 SIGNER = CheckpointSigner(Ed25519PrivateKey.generate())
 
@@ -36,7 +37,7 @@ def _checkpoint(seq: int = 3, head: str = "a" * 64) -> Checkpoint:
 @pytest.fixture
 def configured(tmp_path: Path) -> Iterator[tuple[Path, Store]]:
     """A store of 5 entries, a config with a checkpoint key and a witness file, one checkpoint."""
-    with backend_store("sqlite", tmp_path) as store:
+    with open_store("sqlite", tmp_path) as store:
         write_entries(store, AuditLog(KEY), 5)
         config = write_config(tmp_path, store.url, checkpoints=True)
         assert run_cli(["checkpoint", "--config", str(config)]).exit_code == 0
@@ -146,7 +147,7 @@ def test_checkpoints_are_signed_at_the_interval_only(tmp_path: Path) -> None:
     """maybe() signs nothing before interval_seconds have passed, and one checkpoint after."""
     now = [100.0]
     witness = FileWitness(tmp_path / "w.jsonl")
-    with backend_store("sqlite", tmp_path) as store:
+    with open_store("sqlite", tmp_path) as store:
         write_entries(store, AuditLog(KEY), 3)
         checkpointer = Checkpointer(
             SIGNER, [witness], instance="gw", seal_key_id=None, interval_seconds=60,
@@ -209,7 +210,7 @@ def test_wrong_trace_key_is_reported_once_not_per_entry(configured: tuple[Path, 
 
 def test_wrong_trace_key_without_a_witness_is_reported_once(tmp_path: Path) -> None:
     """Without checkpoints to name the key, seals failing on every entry give one problem."""
-    with backend_store("sqlite", tmp_path) as store:
+    with open_store("sqlite", tmp_path) as store:
         write_entries(store, AuditLog(KEY), 5)
         config = write_config(tmp_path, store.url)
         (tmp_path / "secrets" / "audit-key.txt").write_text("another-key-0123456789abc")
@@ -274,7 +275,7 @@ def test_a_removed_witness_file_fails_verification(configured: tuple[Path, Store
 def test_a_prune_is_witnessed_and_the_rest_verifies(tmp_path: Path) -> None:
     """After `audit prune`, a fresh checkpoint covers the new head; an older witness copy whose
     checkpoint names a pruned entry is a warning, not a failure."""
-    with backend_store("sqlite", tmp_path) as store:
+    with open_store("sqlite", tmp_path) as store:
         old = AuditLog(KEY, clock=lambda: "2020-01-01T00:00:00.000000Z")
         with store.transaction() as conn:
             old.append(conn, [exchange(n) for n in range(4)])

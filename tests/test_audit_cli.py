@@ -15,17 +15,17 @@ from sqlalchemy import update
 from gateway.audit import AuditLog
 from gateway.errors import AuditError, ConfigError
 from gateway.store import Store, schema
-from tests.audit_helpers import (
+from tests.helpers.audit import (
     ID_A,
     ID_B,
     KEY,
     USCC_A,
     attacker,
-    backend_store,
     exchange,
     run_cli,
     write_config,
 )
+from tests.helpers.pg import open_store
 
 BODY = f'{{"AAC002": "{ID_A}", "phone": "13812345678"}}'.encode()
 
@@ -33,7 +33,7 @@ BODY = f'{{"AAC002": "{ID_A}", "phone": "13812345678"}}'.encode()
 @pytest.fixture
 def setup(tmp_path: Path) -> Iterator[tuple[Path, Store]]:
     """A gateway.yaml and a store with 5 entries: 1-3 from 2020 (ID_A in 1 and 3), 4-5 recent."""
-    with backend_store("sqlite", tmp_path) as store:
+    with open_store("sqlite", tmp_path) as store:
         config = write_config(tmp_path, store.url)
         old = AuditLog(
             KEY, archive_dir=tmp_path / "archive", clock=lambda: "2020-01-01T00:00:00.000000Z"
@@ -124,7 +124,7 @@ def test_trace_reads_the_number_from_stdin_and_by_uscc(setup: tuple[Path, Store]
 
 def test_trace_without_audit_key_says_to_set_it(tmp_path: Path) -> None:
     """With no audit.key configured, trace fails with a ConfigError that names audit.key."""
-    with backend_store("sqlite", tmp_path) as store:
+    with open_store("sqlite", tmp_path) as store:
         config = write_config(tmp_path, store.url, key=False)
     result = run_cli(["trace", "--config", str(config), "--key", "abc"])
     assert isinstance(result.exception, ConfigError)

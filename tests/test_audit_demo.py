@@ -11,7 +11,7 @@ import orjson
 from typer.testing import CliRunner
 
 from gateway.audit.witnesses import read_lines
-from tests.audit_helpers import run_cli
+from tests.helpers.audit import run_cli
 
 TOOL = Path(__file__).resolve().parents[1] / "tools" / "verify_export.py"
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from gateway.audit import AuditLog, export_entries, verify_export
 from gateway.audit.export import file_sha256, manifest_path
 from gateway.audit.verify import What
 from gateway.store import Store
-from tests.audit_helpers import ID_A, KEY, backend_store, exchange
+from tests.helpers.audit import ID_A, KEY, exchange
 
 
 def _append(store: Store, ts: str, *numbers: int) -> None:
@@ -24,13 +23,12 @@ def _append(store: Store, ts: str, *numbers: int) -> None:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
+def three_days(sqlite_store: Store) -> Store:
     """Three days of entries: seqs 1-2 on 1 March, 3-5 on 2 March, 6 on 3 March 2025."""
-    with backend_store("sqlite", tmp_path) as opened:
-        _append(opened, "2025-03-01T10:00:00.000000Z", 1, 2)
-        _append(opened, "2025-03-02T10:00:00.000000Z", 3, 4, 5)
-        _append(opened, "2025-03-03T10:00:00.000000Z", 6)
-        yield opened
+    _append(sqlite_store, "2025-03-01T10:00:00.000000Z", 1, 2)
+    _append(sqlite_store, "2025-03-02T10:00:00.000000Z", 3, 4, 5)
+    _append(sqlite_store, "2025-03-03T10:00:00.000000Z", 6)
+    return sqlite_store
 
 
 def _export(store: Store, out: Path, fmt: str, **kwargs: object) -> dict[str, object]:
@@ -39,11 +37,11 @@ def _export(store: Store, out: Path, fmt: str, **kwargs: object) -> dict[str, ob
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
-def test_export_of_a_range_verifies_offline(store: Store, tmp_path: Path, fmt: str) -> None:
+def test_export_of_a_range_verifies_offline(three_days: Store, tmp_path: Path, fmt: str) -> None:
     """A middle range exports whole, its manifest names the link to the entry before it."""
     out = tmp_path / f"audit.{fmt}"
     manifest = _export(
-        store, out, fmt, since=datetime(2025, 3, 2, tzinfo=UTC), until=datetime(2025, 3, 3)
+        three_days, out, fmt, since=datetime(2025, 3, 2, tzinfo=UTC), until=datetime(2025, 3, 3)
     )
     assert (manifest["count"], manifest["first_seq"], manifest["last_seq"]) == (3, 3, 5)
     assert manifest["chain_head"] == {"seq": 6, "hash": manifest["chain_head"]["hash"]}  # type: ignore[index]
@@ -56,10 +54,10 @@ def test_export_of_a_range_verifies_offline(store: Store, tmp_path: Path, fmt: s
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
-def test_changed_export_file_is_detected(store: Store, tmp_path: Path, fmt: str) -> None:
+def test_changed_export_file_is_detected(three_days: Store, tmp_path: Path, fmt: str) -> None:
     """Editing one value in the copy breaks the file digest and names the edited entry."""
     out = tmp_path / f"audit.{fmt}"
-    _export(store, out, fmt)
+    _export(three_days, out, fmt)
     out.write_text(out.read_text(encoding="utf-8").replace("persons.list", "persons.lisT", 1))
     report, _ = verify_export(out)
     assert not report.ok
@@ -68,10 +66,10 @@ def test_changed_export_file_is_detected(store: Store, tmp_path: Path, fmt: str)
     assert (1, What.ENTRY_HASH) in whats
 
 
-def test_dropped_line_is_detected(store: Store, tmp_path: Path) -> None:
+def test_dropped_line_is_detected(three_days: Store, tmp_path: Path) -> None:
     """Removing one entry from a JSONL copy shows as a gap and a count mismatch."""
     out = tmp_path / "audit.jsonl"
-    _export(store, out, "jsonl")
+    _export(three_days, out, "jsonl")
     lines = out.read_bytes().splitlines(keepends=True)
     out.write_bytes(b"".join(lines[:2] + lines[3:]))
     report, _ = verify_export(out)
@@ -79,11 +77,11 @@ def test_dropped_line_is_detected(store: Store, tmp_path: Path) -> None:
     assert any("count" in p.message for p in report.problems)
 
 
-def test_rewritten_copy_and_manifest_fail_the_signature(store: Store, tmp_path: Path) -> None:
+def test_rewritten_copy_and_manifest_fail_the_signature(three_days: Store, tmp_path: Path) -> None:
     """A copy re-digested into a forged manifest is unauthenticated without a key, and fails the
     signature with one."""
     out = tmp_path / "audit.csv"
-    _export(store, out, "csv")
+    _export(three_days, out, "csv")
     with out.open(encoding="utf-8", newline="") as source:
         rows = list(csv.DictReader(source))
     rows.pop()
@@ -106,10 +104,10 @@ def test_rewritten_copy_and_manifest_fail_the_signature(store: Store, tmp_path: 
     assert "signature" in signed.problems[0].message
 
 
-def test_empty_range_exports_an_empty_verifiable_file(store: Store, tmp_path: Path) -> None:
+def test_empty_range_exports_an_empty_verifiable_file(three_days: Store, tmp_path: Path) -> None:
     """A range with no entries gives a manifest with count 0 that still verifies."""
     out = tmp_path / "none.jsonl"
-    manifest = _export(store, out, "jsonl", since=datetime(2030, 1, 1, tzinfo=UTC))
+    manifest = _export(three_days, out, "jsonl", since=datetime(2030, 1, 1, tzinfo=UTC))
     assert manifest["count"] == 0
     report, _ = verify_export(out, signing_key=KEY)
     assert report.ok

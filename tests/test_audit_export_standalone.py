@@ -21,7 +21,8 @@ from gateway.audit import AuditLog
 from gateway.audit.export import file_sha256, manifest_path
 from gateway.audit.signing import generate_key_pair
 from gateway.store import Store
-from tests.audit_helpers import ID_A, KEY, backend_store, exchange, run_cli, write_config
+from tests.helpers.audit import ID_A, KEY, exchange, run_cli, write_config
+from tests.helpers.pg import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 TOOL = ROOT / "tools" / "verify_export.py"
@@ -36,7 +37,7 @@ def _append(store: Store, ts: str, *numbers: int) -> None:
 @pytest.fixture
 def exported(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
     """An export of seqs 1-6 (checkpoints of seq 2 and 6 inside) and the public key."""
-    with backend_store("sqlite", tmp_path) as store:
+    with open_store("sqlite", tmp_path) as store:
         config = write_config(tmp_path, store.url, checkpoints=True)
         _append(store, "2025-03-01T10:00:00.000000Z", 1, 2)
         assert run_cli(["checkpoint", "--config", str(config)]).exit_code == 0

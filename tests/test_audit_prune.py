@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -16,7 +15,8 @@ from gateway.audit.guard import guard_problems
 from gateway.audit.verify import VerifyReport, What
 from gateway.errors import AuditError, ConfigError
 from gateway.store import Store, schema
-from tests.audit_helpers import KEY, attacker, backend_store, exchange
+from tests.helpers.audit import KEY, attacker, exchange
+from tests.helpers.pg import open_store
 
 SEALER = Sealer(KEY)
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
@@ -28,14 +28,14 @@ def _append(store: Store, ts: str, *events_n: int, body: bytes = b"") -> None:
         log.append(conn, [exchange(n, body=body) for n in events_n])
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    """Six entries from January 2020 (one a day), then four from May 2026."""
-    with backend_store(request.param, tmp_path) as opened:
-        for day in range(1, 7):
-            _append(opened, f"2020-01-0{day}T08:00:00.000000Z", day)
-        _append(opened, "2026-05-30T08:00:00.000000Z", 7, 8, 9, 10)
-        yield opened
+@pytest.fixture
+def aged(store: Store) -> Store:
+    """The store (on each database) holding six entries from January 2020 (one a day), then
+    four from May 2026."""
+    for day in range(1, 7):
+        _append(store, f"2020-01-0{day}T08:00:00.000000Z", day)
+    _append(store, "2026-05-30T08:00:00.000000Z", 7, 8, 9, 10)
+    return store
 
 
 def _prune(store: Store, before: date | datetime) -> PruneReport:
@@ -53,29 +53,29 @@ def _count(store: Store) -> int:
         return int(conn.execute(select(func.count()).select_from(schema.audit_log)).scalar_one())
 
 
-def test_prune_refuses_a_date_younger_than_retention(store: Store) -> None:
+def test_prune_refuses_a_date_younger_than_retention(aged: Store) -> None:
     """A cut-off inside the retention period is a ConfigError and removes nothing."""
     with pytest.raises(ConfigError, match="retention"):
-        _prune(store, NOW - timedelta(days=179))
-    assert _count(store) == 10
+        _prune(aged, NOW - timedelta(days=179))
+    assert _count(aged) == 10
 
 
-def test_pruned_chain_still_verifies_from_its_checkpoint(store: Store) -> None:
+def test_pruned_chain_still_verifies_from_its_checkpoint(aged: Store) -> None:
     """After a prune, the rest verifies from the anchor that the checkpoint entry recorded."""
-    with store.connect() as conn:
+    with aged.connect() as conn:
         anchor = conn.execute(
             select(schema.audit_log.c.entry_hash).where(schema.audit_log.c.seq == 4)
         ).scalar_one()
-    report = _prune(store, date(2020, 1, 5))
+    report = _prune(aged, date(2020, 1, 5))
     assert report.removed == 4
     assert report.pruned_through == 4
     assert report.anchor_hash == anchor
     assert report.checkpoint_seq == 11
-    verified = _verify(store)
+    verified = _verify(aged)
     assert verified.ok, verified.as_dict()
     assert (verified.first_seq, verified.last_seq, verified.count) == (5, 11, 7)
     assert verified.starts_from == anchor
-    with store.connect() as conn:
+    with aged.connect() as conn:
         assert guard_problems(conn) == []
         stale = (
             select(func.count())
@@ -85,55 +85,55 @@ def test_pruned_chain_still_verifies_from_its_checkpoint(store: Store) -> None:
         assert conn.execute(stale).scalar_one() == 0
 
 
-def test_guard_is_back_after_a_prune(store: Store) -> None:
+def test_guard_is_back_after_a_prune(aged: Store) -> None:
     """The DELETE trigger lifted for the prune refuses deletes again once it commits."""
-    _prune(store, date(2020, 1, 3))
-    with pytest.raises(DBAPIError, match="append-only"), store.transaction() as conn:
+    _prune(aged, date(2020, 1, 3))
+    with pytest.raises(DBAPIError, match="append-only"), aged.transaction() as conn:
         conn.execute(schema.audit_log.delete().where(schema.audit_log.c.seq == 5))
 
 
-def test_prunes_in_a_row_verify_from_the_latest_checkpoint(store: Store) -> None:
+def test_prunes_in_a_row_verify_from_the_latest_checkpoint(aged: Store) -> None:
     """A second prune moves the anchor on; the first checkpoint entry stays in the chain."""
-    _prune(store, date(2020, 1, 3))
-    _prune(store, date(2020, 1, 5))
-    report = _verify(store)
+    _prune(aged, date(2020, 1, 3))
+    _prune(aged, date(2020, 1, 5))
+    report = _verify(aged)
     assert report.ok, report.as_dict()
     assert (report.first_seq, report.last_seq) == (5, 12)
 
 
-def test_tampering_after_a_prune_is_still_detected(store: Store) -> None:
+def test_tampering_after_a_prune_is_still_detected(aged: Store) -> None:
     """Edits and deletions after a prune are reported, including of the oldest remaining entry."""
-    _prune(store, date(2020, 1, 5))
+    _prune(aged, date(2020, 1, 5))
     log = schema.audit_log
-    with attacker(store) as conn:
+    with attacker(aged) as conn:
         conn.execute(update(log).where(log.c.seq == 8).values(outcome="error"))
         conn.execute(log.delete().where(log.c.seq == 5))
-    report = _verify(store)
+    report = _verify(aged)
     assert [(p.seq, p.what) for p in report.problems] == [(6, What.ANCHOR), (8, What.ENTRY_HASH)]
 
 
-def test_prune_refuses_a_broken_chain(store: Store) -> None:
+def test_prune_refuses_a_broken_chain(aged: Store) -> None:
     """Pruning would destroy the evidence of tampering: it refuses and removes nothing."""
-    with attacker(store) as conn:
+    with attacker(aged) as conn:
         conn.execute(
             update(schema.audit_log).where(schema.audit_log.c.seq == 2).values(outcome="x")
         )
     with pytest.raises(AuditError, match="does not verify"):
-        _prune(store, date(2020, 1, 5))
-    assert _count(store) == 10
+        _prune(aged, date(2020, 1, 5))
+    assert _count(aged) == 10
 
 
-def test_nothing_older_than_the_cut_off_means_no_checkpoint(store: Store) -> None:
+def test_nothing_older_than_the_cut_off_means_no_checkpoint(aged: Store) -> None:
     """A cut-off before the oldest entry removes nothing and appends nothing."""
-    report = _prune(store, date(2019, 12, 1))
+    report = _prune(aged, date(2019, 12, 1))
     assert report.removed == 0
     assert report.checkpoint_seq is None
-    assert _count(store) == 10
+    assert _count(aged) == 10
 
 
 def test_prune_lists_payloads_no_remaining_entry_needs(tmp_path: Path) -> None:
     """Bodies of pruned entries are released, except one a kept entry also digested."""
-    with backend_store("sqlite", tmp_path) as store:
+    with open_store("sqlite", tmp_path) as store:
         _append(store, "2020-01-01T00:00:00.000000Z", 1, body=b"shared body")
         _append(store, "2020-01-02T00:00:00.000000Z", 2, body=b"old only")
         _append(store, "2026-05-01T00:00:00.000000Z", 3, body=b"shared body")

@@ -6,7 +6,7 @@ triggers are put back after every attack, so nothing but the chain and the witne
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +19,8 @@ from gateway.audit.chain import chain_entries
 from gateway.audit.guard import guard_problems
 from gateway.audit.hashing import entry_hash
 from gateway.store import Store, schema
-from tests.audit_helpers import (
+from tests.helpers.audit import (
     KEY,
-    backend_store,
     covert_attacker,
     exchange,
     run_cli,
@@ -33,15 +32,14 @@ LOG, INDEX = schema.audit_log, schema.audit_key_index
 COUNT = 60
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def witnessed(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Path, Store]]:
+@pytest.fixture
+def witnessed(store: Store, tmp_path: Path) -> tuple[Path, Store]:
     """A config with a checkpoint key and a witness file; 60 entries; a checkpoint of seq 60."""
-    with backend_store(request.param, tmp_path) as store:
-        write_entries(store, AuditLog(KEY), COUNT, per_tx=10)
-        config = write_config(tmp_path, store.url, checkpoints=True)
-        written = run_cli(["checkpoint", "--config", str(config)])
-        assert written.exit_code == 0, written.output
-        yield config, store
+    write_entries(store, AuditLog(KEY), COUNT, per_tx=10)
+    config = write_config(tmp_path, store.url, checkpoints=True)
+    written = run_cli(["checkpoint", "--config", str(config)])
+    assert written.exit_code == 0, written.output
+    return config, store
 
 
 def _verify(config: Path) -> tuple[int, dict[str, Any]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.bench.run import measure
-from tests.pg import pg_available, pg_required
+from tests.helpers.pg import pg_available, pg_required
 
 DIFFERENCES = ("missing_at_gateway", "missing_at_platform", "different")
 

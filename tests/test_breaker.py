@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
@@ -25,7 +24,7 @@ from gateway.http.breaker import (
 from gateway.http.client import PlatformClient
 from gateway.store import Store
 from gateway.store.breakers import StoreBreakerLedger
-from tests.pg import temporary_database
+from tests.helpers.pg import STORE_KINDS, open_store
 
 SETTINGS = BreakerSettings(failure_threshold=3, cooldown_seconds=60)
 
@@ -38,19 +37,13 @@ class WallClock:
         return self.now
 
 
-@pytest.fixture(params=["memory", "sqlite", "postgresql"])
+@pytest.fixture(params=["memory", *STORE_KINDS])
 def ledger(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[BreakerLedger]:
     """The in-process ledger, and the store's on SQLite and PostgreSQL."""
     if request.param == "memory":
         yield MemoryLedger()
         return
-    with ExitStack() as stack:
-        if request.param == "sqlite":
-            url = f"sqlite:///{tmp_path / 'store.db'}"
-        else:
-            url = stack.enter_context(temporary_database())
-        store = Store(url)
-        stack.callback(store.close)
+    with open_store(request.param, tmp_path) as store:
         yield StoreBreakerLedger(store)
 
 

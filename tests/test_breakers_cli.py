@@ -11,7 +11,7 @@ import yaml
 from typer.testing import CliRunner
 
 from gateway.cli.root import app
-from tests.resilience_kit import PERSONS_JOB, World, make_world
+from tests.helpers.resilience_kit import PERSONS_JOB, World, make_world
 
 PLATFORM = {
     "retry": {"max_attempts": 6, "max_seconds": 5, "initial_backoff": 0.05, "max_backoff": 0.2,

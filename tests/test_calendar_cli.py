@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 import gateway.cli.config
 import gateway.cli.jobs
 from gateway.cli.root import app
-from tests.test_calendar_years import YEAR_2027
+from tests.helpers.holiday_notices import YEAR_2027
 
 NOVEMBER_FIRST = date(2026, 11, 1)
 

@@ -6,7 +6,7 @@ import holidays
 import pytest
 
 from gateway.workdays import DEFAULT_CALENDAR
-from tests.holiday_notices import NOTICES, expected_working_days
+from tests.helpers.holiday_notices import NOTICES, expected_working_days
 
 YEARS = sorted(NOTICES)
 

@@ -19,8 +19,8 @@ from gateway.pipeline import JobRunner
 from gateway.service.main import deadline_entities
 from gateway.service.metrics import ServiceMetrics
 from gateway.store import schema
-from tests.service_network_env import ServiceNetworkEnv, service_network_env
-from tests.test_calendar_years import YEAR_2027
+from tests.helpers.holiday_notices import YEAR_2027
+from tests.helpers.service_network_env import ServiceNetworkEnv, service_network_env
 
 CASES = 40
 AS_OF = datetime(2027, 2, 20, 9, 0, tzinfo=SHANGHAI)

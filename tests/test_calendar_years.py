@@ -18,12 +18,10 @@ from gateway.clock import SHANGHAI
 from gateway.config import parse_config
 from gateway.errors import ConfigError
 from gateway.workdays import DEFAULT_CALENDAR, WorkCalendar
+from tests.helpers.holiday_notices import YEAR_2027
 
 HALF_DAY = "0.5"
 RECEIVED = datetime(2027, 2, 4, 16, 30, tzinfo=SHANGHAI)
-# An invented notice for 2027 (none is published yet): Spring Festival 02-05..02-12 off,
-# Sunday 02-14 worked instead.
-YEAR_2027 = {"holidays": ["2027-01-01", "2027-02-05..2027-02-12"], "workdays": ["2027-02-14"]}
 
 
 def calendar_with(config: dict[str, object]) -> WorkCalendar:

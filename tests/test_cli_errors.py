@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import yaml
@@ -13,20 +11,7 @@ from gateway.config import load_config
 from gateway.demo import DemoContext, free_port, write_config
 from gateway.store import Store, schema
 from gateway.store.keyring import data_sealer
-
-
-def gateway(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "gateway", *args],
-        capture_output=True, text=True, cwd=cwd, timeout=120, check=False,
-    )  # fmt: skip
-
-
-def _one_line_error(done: subprocess.CompletedProcess[str]) -> str:
-    assert "Traceback" not in done.stderr + done.stdout
-    lines = [line for line in done.stderr.splitlines() if line.startswith("error:")]
-    assert len(lines) == 1, done.stderr
-    return lines[0]
+from tests.helpers.gateway_cli import one_line_error, run_gateway
 
 
 def _demo_config(tmp_path: Path) -> Path:
@@ -39,25 +24,25 @@ def test_broken_config_exits_2_naming_file_and_key(tmp_path: Path) -> None:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     data["jobs"]["labor-persons"]["batch_size"] = "many"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    done = gateway("sync", "labor-persons", "--config", str(path))
+    done = run_gateway("sync", "labor-persons", "--config", str(path))
     assert done.returncode == 2
-    line = _one_line_error(done)
+    line = one_line_error(done)
     assert "gateway.yaml" in line
     assert "jobs.labor-persons.batch_size" in line
 
 
 def test_unknown_job_exits_2_and_lists_jobs(tmp_path: Path) -> None:
     """A job name the configuration does not define: exit 2, the known jobs named."""
-    done = gateway("sync", "no-such-job", "--config", str(_demo_config(tmp_path)))
+    done = run_gateway("sync", "no-such-job", "--config", str(_demo_config(tmp_path)))
     assert done.returncode == 2
-    assert "labor-persons" in _one_line_error(done)
+    assert "labor-persons" in one_line_error(done)
 
 
 def test_missing_config_exits_2(tmp_path: Path) -> None:
     """No configuration file: exit 2 and a hint how to give one."""
-    done = gateway("status", cwd=tmp_path)
+    done = run_gateway("status", cwd=tmp_path)
     assert done.returncode == 2
-    assert "--config" in _one_line_error(done)
+    assert "--config" in one_line_error(done)
 
 
 def test_unreachable_platform_fails_the_run_and_writes_no_records(tmp_path: Path) -> None:
@@ -68,7 +53,7 @@ def test_unreachable_platform_fails_the_run_and_writes_no_records(tmp_path: Path
     platform["base_url"] = f"http://127.0.0.1:{free_port()}"
     platform["retry"] = {"max_attempts": 2, "max_seconds": 2, "initial_backoff": 0.05}
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    done = gateway("sync", "labor-persons", "--config", str(path))
+    done = run_gateway("sync", "labor-persons", "--config", str(path))
     assert done.returncode == 1, done.stdout + done.stderr
     assert "unreachable" in done.stdout
     store = Store(f"sqlite:///{tmp_path / 'gateway.db'}", sealer=data_sealer(load_config(path)))
@@ -88,10 +73,10 @@ def test_sync_refuses_a_job_that_runs_elsewhere(tmp_path: Path) -> None:
     lease = leases.acquire("labor-persons")
     assert lease is not None
     try:
-        done = gateway("sync", "labor-persons", "--config", str(path))
+        done = run_gateway("sync", "labor-persons", "--config", str(path))
     finally:
         leases.release(lease)
         leases.close()
         store.close()
     assert done.returncode == 1
-    assert "other-host:4242" in _one_line_error(done)
+    assert "other-host:4242" in one_line_error(done)

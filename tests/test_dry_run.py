@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from gateway.store import Store, schema
-from tests.resilience_kit import (
+from tests.helpers.resilience_kit import (
     LOAD_JOB,
     PERSONS_JOB,
     PUSH_JOB,

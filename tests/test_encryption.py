@@ -18,17 +18,12 @@ from typing import Any
 import pytest
 import yaml
 
-from adapters.labor_force.population import Population
 from gateway.codes.idnumber import is_valid_id_number
 from gateway.errors import ConfigError, StoreError
 from gateway.store import Store
 from gateway.store.crypto import DataKey, Sealer, is_sealed, key_id_of
-from tests.pg import temporary_database
-from tests.test_file_modes import _simulators
-from tests.test_leak import _environment
-
-SIZE = 300
-SEED = 2022
+from tests.helpers.gateway_cli import DEMO_SIZE, demo_population, gateway_env, simulators_running
+from tests.helpers.pg import temporary_database
 
 
 def test_sealed_values_open_only_with_their_key() -> None:
@@ -81,14 +76,9 @@ def _gateway(
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "gateway", *args],
-        cwd=cwd, env=_environment(cwd / "gateway.yaml"), input=stdin,
+        cwd=cwd, env=gateway_env(cwd / "gateway.yaml"), input=stdin,
         capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
-
-
-def _population() -> list[dict[str, Any]]:
-    population = Population(size=SIZE, seed=SEED)
-    return [population.person(i) for i in range(SIZE)]
 
 
 def personal_data_in(data: bytes, people: list[dict[str, Any]]) -> list[str]:
@@ -110,7 +100,7 @@ def personal_data_in(data: bytes, people: list[dict[str, Any]]) -> list[str]:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("sealed")
-    done = _gateway(["demo", "--dir", str(root / "demo"), "--size", str(SIZE)], root)
+    done = _gateway(["demo", "--dir", str(root / "demo"), "--size", str(DEMO_SIZE)], root)
     assert done.returncode == 0, done.stdout + done.stderr
     return root / "demo"
 
@@ -130,12 +120,12 @@ def _write(demo: Path, data: dict[str, Any]) -> None:
 
 def test_demo_store_holds_no_person_in_clear_and_still_works(demo: Path) -> None:
     """Byte scan of the sealed demo store; then sync, replay, trace, verify all work."""
-    people = _population()
+    people = demo_population()
     assert personal_data_in(_store_bytes(demo), people) == []
     status = _gateway(["status"], demo)
     assert "unencrypted" not in status.stdout
     data = _config(demo)
-    with _simulators(demo, data):
+    with simulators_running(demo, data):
         again = _gateway(["sync", "labor-persons"], demo)
     assert again.returncode == 0, again.stdout + again.stderr
     replayed = _gateway(["dlq", "replay", "--job", "labor-persons", "--json"], demo)
@@ -187,7 +177,7 @@ def test_rotate_key_then_everything_reads_under_the_new_key(demo: Path) -> None:
     assert _gateway(["audit", "verify"], demo).returncode == 0
     entries = json.loads(_gateway(["audit", "search", "--json", "--limit", "5"], demo).stdout)
     assert any(e["operation"] == "store.rotate_key" for e in entries)
-    assert personal_data_in(_store_bytes(demo), _population()) == []
+    assert personal_data_in(_store_bytes(demo), demo_population()) == []
 
 
 def test_postgresql_dump_holds_no_person_in_clear(demo: Path, tmp_path: Path) -> None:
@@ -201,7 +191,7 @@ def test_postgresql_dump_holds_no_person_in_clear(demo: Path, tmp_path: Path) ->
         data["store"]["url"] = url.replace("+psycopg", "")
         data["logging"]["file"] = None
         (pg_dir / "gateway.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
-        with _simulators(pg_dir, data):
+        with simulators_running(pg_dir, data):
             pulled = _gateway(["sync", "labor-persons"], pg_dir)
         assert pulled.returncode in (0, 1), pulled.stdout + pulled.stderr
         dump = subprocess.run(
@@ -209,7 +199,7 @@ def test_postgresql_dump_holds_no_person_in_clear(demo: Path, tmp_path: Path) ->
             capture_output=True, timeout=120, check=True,
         ).stdout  # fmt: skip
     assert b"COPY public.records" in dump
-    assert personal_data_in(dump, _population()) == []
+    assert personal_data_in(dump, demo_population()) == []
 
 
 def test_status_says_when_the_store_is_unencrypted(tmp_path: Path) -> None:

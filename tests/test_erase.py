@@ -4,8 +4,6 @@ archive; the audit chain still verifies and the erasure is an audit entry."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import yaml
@@ -18,24 +16,15 @@ from gateway.erase import _forms
 from gateway.mapping.result import FieldIssue
 from gateway.store import Store, schema
 from gateway.store.crypto import open_value, sealer_of
-from gateway.store.deadletters import DeadLetter, add_dead_letters
+from gateway.store.dlq import DeadLetter, add_dead_letters
 from gateway.store.keyring import data_sealer
 from gateway.store.records import iter_payloads
-from tests.test_encryption import _population
-from tests.test_file_modes import _simulators
-from tests.test_leak import _environment
-
-SIZE = 300
-
-
-def _gateway(
-    args: list[str], cwd: Path, stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "gateway", *args],
-        cwd=cwd, env=_environment(cwd / "gateway.yaml"), input=stdin,
-        capture_output=True, text=True, timeout=600, check=False,
-    )  # fmt: skip
+from tests.helpers.gateway_cli import (
+    DEMO_SIZE,
+    demo_population,
+    run_gateway_in,
+    simulators_running,
+)
 
 
 def _where_held(demo: Path, id_number: str) -> dict[str, int]:
@@ -76,21 +65,22 @@ def _file_a_letter(demo: Path, raw: dict[str, object]) -> None:
 def test_erase_one_person(tmp_path: Path) -> None:
     """Records, a dead letter and archived bodies hold the person; after erase, nothing does."""
     demo = tmp_path / "demo"
-    assert _gateway(["demo", "--dir", str(demo), "--size", str(SIZE)], tmp_path).returncode == 0
+    made = run_gateway_in(["demo", "--dir", str(demo), "--size", str(DEMO_SIZE)], tmp_path)
+    assert made.returncode == 0
     data = yaml.safe_load((demo / "gateway.yaml").read_text(encoding="utf-8"))
     data["audit"]["archive_payloads"] = True
     (demo / "gateway.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    with _simulators(demo, data):
-        pulled = _gateway(["sync", "labor-persons", "--reset"], demo)
+    with simulators_running(demo, data):
+        pulled = run_gateway_in(["sync", "labor-persons", "--reset"], demo)
     assert pulled.returncode in (0, 1), pulled.stdout + pulled.stderr
-    person = next(p for p in _population() if is_valid_id_number(p["AAC002"]))
+    person = next(p for p in demo_population() if is_valid_id_number(p["AAC002"]))
     id_number = person["AAC002"]
     _file_a_letter(demo, {**person, "AAE005": "not a phone"})
     before = _where_held(demo, id_number)
     assert before["records"] >= 1
     assert before["dead_letters"] == 1
     assert before["archive"] >= 1
-    erased = _gateway(["erase", "--id-number", "-", "--json"], demo, stdin=id_number + "\n")
+    erased = run_gateway_in(["erase", "--id-number", "-", "--json"], demo, stdin=id_number + "\n")
     assert erased.returncode == 0, erased.stderr
     assert id_number not in erased.stdout + erased.stderr
     summary = json.loads(erased.stdout)
@@ -98,18 +88,18 @@ def test_erase_one_person(tmp_path: Path) -> None:
     assert summary["dead_letters"] == 1
     assert summary["archived_payloads"] == before["archive"]
     assert _where_held(demo, id_number) == {"records": 0, "dead_letters": 0, "archive": 0}
-    verified = _gateway(["audit", "verify"], demo)
+    verified = run_gateway_in(["audit", "verify"], demo)
     assert verified.returncode == 0, verified.stdout
-    entries = json.loads(_gateway(["audit", "search", "--json", "--limit", "3"], demo).stdout)
+    entries = json.loads(run_gateway_in(["audit", "search", "--json", "--limit", "3"], demo).stdout)
     erasure = next(e for e in entries if e["operation"] == "erase")
     assert erasure["kind"] == "operator_action"
     assert id_number not in json.dumps(erasure)
-    traced = _gateway(["audit", "trace", "--id-number", "-", "--json"], demo, stdin=id_number)
+    traced = run_gateway_in(["audit", "trace", "--id-number", "-", "--json"], demo, stdin=id_number)
     assert json.loads(traced.stdout)["count"] >= 1  # the log still answers "was it exchanged?"
 
 
 def test_erase_refuses_an_invalid_number(tmp_path: Path) -> None:
     """A number that is no ID number is refused with one line, exit 2."""
-    refused = _gateway(["erase", "--id-number", "-"], tmp_path, stdin="12345\n")
+    refused = run_gateway_in(["erase", "--id-number", "-"], tmp_path, stdin="12345\n")
     assert refused.returncode == 2
     assert len(refused.stderr.strip().splitlines()) == 1

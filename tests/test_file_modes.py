@@ -7,23 +7,17 @@ commands started with umask 022; then ``status`` warns about a store someone mad
 
 from __future__ import annotations
 
-import contextlib
 import os
-import socket
 import stat
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 import yaml
 
-from tests.test_leak import _environment
+from tests.helpers.gateway_cli import gateway_env, simulators_running
 
 SIZE = 200
 
@@ -40,38 +34,12 @@ def _gateway(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "gateway", *args],
         cwd=cwd,
-        env=_environment(cwd / "gateway.yaml" if (cwd / "gateway.yaml").exists() else None),
+        env=gateway_env(cwd / "gateway.yaml" if (cwd / "gateway.yaml").exists() else None),
         capture_output=True,
         text=True,
         timeout=600,
         check=False,
     )
-
-
-@contextmanager
-def _simulators(demo: Path, data: dict[str, Any]) -> Iterator[None]:
-    """``gateway simulate`` in the background, until every platform answers."""
-    served = subprocess.Popen(
-        [sys.executable, "-m", "gateway", "simulate", "--config", str(demo / "gateway.yaml")],
-        cwd=demo, env=_environment(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        for platform in data["platforms"].values():
-            if "simulator" in platform:
-                _wait_for(urlsplit(platform["base_url"]).port or 80)
-        yield
-    finally:
-        served.terminate()
-        served.wait(timeout=30)
-
-
-def _wait_for(port: int) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"no simulator on port {port}")
 
 
 def _modes(root: Path) -> dict[str, int]:
@@ -92,7 +60,7 @@ def test_every_file_created_is_private_under_umask_022(tmp_path: Path, umask_022
     config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     os.chmod(config, 0o600)  # written by this test, not by the gateway
     (demo / "inbox" / "inspection-items-2099.csv").write_bytes(b"\xff\xfe\x00 not a table")
-    with _simulators(demo, data):
+    with simulators_running(demo, data):
         pulled = _gateway(["sync", "labor-persons"], demo)
         assert pulled.returncode in (0, 1), pulled.stdout + pulled.stderr
     for args in (

@@ -20,24 +20,10 @@ from gateway.errors import AuthError, PermanentError, RetriesExhausted, Retryabl
 from gateway.http.breaker import CircuitBreaker, MemoryLedger
 from gateway.http.client import BUSY_CODES, PlatformClient, retry_after_seconds
 from gateway.http.policy import RetryPolicy
+from tests.helpers.clock import FakeClock
 
 SEED = 20221
 Handler = Callable[[httpx.Request], httpx.Response]
-
-
-class FakeClock:
-    """Monotonic time that only moves when someone sleeps or a request 'takes' time."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 def ok(data: Any = None) -> httpx.Response:

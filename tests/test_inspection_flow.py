@@ -16,7 +16,6 @@ import httpx
 import openpyxl
 import pytest
 import typer
-import yaml
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
@@ -24,41 +23,22 @@ from adapters.inspection import adapter, demo, demodata
 from adapters.inspection.demo import write_csv
 from adapters.inspection.draw import DrawPlan, draw_tasks
 from adapters.inspection.report import inspection
-from gateway.config import GatewayConfig, load_config
+from gateway.config import GatewayConfig
 from gateway.demo import DemoContext, job_order, running_simulators
 from gateway.masking import mask_id_number, mask_name, mask_phone
 from gateway.pipeline import JobRunner, RunSummary
 from gateway.store import Store, schema
 from gateway.store.dlq import list_letters
+from tests.helpers.inspection_flow import run_all, write_config
 
 SEED = 2022
 STREAMS = ("check_items", "subjects", "inspectors", "results")
-
-
-def write_config(
-    ctx: DemoContext, platforms: dict[str, Any], jobs: dict[str, Any]
-) -> GatewayConfig:
-    config = {
-        "version": 1,
-        "store": {"url": "sqlite:///gateway.db"},
-        "audit": {"key": ctx.secret("audit-key")},
-        "logging": {"level": "WARNING", "format": "json", "file": "logs/gateway.log"},
-        "platforms": platforms,
-        "jobs": jobs,
-    }
-    path = ctx.directory / "gateway.yaml"
-    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
-    return load_config(path)
 
 
 def platform_state(url: str) -> dict[str, Any]:
     """What the platform holds and has counted, without the request counters."""
     figures: dict[str, Any] = httpx.get(f"{url}/_sim/stats").json()
     return {k: v for k, v in figures.items() if k not in ("requests", "faults")}
-
-
-def run_all(runner: JobRunner, config: GatewayConfig) -> dict[str, RunSummary]:
-    return {job: runner.run(job) for job in job_order(config)}
 
 
 @dataclass

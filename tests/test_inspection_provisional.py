@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -15,8 +14,8 @@ from gateway.config import parse_config
 from gateway.pipeline.context import content_hash
 from gateway.store import RecordRow, Store
 from gateway.store.records import upsert_records
-from tests.mapping_helpers import make_uscc
-from tests.test_calendar_years import YEAR_2027
+from tests.helpers.holiday_notices import YEAR_2027
+from tests.helpers.mapping import make_uscc
 
 
 def task(key: str, deadline: str) -> RecordRow:
@@ -29,31 +28,29 @@ def task(key: str, deadline: str) -> RecordRow:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
+def tasks(sqlite_store: Store) -> Store:
     """Two drawn tasks without results: one due in 2026, one whose 20 days run into 2027."""
-    opened = Store(f"sqlite:///{tmp_path / 'store.db'}")
-    with opened.transaction() as conn:
+    with sqlite_store.transaction() as conn:
         upsert_records(conn, TASK_ENTITY, [task("T1", "2026-11-30"), task("T2", "2026-12-30")], "t")
-    yield opened
-    opened.close()
+    return sqlite_store
 
 
-def test_a_due_day_in_an_unknown_year_is_counted_provisional(store: Store) -> None:
+def test_a_due_day_in_an_unknown_year_is_counted_provisional(tasks: Store) -> None:
     """Without 2027's notice, the task whose 20 working days run into 2027 is provisional."""
     config = parse_config({}, "gateway.yaml", Path("."))
-    figures = compute(store, config, Period(), as_of=date(2027, 3, 1)).as_dict()
+    figures = compute(tasks, config, Period(), as_of=date(2027, 3, 1)).as_dict()
     assert (figures["awaiting_results"], figures["awaiting_past_due"]) == (2, 2)
     assert figures["provisional_deadlines"] == 1
 
 
-def test_configuring_the_year_makes_it_definite(store: Store) -> None:
+def test_configuring_the_year_makes_it_definite(tasks: Store) -> None:
     """With calendar.years.2027 nothing is provisional."""
     config = parse_config({"calendar": {"years": {2027: YEAR_2027}}}, "gateway.yaml", Path("."))
-    assert compute(store, config, Period(), as_of=date(2027, 3, 1)).provisional_deadlines == 0
+    assert compute(tasks, config, Period(), as_of=date(2027, 3, 1)).provisional_deadlines == 0
 
 
-def test_refuse_policy_stops_the_report(store: Store) -> None:
+def test_refuse_policy_stops_the_report(tasks: Store) -> None:
     """``unknown_years: refuse``: the figures are not computed on a year without a notice."""
     config = parse_config({"calendar": {"unknown_years": "refuse"}}, "gateway.yaml", Path("."))
     with pytest.raises(CalendarRefused, match="2027"):
-        compute(store, config, Period(), as_of=date(2027, 3, 1))
+        compute(tasks, config, Period(), as_of=date(2027, 3, 1))

@@ -21,7 +21,7 @@ from gateway.adapter import (
 from gateway.config import PlatformConfig
 from gateway.errors import StoreError
 from gateway.simkit import run_in_thread, signed_client
-from tests.test_inspection_simulator import (
+from tests.helpers.inspection_platform import (
     APP_KEY,
     SECRET,
     fill_directories,

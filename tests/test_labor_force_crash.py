@@ -16,7 +16,7 @@ from gateway.config import StoreConfig
 from gateway.pipeline import JobRunner
 from gateway.store import Store, schema
 from gateway.store.records import iter_hashes
-from tests.labor_env import labor_env
+from tests.helpers.labor_env import labor_env
 
 SIZE = 6000
 

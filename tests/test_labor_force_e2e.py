@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from adapters.labor_force.population import Population
 from gateway.store import dlq, schema
 from gateway.store.records import iter_payloads
-from tests.labor_env import labor_env
+from tests.helpers.labor_env import labor_env
 
 SIZE = 3000
 

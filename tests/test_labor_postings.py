@@ -18,7 +18,7 @@ from adapters.labor_force.postings_data import (
 from adapters.labor_force.report import build_report
 from adapters.labor_force.sim_postings import E_UNKNOWN_EMPLOYER, PostingLedger
 from gateway.store.dlq import list_letters
-from tests.labor_env import labor_env
+from tests.helpers.labor_env import labor_env
 
 SEED = 2022
 FILE = "postings-2022-11.csv"

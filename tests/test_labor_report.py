@@ -12,7 +12,7 @@ from pathlib import Path
 
 from adapters.labor_force.population import Population
 from adapters.labor_force.report import build_report
-from tests.labor_env import labor_env
+from tests.helpers.labor_env import labor_env
 
 SIZE, SEED = 3000, 2022
 

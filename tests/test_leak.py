@@ -11,7 +11,6 @@ Findings are reported masked: this test must not leak what it looks for.
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -26,6 +25,7 @@ from gateway.masking import mask_id_number, mask_phone
 from gateway.store import Store, schema
 from gateway.store.keyring import data_sealer
 from gateway.store.records import iter_payloads
+from tests.helpers.gateway_cli import gateway_env
 
 ROOT = Path(__file__).resolve().parents[1]
 _ALONE = r"(?:(?<=\\[ntr])|(?<![0-9A-Za-z]))"
@@ -62,15 +62,6 @@ def find_leaks(where: str, text: str, secrets: Iterable[str]) -> list[str]:
         found += [f"{where}: mobile {mask_phone(m)}" for m in MOBILE_RE.findall(variant)]
         found += [f"{where}: secret {s[:3]}…" for s in secrets if s in variant]
     return sorted(set(found))
-
-
-def _environment(config: Path | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY")}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    env["COLUMNS"] = "250"  # wide tables: no number is wrapped across two lines unseen
-    if config is not None:
-        env["GATEWAY_CONFIG"] = str(config)
-    return env
 
 
 def _gateway(
@@ -132,14 +123,14 @@ def test_detector_finds_what_it_must() -> None:
 def test_demo_and_follow_up_commands_leak_nothing(tmp_path: Path) -> None:
     """After the demo, no output, log file or audit entry holds personal data or a secret."""
     directory = tmp_path / "demo"
-    demo = _gateway(["demo", "--dir", str(directory), "--size", "3000"], tmp_path, _environment())
+    demo = _gateway(["demo", "--dir", str(directory), "--size", "3000"], tmp_path, gateway_env())
     assert demo.returncode == 0, demo.stderr[-2000:]
     # The demo ends with every report's headline, computed from what it synced.
     assert "the bureau's figures on 2022-11-30" in demo.stdout
     for report in ("inspection:", "labor: 3,000 persons received", "cases:", "catalogue: 206"):
         assert report in demo.stdout
     config_path = directory / "gateway.yaml"
-    env = _environment(config_path)
+    env = gateway_env(config_path)
     outputs = {"demo": demo}
     for args in FOLLOW_UPS:
         result = _gateway(args, directory, env)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from gateway.mapping import check_mapping
-from tests.mapping_helpers import write_mapping
+from tests.helpers.mapping import write_mapping
 
 BAD = {
     "length as a list": ("{length: [1, 2, 3]}", "named arguments"),

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from gateway.cli.mappings import app
 from mappings import MAPPINGS_DIR
-from tests.mapping_helpers import make_id, write_mapping
+from tests.helpers.mapping import make_id, write_mapping
 
 runner = CliRunner()
 PERSONS = MAPPINGS_DIR / "labor_force" / "persons.yaml"

@@ -8,7 +8,7 @@ from pathlib import Path
 from gateway.mapping import load_mapping
 from gateway.mapping.transforms import TRANSFORMS
 from gateway.mapping.validators import VALIDATORS
-from tests.mapping_helpers import make_id, make_uscc, write_mapping
+from tests.helpers.mapping import make_id, make_uscc, write_mapping
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "mappings.md"
 

@@ -9,7 +9,7 @@ import pytest
 from gateway.errors import ConfigError, MappingFileError
 from gateway.mapping import check_mapping, load_mapping
 from mappings import MAPPINGS_DIR
-from tests.mapping_helpers import write_mapping
+from tests.helpers.mapping import write_mapping
 
 
 def load_error(tmp_path: Path, body: str, **kwargs: str) -> MappingFileError:

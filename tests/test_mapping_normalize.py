@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from gateway.codes import id_check_char, regions, uscc_check_char
 from gateway.codes.uscc import USCC_ALPHABET
 from gateway.mapping import CompiledMapping, load_mapping
-from tests.mapping_helpers import write_mapping
+from tests.helpers.mapping import write_mapping
 
 BODY = """\
 fields:

@@ -9,7 +9,7 @@ import pytest
 
 from gateway.mapping import CompiledMapping, load_mapping
 from mappings import MAPPINGS_DIR
-from tests.mapping_helpers import inline_mapping, make_id
+from tests.helpers.mapping import inline_mapping, make_id
 
 ID = make_id(region="522601", birth="19900307", seq="123")
 

@@ -7,7 +7,7 @@ import pytest
 
 from gateway.mapping import load_mapping
 from mappings import MAPPINGS_DIR
-from tests.mapping_helpers import make_id
+from tests.helpers.mapping import make_id
 
 PULL = MAPPINGS_DIR / "files" / "verifications.yaml"
 PUSH = MAPPINGS_DIR / "labor_force" / "verifications.push.yaml"

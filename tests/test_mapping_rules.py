@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.mapping_helpers import inline_mapping
+from tests.helpers.mapping import inline_mapping
 
 JOBS = """\
 fields:

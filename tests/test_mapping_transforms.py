@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.mapping_helpers import inline_mapping, one_field
+from tests.helpers.mapping import inline_mapping, one_field
 
 
 def value_of(tmp_path: Path, spec: str, raw: dict[str, Any]) -> Any:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.mapping_helpers import one_field
+from tests.helpers.mapping import one_field
 
 
 def mapped(tmp_path: Path, spec: str, value: Any, direction: str = "pull") -> Any:
@@ -133,7 +133,7 @@ def test_push_writes_platform_formats(tmp_path: Path) -> None:
 
 def test_timezone_setting(tmp_path: Path) -> None:
     """The mapping's timezone key changes the zone used for wall-clock times."""
-    from tests.mapping_helpers import inline_mapping
+    from tests.helpers.mapping import inline_mapping
 
     m = inline_mapping(
         tmp_path,
@@ -149,7 +149,7 @@ def test_records_are_json_able(tmp_path: Path) -> None:
     """Every type serializes to a JSON value."""
     import orjson
 
-    from tests.mapping_helpers import inline_mapping
+    from tests.helpers.mapping import inline_mapping
 
     m = inline_mapping(
         tmp_path,

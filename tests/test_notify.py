@@ -13,8 +13,8 @@ import yaml
 from gateway.config import GatewayConfig, parse_config
 from gateway.notify import Notifier
 from gateway.pipeline import JobRunner
-from tests.notify_receivers import Mailbox, Robots, robots, smtp_server
-from tests.resilience_kit import PERSONS_JOB, make_world
+from tests.helpers.notify_receivers import Mailbox, Robots, robots, smtp_server
+from tests.helpers.resilience_kit import PERSONS_JOB, make_world
 
 SECRET = "SEC-dingtalk-test-secret"
 ID_NUMBER = "520102199001011234"

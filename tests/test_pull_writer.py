@@ -13,7 +13,7 @@ from gateway.errors import StoreError
 from gateway.pipeline import JobRunner, pull
 from gateway.store import RecordRow
 from gateway.store.records import UpsertCounts, iter_hashes, upsert_records
-from tests.resilience_kit import PERSONS_JOB, expected_persons, hashes, make_world
+from tests.helpers.resilience_kit import PERSONS_JOB, expected_persons, hashes, make_world
 
 SIZE = 60
 SEED = 5

@@ -8,21 +8,11 @@ from gateway.adapter import ExchangeRecorder
 from gateway.config import PlatformConfig, RateLimitSettings
 from gateway.http.client import PlatformClient
 from gateway.http.policy import TokenBucket, limiter_for
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 50.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
+from tests.helpers.clock import FakeClock
 
 
 def bucket(per_second: float, burst: int) -> tuple[TokenBucket, FakeClock]:
-    clock = FakeClock()
+    clock = FakeClock(start=50.0)
     settings = RateLimitSettings(per_second=per_second, burst=burst)
     return TokenBucket(settings, clock=clock, sleep=clock.sleep), clock
 

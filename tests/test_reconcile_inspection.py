@@ -12,7 +12,7 @@ from gateway.pipeline import JobRunner
 from gateway.reconcile.findings import DIFFERENT, MISSING_AT_GATEWAY, MISSING_AT_PLATFORM
 from gateway.reconcile.runner import ReconcileOptions, Reconciler
 from gateway.store import Store
-from tests.test_inspection_flow import run_all, write_config
+from tests.helpers.inspection_flow import run_all, write_config
 
 TASKS, SUBJECTS = "inspection-tasks", "inspection-subjects-push"
 FINE = ReconcileOptions(fanout=4, leaf=10, limit=1000)

@@ -20,8 +20,8 @@ from gateway.service.leases import LeaseManager
 from gateway.service.metrics import ServiceMetrics
 from gateway.service.scheduler import JobScheduler
 from gateway.store import schema
-from tests.labor_env import LaborEnv, labor_env
-from tests.test_cli_errors import _one_line_error, gateway
+from tests.helpers.gateway_cli import one_line_error, run_gateway
+from tests.helpers.labor_env import LaborEnv, labor_env
 
 JOB = "labor-persons"
 # Small ranges, so a few thousand persons are bisected over several levels.
@@ -187,12 +187,12 @@ def test_cli_exit_codes_json_and_errors(tmp_path: Path) -> None:
         (added,) = moved["added"]
         assert added not in result.stdout
         assert shown["listed"][0]["key_digest"] == key_digester(env.config).digest(added)
-        refused = gateway("reconcile", "verifications-load", *config)
+        refused = run_gateway("reconcile", "verifications-load", *config)
         assert refused.returncode == 2
-        assert "cannot be reconciled" in _one_line_error(refused)
-        both = gateway("reconcile", JOB, "--full", "--sample", "2", *config)
+        assert "cannot be reconciled" in one_line_error(refused)
+        both = run_gateway("reconcile", JOB, "--full", "--sample", "2", *config)
         assert both.returncode == 2
-        assert "exclude each other" in _one_line_error(both)
+        assert "exclude each other" in one_line_error(both)
 
 
 def test_rejects_deleted_at_the_source_are_forgotten_with_the_tombstones(tmp_path: Path) -> None:
@@ -215,6 +215,6 @@ def test_an_encrypted_store_refuses_a_pull_reconciliation_in_one_line(tmp_path: 
     """Its keys are keyed digests, in no order the platform shares: refused, not guessed."""
     with labor_env(tmp_path, size=50) as env:
         assert env.run("labor-persons").status == "succeeded"
-        done = gateway("reconcile", "labor-persons", "--config", str(env.config_path))
+        done = run_gateway("reconcile", "labor-persons", "--config", str(env.config_path))
     assert done.returncode == 2, done.stdout + done.stderr
-    assert "cannot be reconciled against an encrypted store" in _one_line_error(done)
+    assert "cannot be reconciled against an encrypted store" in one_line_error(done)

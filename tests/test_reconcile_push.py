@@ -7,7 +7,7 @@ from pathlib import Path
 from gateway.reconcile.findings import MISSING_AT_PLATFORM, Findings
 from gateway.reconcile.runner import ReconcileOptions, Reconciler
 from gateway.store import schema
-from tests.labor_env import LaborEnv, labor_env
+from tests.helpers.labor_env import LaborEnv, labor_env
 
 LOAD, PUSH = "verifications-load", "labor-verifications-push"
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from gateway.reconcile.findings import DIFFERENT, MISSING_AT_GATEWAY, MISSING_AT_PLATFORM
 from gateway.reconcile.runner import ReconcileOptions, Reconciler
-from tests.service_network_env import service_network_env
+from tests.helpers.service_network_env import service_network_env
 
 CASES = "sn-cases"
 FINE = ReconcileOptions(fanout=4, leaf=15, limit=1000)

@@ -33,8 +33,8 @@ from gateway.mapping import CompiledMapping, load_mapping
 from gateway.masking import mask_data, mask_id_number, mask_issue
 from gateway.store import Store, dlq
 from mappings import MAPPINGS_DIR
-from tests.resilience_kit import reset_logging
-from tests.test_dlq import broken_copy, cli, file_page, make_config, persons
+from tests.helpers.dlq import broken_copy, cli, file_page, make_config, persons
+from tests.helpers.resilience_kit import reset_logging
 
 MIN_CANDIDATES = 20
 PERSONS = MAPPINGS_DIR / "labor_force" / "persons.yaml"
@@ -227,25 +227,26 @@ def _population(size: int) -> list[dict[str, Any]]:
 def test_demo_views_rebuild_no_id(tmp_path: Path) -> None:
     """After a demo with the payload archive on: `audit show --payload` of persons pages (ID,
     birth date and region side by side), `audit search`, both reports: nothing rebuilds."""
-    from tests.test_erase import _gateway
-    from tests.test_file_modes import _simulators
+    from tests.helpers.gateway_cli import run_gateway_in, simulators_running
 
     demo = tmp_path / "demo"
-    assert _gateway(["demo", "--dir", str(demo), "--size", "300"], tmp_path).returncode == 0
+    assert run_gateway_in(["demo", "--dir", str(demo), "--size", "300"], tmp_path).returncode == 0
     data = yaml.safe_load((demo / "gateway.yaml").read_text(encoding="utf-8"))
     data["audit"]["archive_payloads"] = True
     (demo / "gateway.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    with _simulators(demo, data):
-        assert _gateway(["sync", "labor-persons", "--reset"], demo).returncode in (0, 1)
-    entries = orjson.loads(_gateway(["audit", "search", "--json", "--limit", "1000"], demo).stdout)
+    with simulators_running(demo, data):
+        assert run_gateway_in(["sync", "labor-persons", "--reset"], demo).returncode in (0, 1)
+    entries = orjson.loads(
+        run_gateway_in(["audit", "search", "--json", "--limit", "1000"], demo).stdout
+    )
     pages = [e["seq"] for e in entries if e["job"] == "labor-persons" and e["response_digest"]]
     assert pages
     views = [
-        _gateway(["audit", "show", str(seq), "--payload", "response"], demo).stdout
+        run_gateway_in(["audit", "show", str(seq), "--payload", "response"], demo).stdout
         for seq in pages[:3]
     ]
-    views += [_gateway(["audit", "search", "--limit", "1000"], demo).stdout]
-    views += [_gateway(["report", name, *extra], demo).stdout
+    views += [run_gateway_in(["audit", "search", "--limit", "1000"], demo).stdout]
+    views += [run_gateway_in(["report", name, *extra], demo).stdout
               for name in ("cases", "inspection") for extra in ([], ["--json"])]  # fmt: skip
     assert "AAC006" in views[0]  # the persons page is shown, birth dates and all
     people = _population(300)

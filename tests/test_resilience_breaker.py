@@ -12,7 +12,7 @@ import yaml
 from gateway.http.breaker import breaker_key
 from gateway.pipeline import JobRunner
 from gateway.store.breakers import StoreBreakerLedger
-from tests.resilience_kit import PERSONS_JOB, World, expected_persons, hashes, make_world
+from tests.helpers.resilience_kit import PERSONS_JOB, World, expected_persons, hashes, make_world
 
 SEED = 77
 SIZE = 500

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from adapters.labor_force.population import DEFAULT_GROUP_SIZE, Population, format_time
 from gateway.pipeline import JobRunner
-from tests.resilience_kit import PERSONS_JOB, expected_persons, hashes, make_world
+from tests.helpers.resilience_kit import PERSONS_JOB, expected_persons, hashes, make_world
 
 SEED = 31
 SIZE = 300

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from gateway.audit import verify_chain
 from gateway.pipeline import JobRunner
 from gateway.store import schema
-from tests.resilience_kit import (
+from tests.helpers.resilience_kit import (
     LOAD_JOB,
     PERSONS_JOB,
     PUSH_JOB,

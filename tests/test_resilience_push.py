@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from gateway.pipeline import JobRunner
 from gateway.store import Store, schema
-from tests.resilience_kit import LOAD_JOB, PUSH_JOB, make_world, write_verifications
+from tests.helpers.resilience_kit import LOAD_JOB, PUSH_JOB, make_world, write_verifications
 
 SEED = 808
 SIZE = 600

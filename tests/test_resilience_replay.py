@@ -24,7 +24,7 @@ from gateway.cli.root import app
 from gateway.pipeline import JobRunner
 from gateway.store import dlq
 from mappings import MAPPINGS_DIR
-from tests.resilience_kit import (
+from tests.helpers.resilience_kit import (
     LOAD_JOB,
     PERSONS_JOB,
     PERSONS_MAPPING,

@@ -18,7 +18,7 @@ from gateway.config import load_config
 from gateway.service import LeaseManager, lease_holders
 from gateway.store import Store, schema
 from mappings import resolve_mapping
-from tests.pg import PG_ADMIN
+from tests.helpers.pg import PG_ADMIN
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
 

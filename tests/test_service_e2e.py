@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from gateway.service.triggers import ORIGIN
-from tests.service_cluster import JOB, cluster, started, wait_until
+from tests.helpers.service_cluster import JOB, cluster, started, wait_until
 
 pytestmark = pytest.mark.postgres
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,14 +20,7 @@ from gateway.mapping.result import FieldIssue
 from gateway.service import LeaseManager, Service, ServiceMetrics
 from gateway.service.health import HealthServer
 from gateway.store import Store, schema
-from gateway.store.deadletters import DeadLetter, add_dead_letters
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(f"sqlite:///{tmp_path / 'store.db'}")
-    yield s
-    s.close()
+from gateway.store.dlq import DeadLetter, add_dead_letters
 
 
 def config_for(tmp_path: Path, store: Store) -> GatewayConfig:
@@ -63,9 +55,11 @@ class Outcome:
     inserted, updated, unchanged, rejected, retried = 7, 2, 5, 1, 3
 
 
-def test_metrics_page_parses_and_counts(store: Store, tmp_path: Path) -> None:
+def test_metrics_page_parses_and_counts(sqlite_store: Store, tmp_path: Path) -> None:
     """Counters from runs and HTTP calls, and store-wide gauges, in Prometheus' text format."""
-    metrics = ServiceMetrics(store, ["persons", "loads"], ["labor_force", "inbox"], "host-a:1")
+    metrics = ServiceMetrics(
+        sqlite_store, ["persons", "loads"], ["labor_force", "inbox"], "host-a:1"
+    )
     meter = metrics.meter("persons")
     meter({"inserted": 5, "unchanged": 5, "retried": 1})  # a batch committed mid-run
     meter.finished(Outcome())
@@ -76,9 +70,9 @@ def test_metrics_page_parses_and_counts(store: Store, tmp_path: Path) -> None:
     metrics.observe_exchange(
         Exchange("labor_force", Direction.PULL, "persons.list", "GET /", error="timeout")
     )
-    run_id = store.start_run("persons", "host-a:1", None)
-    with store.transaction() as conn:
-        store.finish_run(conn, run_id, "succeeded", None)
+    run_id = sqlite_store.start_run("persons", "host-a:1", None)
+    with sqlite_store.transaction() as conn:
+        sqlite_store.finish_run(conn, run_id, "succeeded", None)
         letters = [
             DeadLetter("labor_force:persons", {"x": n}, [FieldIssue("AAC002", "check_digit")])
             for n in (1, 2)
@@ -157,10 +151,10 @@ def _never(job: str, stop: threading.Event, progress: Any) -> Any:
     raise AssertionError("no job is due in this test")
 
 
-def test_probes_follow_the_service_lifecycle(store: Store, tmp_path: Path) -> None:
+def test_probes_follow_the_service_lifecycle(sqlite_store: Store, tmp_path: Path) -> None:
     """Ready while running; not ready (but alive) once stopping; an old schema is not ready."""
-    config = config_for(tmp_path, store)
-    service = Service(config, store, _never, instance="host-a:1")
+    config = config_for(tmp_path, sqlite_store)
+    service = Service(config, sqlite_store, _never, instance="host-a:1")
     service.start()
     host, port = service.health.address
     base = f"http://{host}:{port}"
@@ -183,10 +177,10 @@ def test_probes_follow_the_service_lifecycle(store: Store, tmp_path: Path) -> No
     assert "version 0" in reason
 
 
-def test_port_in_use_is_a_configuration_error(store: Store, tmp_path: Path) -> None:
+def test_port_in_use_is_a_configuration_error(sqlite_store: Store, tmp_path: Path) -> None:
     """A metrics port another process holds fails with a message naming the address."""
     first = HealthServer(
-        "127.0.0.1", 0, registry=ServiceMetrics(store, [], [], "a").registry,
+        "127.0.0.1", 0, registry=ServiceMetrics(sqlite_store, [], [], "a").registry,
         alive=lambda: (True, ""), ready=lambda: (True, ""),
     )  # fmt: skip
     _host, port = first.address
@@ -200,11 +194,11 @@ def test_port_in_use_is_a_configuration_error(store: Store, tmp_path: Path) -> N
         first.stop()
 
 
-def test_leases_command_shows_holders(store: Store, tmp_path: Path) -> None:
+def test_leases_command_shows_holders(sqlite_store: Store, tmp_path: Path) -> None:
     """`gateway leases --json` names the instance holding each job, and free jobs as free."""
     config_path = tmp_path / "gateway.yaml"
     config_path.write_text(
-        "store: {url: '" + store.url + "'}\n"
+        "store: {url: '" + sqlite_store.url + "'}\n"
         "logging: {file: null}\n"
         "platforms: {inbox: {adapter: files}}\n"
         "jobs:\n"
@@ -212,7 +206,7 @@ def test_leases_command_shows_holders(store: Store, tmp_path: Path) -> None:
         "  other: {source: inbox.more, target: store, mapping: m}\n",
         encoding="utf-8",
     )
-    manager = LeaseManager(store, "host-a:1", 60)
+    manager = LeaseManager(sqlite_store, "host-a:1", 60)
     assert manager.acquire("loads") is not None
     result = CliRunner().invoke(app, ["leases", "--config", str(config_path), "--json"])
     manager.close()

@@ -6,7 +6,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -16,13 +15,6 @@ from gateway.clock import to_iso, utc_now
 from gateway.errors import ConfigError
 from gateway.service.leases import LeaseManager, lease_holders
 from gateway.store import Store, schema
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    s = Store(store_url)
-    yield s
-    s.close()
 
 
 def managers(store: Store, *names: str, seconds: float = 60) -> list[LeaseManager]:

@@ -30,7 +30,7 @@ from gateway.pipeline.context import content_hash
 from gateway.store import schema
 from gateway.store.records import RecordRow, upsert_records
 from mappings import resolve_mapping
-from tests.service_network_env import ServiceNetworkEnv, service_network_env
+from tests.helpers.service_network_env import ServiceNetworkEnv, service_network_env
 
 REGISTRATIONS = 2551
 AS_OF = datetime(2022, 12, 5, 9, 0, tzinfo=SHANGHAI)

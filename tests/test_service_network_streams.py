@@ -25,7 +25,7 @@ from gateway.errors import AuthError, StoreError
 from gateway.http.signing import SignatureAlgorithm, hmac_hex
 from gateway.simkit import RunningServer, run_in_thread
 from gateway.store import schema
-from tests.service_network_env import service_network_env
+from tests.helpers.service_network_env import service_network_env
 
 SECRET_ENV = "SN_STREAMS_TEST_SECRET"
 SECRET = "streams-test-secret"

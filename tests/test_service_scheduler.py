@@ -6,13 +6,12 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from gateway.clock import parse_iso, utc_now
@@ -67,13 +66,6 @@ def config_for(tmp_path: Path, jobs: Mapping[str, Mapping[str, Any]]) -> Gateway
         },
     }
     return parse_config(data, "test", tmp_path)
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    s = Store(store_url)
-    yield s
-    s.close()
 
 
 def scheduler(

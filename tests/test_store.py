@@ -13,7 +13,7 @@ from gateway.errors import StoreError
 from gateway.mapping.result import FieldIssue
 from gateway.store import RecordRow, Store, schema
 from gateway.store import outbox as ob
-from gateway.store.deadletters import DeadLetter, add_dead_letters
+from gateway.store.dlq import DeadLetter, add_dead_letters
 from gateway.store.migrations import LATEST
 from gateway.store.records import (
     SQLITE_LOOKUP,
@@ -22,13 +22,6 @@ from gateway.store.records import (
     iter_hashes,
     upsert_records,
 )
-
-
-@pytest.fixture
-def store(store_url: str):
-    s = Store(store_url)
-    yield s
-    s.close()
 
 
 def _rows(n: int, version: str = "a") -> list[RecordRow]:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from sqlalchemy import select
 
 from gateway.adapter import KeyRange
@@ -12,13 +9,6 @@ from gateway.reconcile.digest import RangeDigest
 from gateway.store import RecordRow, Store, schema
 from gateway.store import holdings as held
 from gateway.store.records import upsert_records
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    s = Store(store_url)
-    yield s
-    s.close()
 
 
 def rows(n: int, version: str = "a", source: str = "s") -> list[RecordRow]:

@@ -13,7 +13,7 @@ from adapters.labor_force.sim_store import PersonStore
 from gateway.cli import progress
 from gateway.cli.progress import plain_line
 from gateway.cli.root import app
-from tests.resilience_kit import PERSONS_JOB, make_world, reset_logging
+from tests.helpers.resilience_kit import PERSONS_JOB, make_world, reset_logging
 
 SIZE = 300
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from gateway.codes import is_landline, is_mobile, is_phone
-from tests.mapping_helpers import one_field
+from tests.helpers.mapping import one_field
 
 
 @pytest.mark.parametrize("number", ["13812345678", "19912345678", "16600001111"])

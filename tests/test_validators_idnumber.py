@@ -12,7 +12,7 @@ from stdnum.cn import ric
 
 from gateway.codes import id_check_char, is_valid_id_number, validate_id_number
 from gateway.codes.idnumber import INFORMATIONAL, IdNumberError, id_birth_date, id_gender
-from tests.mapping_helpers import make_id
+from tests.helpers.mapping import make_id
 
 DIGITS17 = st.text(alphabet="0123456789", min_size=17, max_size=17)
 

@@ -9,7 +9,7 @@ from stdnum.cn import uscc as std_uscc
 
 from gateway.codes import is_valid_uscc, uscc_check_char, validate_uscc
 from gateway.codes.uscc import CATEGORIES, USCC_ALPHABET, UsccError, org_check_char
-from tests.mapping_helpers import make_uscc
+from tests.helpers.mapping import make_uscc
 
 FIRST17 = st.text(alphabet=USCC_ALPHABET, min_size=17, max_size=17)
 

@@ -17,9 +17,9 @@ from gateway.codes.uscc import org_check_char
 from gateway.mapping import load_mapping
 from gateway.store import Store, dlq
 from mappings import MAPPINGS_DIR
-from tests.mapping_helpers import make_id, make_uscc
-from tests.resilience_kit import reset_logging
-from tests.test_dlq import PERSONS, file_page, make_config
+from tests.helpers.dlq import PERSONS, file_page, make_config
+from tests.helpers.mapping import make_id, make_uscc
+from tests.helpers.resilience_kit import reset_logging
 
 runner = CliRunner()
 NOTE_ID = make_id(region="520302", birth="19800101")  # Zunyi's 红花岗区, a code of 1997

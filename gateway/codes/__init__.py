@@ -13,7 +13,8 @@ from gateway.codes.idnumber import (
 )
 from gateway.codes.phone import is_landline, is_mobile, is_phone
 from gateway.codes.regions import region_exists, region_status
-from gateway.codes.tables import CodeTable, code_table, make_table, shipped_tables
+from gateway.codes.shipped import code_table, shipped_tables
+from gateway.codes.tables import CodeTable, make_table
 from gateway.codes.uscc import UsccError, is_valid_uscc, uscc_check_char, validate_uscc
 
 __all__ = [

@@ -1,7 +1,9 @@
-"""Code tables shipped as CSV files in ``data/``, each with its source and version in its header.
+"""What a code table is, and how a shipped one is read from its CSV file in ``data/``.
 
 A data file starts with ``# key: value`` lines (title, source, version, note), then a CSV
-header ``code,label`` and one row per code. Tables load on first use and are cached.
+header ``code,label`` and one row per code. Which tables ship, and loading them by name, is
+:mod:`gateway.codes.shipped` (the region table among them is built by
+:mod:`gateway.codes.regions`, on top of this module).
 """
 
 from __future__ import annotations
@@ -10,10 +12,7 @@ import csv
 import io
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from importlib import resources
-
-from gateway.errors import ConfigError
 
 DATA_PACKAGE = "gateway.codes.data"
 
@@ -73,34 +72,3 @@ def read_data_file(filename: str) -> tuple[dict[str, str], list[dict[str, str]]]
         meta[key.strip()] = value.strip()
     rows = list(csv.DictReader(io.StringIO("\n".join(lines[body_start:]))))
     return meta, rows
-
-
-def _shipped_names() -> tuple[str, ...]:
-    files = resources.files(DATA_PACKAGE).iterdir()
-    return tuple(sorted(f.name[:-4] for f in files if f.name.endswith(".csv")))
-
-
-@cache
-def shipped_tables() -> tuple[str, ...]:
-    """Names of every shipped table (``regions.csv`` is served as the table ``region``)."""
-    return tuple(sorted("region" if n == "regions" else n for n in _shipped_names()))
-
-
-@cache
-def code_table(name: str) -> CodeTable:
-    """The shipped table ``name``; :class:`ConfigError` names the known tables otherwise."""
-    if name not in shipped_tables():
-        raise ConfigError(f"no code table named {name!r}", known=", ".join(shipped_tables()))
-    if name == "region":
-        from gateway.codes.regions import region_table
-
-        return region_table()
-    meta, rows = read_data_file(f"{name}.csv")
-    labels = {row["code"]: row["label"] for row in rows}
-    return make_table(
-        name,
-        labels,
-        title=meta.get("title", name),
-        source=meta.get("source", ""),
-        version=meta.get("version", ""),
-    )

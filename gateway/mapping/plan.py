@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gateway.codes.idnumber import id_birth_date, id_gender, id_region
-from gateway.codes.tables import code_table as shipped_table
+from gateway.codes.shipped import code_table as shipped_table
 from gateway.errors import ConfigError
 from gateway.mapping.rules import CompiledRule, FieldInfo, RuleError, compile_rule
 from gateway.mapping.spec import FieldSpec, MappingSpec, RuleSpec

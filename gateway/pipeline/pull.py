@@ -24,7 +24,7 @@ from gateway.adapter import MALFORMED, Exchange, Page, PullStream, UnreadableInp
 from gateway.mapping.result import FieldIssue
 from gateway.pipeline.context import RunContext, content_hash, key_masker
 from gateway.reconcile.digest import record_digest
-from gateway.store.deadletters import DeadLetter, add_dead_letters
+from gateway.store.dlq import DeadLetter, add_dead_letters
 from gateway.store.holdings import Rejected, note_rejected
 from gateway.store.records import RecordRow, refresh_statistics, upsert_records
 

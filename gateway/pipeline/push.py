@@ -13,7 +13,7 @@ from gateway.mapping.result import FieldIssue
 from gateway.masking import scrub_text
 from gateway.pipeline.context import RunContext, key_masker
 from gateway.store import outbox
-from gateway.store.deadletters import DeadLetter, add_dead_letters
+from gateway.store.dlq import DeadLetter, add_dead_letters
 from gateway.store.records import ChangedRecord, changes_since
 
 

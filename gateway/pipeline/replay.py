@@ -17,95 +17,40 @@ chunk's store writes, letter changes and audit entries commit in one transaction
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from itertools import groupby
-from typing import Any
 
 import orjson
 from sqlalchemy import Connection, select
 
 from gateway.adapter import MALFORMED
-from gateway.audit import (
-    AuditEvent,
-    AuditLog,
-    DigestedKey,
-    audit_log_from_config,
-    dlq_discard_event,
-    dlq_replay_event,
-)
 from gateway.config import GatewayConfig
 from gateway.errors import StoreError
 from gateway.logging import get_logger
 from gateway.mapping import CompiledMapping, FieldIssue
-from gateway.pipeline.context import content_hash, key_masker
+from gateway.pipeline.context import content_hash
+from gateway.pipeline.replay_push import PushReplay
+from gateway.pipeline.replay_session import ChunkOutcome, ReplayResult, ReplaySession, known_key
 from gateway.pipeline.reread import is_whole_input, reread
 from gateway.pipeline.runner import JobRunner
 from gateway.reconcile.digest import record_digest
 from gateway.store import Store, schema
-from gateway.store.dlq import (
-    OPEN,
-    Letter,
-    list_letters,
-    mark_discarded,
-    mark_replayed,
-    mark_still_failing,
-)
+from gateway.store.dlq import OPEN, Letter, list_letters
 from gateway.store.records import RecordRow, stored_key, upsert_records
+
+# ReplayResult and known_key live in the leaf module and are re-exported for the dlq commands.
+__all__ = ["CHUNK", "ReplayResult", "Replayer", "changed_after", "known_key"]
 
 log = get_logger("gateway.dlq")
 CHUNK = 500
-SUPERSEDED = "superseded: the store holds a newer version of this record"
 
 
-@dataclass
-class ReplayResult:
-    """What one replay did for one job, by letter id."""
-
-    job: str
-    replayed: list[int] = field(default_factory=list)
-    still_failing: list[int] = field(default_factory=list)
-    superseded: list[int] = field(default_factory=list)
-    not_configured: int = 0
-    # The run that read whole inputs (files) again, when there were any.
-    reread_run: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "job": self.job,
-            "replayed": len(self.replayed),
-            "still_failing": len(self.still_failing),
-            "superseded": len(self.superseded),
-            "not_configured": self.not_configured,
-            "reread_run": self.reread_run,
-            "ids": {
-                "replayed": self.replayed,
-                "still_failing": self.still_failing,
-                "superseded": self.superseded,
-            },
-        }
-
-
-@dataclass
-class ChunkOutcome:
-    """Per letter of one chunk: what to write, and the keys for the audit entries."""
-
-    rows: dict[int, RecordRow] = field(default_factory=dict)
-    replayed: list[tuple[Letter, str | None]] = field(default_factory=list)
-    failing: list[tuple[Letter, list[FieldIssue], str | None]] = field(default_factory=list)
-    superseded: list[Letter] = field(default_factory=list)
-
-
-class Replayer:
-    """Replays open dead letters; ``replay_id`` ties this replay's audit entries together."""
+class Replayer(ReplaySession):
+    """Replays open dead letters: pull letters here, push letters through :class:`PushReplay`."""
 
     def __init__(self, config: GatewayConfig, store: Store) -> None:
-        self.config = config
-        self.store = store
-        self.audit: AuditLog = audit_log_from_config(config)
+        super().__init__(config, store)
         self.runner = JobRunner(config, store)
-        self.replay_id = str(uuid.uuid4())
 
     def replay(
         self, job: str | None = None, ids: Sequence[int] | None = None
@@ -149,9 +94,6 @@ class Replayer:
                 result.still_failing += again.still_failing
                 result.superseded += again.superseded
         else:
-            # Imported here: the push replay builds on this module's pieces.
-            from gateway.pipeline.replay_push import PushReplay
-
             PushReplay(self, job_name, mapping).replay(letters, result)
         log.info(
             "dead letters replayed",
@@ -195,57 +137,6 @@ class Replayer:
             rows = [outcome.rows[letter.id] for letter, _ in outcome.replayed]
             upsert_records(conn, mapping.entity, rows, job)
             self.apply(conn, job, mapping, outcome, result)
-
-    def apply(
-        self,
-        conn: Connection,
-        job: str,
-        mapping: CompiledMapping,
-        outcome: ChunkOutcome,
-        result: ReplayResult,
-        extra_events: Sequence[AuditEvent] = (),
-    ) -> None:
-        """Letter changes and their audit entries, in the caller's transaction."""
-        for letter, _key in outcome.replayed:
-            mark_replayed(conn, letter)
-        for letter, reasons, _key in outcome.failing:
-            mark_still_failing(conn, letter, reasons)
-        for letter in outcome.superseded:
-            mark_discarded(conn, letter, SUPERSEDED)
-        events = list(extra_events)
-        masker = key_masker(mapping)
-        tried = [(letter, key) for letter, key in outcome.replayed]
-        tried += [(letter, key) for letter, _reasons, key in outcome.failing]
-        if tried:
-            event = dlq_replay_event(
-                job=job,
-                letter_ids=[letter.id for letter, _ in tried],
-                keys=[known_key(x) for x, key in tried if key is None and x.key_digest],
-                replayed=len(outcome.replayed),
-                still_rejected=len(outcome.failing),
-                run_id=self.replay_id,
-            )
-            event.record_keys = [key for _letter, key in tried if key is not None]
-            event.key_masker = masker
-            events.append(event)
-        if outcome.superseded:
-            events.append(
-                dlq_discard_event(
-                    job=job,
-                    letter_ids=[letter.id for letter in outcome.superseded],
-                    keys=[known_key(x) for x in outcome.superseded if x.key_digest],
-                    reason=SUPERSEDED,
-                )
-            )
-        self.audit.append(conn, events)
-        result.replayed += [letter.id for letter, _ in outcome.replayed]
-        result.still_failing += [letter.id for letter, _, _ in outcome.failing]
-        result.superseded += [letter.id for letter in outcome.superseded]
-
-
-def known_key(letter: Letter) -> DigestedKey:
-    """The key as the queue holds it (masked, digested): for letters whose raw key is unknown."""
-    return DigestedKey(letter.record_key or "", letter.key_digest or "")
 
 
 def changed_after(

@@ -44,7 +44,7 @@ from gateway.mapping import CompiledMapping, FieldIssue
 from gateway.masking import scrub_text
 from gateway.pipeline.context import key_masker
 from gateway.pipeline.push import idempotency_key
-from gateway.pipeline.replay import ChunkOutcome, Replayer, ReplayResult
+from gateway.pipeline.replay_session import ChunkOutcome, ReplayResult, ReplaySession
 from gateway.store import outbox, schema
 from gateway.store.breakers import StoreBreakerLedger
 from gateway.store.crypto import sealer_of
@@ -59,7 +59,7 @@ Ready = tuple[list[Letter], OutgoingRecord, outbox.OutboxEntry]
 class PushReplay:
     """Replays one push job's letters, in batches of the job's batch size."""
 
-    def __init__(self, replayer: Replayer, job_name: str, mapping: CompiledMapping) -> None:
+    def __init__(self, replayer: ReplaySession, job_name: str, mapping: CompiledMapping) -> None:
         config = replayer.config
         job = config.job(job_name)
         platform = config.platforms[job.platform]

@@ -14,7 +14,6 @@ label.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
 from prometheus_client.core import GaugeMetricFamily
@@ -27,13 +26,11 @@ from gateway.adapter import Exchange
 from gateway.calendar_years import PROVISIONAL_FIELD
 from gateway.clock import parse_iso
 from gateway.http.breaker import breaker_key
+from gateway.service.outcome import RunOutcome
 from gateway.store import Store, schema
 from gateway.store.crypto import sealer_of
 from gateway.store.holdings import latest_differences
 from gateway.store.records import iter_payloads
-
-if TYPE_CHECKING:
-    from gateway.service.scheduler import RunOutcome
 
 OUTCOMES = ("inserted", "updated", "unchanged", "rejected")
 BREAKER_STATES = ("closed", "open", "half_open")

@@ -25,7 +25,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -40,6 +40,7 @@ from gateway.errors import GatewayError
 from gateway.logging import get_logger
 from gateway.service.leases import LeaseManager
 from gateway.service.metrics import ServiceMetrics
+from gateway.service.outcome import RunOutcome
 from gateway.service.triggers import make_trigger, previous_fire
 from gateway.store import Store, schema
 from gateway.store.holdings import reconciled_since
@@ -50,25 +51,6 @@ Progress = Callable[[Mapping[str, int]], None]
 # A fire up to this late (a busy host, a long GC pause) still runs; later ones coalesce into
 # the next due time.
 MISFIRE_GRACE_SECONDS = 60
-
-
-class RunOutcome(Protocol):
-    """What the scheduler needs from a finished run (``gateway.pipeline.RunSummary`` fits)."""
-
-    @property
-    def status(self) -> str: ...
-    @property
-    def seconds(self) -> float: ...
-    @property
-    def inserted(self) -> int: ...
-    @property
-    def updated(self) -> int: ...
-    @property
-    def unchanged(self) -> int: ...
-    @property
-    def rejected(self) -> int: ...
-    @property
-    def retried(self) -> int: ...
 
 
 Execute = Callable[[str, threading.Event, Progress], RunOutcome]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from gateway.store import Store
-from tests.files.conftest import Inbox, csv_bytes, person_rows
+from tests.helpers.inbox import Inbox, csv_bytes, person_rows
 
 
 def gateway(*args: str) -> subprocess.CompletedProcess[str]:

@@ -8,16 +8,14 @@ job again (and from the start) and checks that no dead letter is doubled.
 from __future__ import annotations
 
 import codecs
-import io
 import subprocess
 import sys
 
-import openpyxl
 import pytest
 from sqlalchemy import select
 
 from gateway.store import Store, schema
-from tests.files.conftest import HEADER, Inbox, csv_bytes, person_rows
+from tests.helpers.inbox import HEADER, Inbox, csv_bytes, person_rows, workbook
 
 
 def settle_twice(inbox: Inbox, letters: int) -> None:
@@ -169,24 +167,10 @@ def test_reingest_admits_a_processed_file_again_as_an_audited_action(inbox: Inbo
     assert audit.returncode == 0, audit.stdout + audit.stderr
 
 
-def _workbook(sheets: dict[str, list[list[str]]], merge: str | None = None) -> bytes:
-    book = openpyxl.Workbook()
-    book.remove(book.active)  # type: ignore[arg-type]
-    for title, rows in sheets.items():
-        sheet = book.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-        if merge:
-            sheet.merge_cells(merge)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
 def test_a_workbook_with_a_notes_sheet_first_reads_the_data_sheet(inbox: Inbox) -> None:
     """No sheet option, notes first and data second: the sheet with the mapped header is read."""
     rows = person_rows(40)
-    inbox.drop("book.xlsx", _workbook({"说明": [["填表说明"]], "数据": [HEADER, *rows]}))
+    inbox.drop("book.xlsx", workbook({"说明": [["填表说明"]], "数据": [HEADER, *rows]}))
     summary, code = inbox.sync()
     assert inbox.counts() == (40, 0)
     assert (summary.status, code) == ("succeeded", 0)
@@ -205,7 +189,7 @@ def test_a_workbook_with_a_notes_sheet_first_reads_the_data_sheet(inbox: Inbox) 
 def test_a_workbook_with_two_data_sheets_and_no_sheet_option_is_refused(inbox: Inbox) -> None:
     """Two sheets with the header: one whole-file letter naming both sheets, failed/, partial."""
     rows = person_rows(10)
-    inbox.drop("two.xlsx", _workbook({"一": [HEADER, *rows[:5]], "二": [HEADER, *rows[5:]]}))
+    inbox.drop("two.xlsx", workbook({"一": [HEADER, *rows[:5]], "二": [HEADER, *rows[5:]]}))
     summary, code = inbox.sync()
     assert inbox.counts() == (0, 1)
     assert (summary.status, code) == ("partial", 1)
@@ -216,12 +200,12 @@ def test_a_workbook_with_two_data_sheets_and_no_sheet_option_is_refused(inbox: I
 def test_a_workbook_with_merged_cells_is_refused_with_the_range(inbox: Inbox) -> None:
     """Merged cells: one whole-file letter naming the range; merged_cells: fill reads it."""
     rows = person_rows(4)
-    inbox.drop("merged.xlsx", _workbook({"数据": [HEADER, *rows]}, merge="C2:C3"))
+    inbox.drop("merged.xlsx", workbook({"数据": [HEADER, *rows]}, merge="C2:C3"))
     summary, code = inbox.sync()
     assert inbox.counts() == (0, 1)
     assert (summary.status, code) == ("partial", 1)
     assert "C2:C3" in inbox.letters()[0]["reasons"]
     inbox.configure(merged_cells="fill")
-    inbox.drop("merged-again.xlsx", _workbook({"数据": [HEADER, *rows[:3]]}, merge="C2:C3"))
+    inbox.drop("merged-again.xlsx", workbook({"数据": [HEADER, *rows[:3]]}, merge="C2:C3"))
     summary, code = inbox.sync()
     assert (summary.status, code, summary.read) == ("succeeded", 0, 3)

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from gateway.store import Store, schema
-from tests.files.conftest import Inbox, csv_bytes, person_rows
+from tests.helpers.inbox import Inbox, csv_bytes, person_rows
 
 
 def _recorded(inbox: Inbox) -> tuple[str, str | None, str]:

@@ -6,7 +6,7 @@ import subprocess
 import sys
 import time
 
-from tests.files.conftest import Inbox, csv_bytes, person_rows
+from tests.helpers.inbox import Inbox, csv_bytes, person_rows
 
 # Writes its stdin to a file in three chunks, pausing between them as a slow copy does.
 SLOW_COPY = """

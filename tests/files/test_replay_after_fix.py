@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.files.conftest import HEADER, Inbox, csv_bytes, person_rows
+from tests.helpers.inbox import HEADER, Inbox, csv_bytes, person_rows, workbook
 
 
 def gateway(inbox: Inbox, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -112,10 +112,9 @@ def test_a_whole_file_letter_replays_after_the_file_is_fixed(inbox: Inbox, ready
 
 def test_a_whole_file_letter_replays_after_the_options_are_fixed(inbox: Inbox) -> None:
     """Merged cells refused; the operator sets merged_cells: fill; dlq replay reads the file."""
-    from tests.files.test_inbox_files import _workbook
 
     rows = person_rows(4)
-    inbox.drop("merged.xlsx", _workbook({"数据": [HEADER, *rows]}, merge="F2:F3"))
+    inbox.drop("merged.xlsx", workbook({"数据": [HEADER, *rows]}, merge="F2:F3"))
     inbox.sync()
     assert inbox.counts() == (0, 1)
     inbox.configure(merged_cells="fill")

@@ -97,3 +97,8 @@ def expected_working_days(year: int) -> dict[date, bool]:
         result[day] = day in worked or (day.weekday() < 5 and day not in off)
         day += timedelta(days=1)
     return result
+
+
+# An invented notice for 2027 (none is published yet): Spring Festival 02-05..02-12 off,
+# Sunday 02-14 worked instead.
+YEAR_2027 = {"holidays": ["2027-01-01", "2027-02-05..2027-02-12"], "workdays": ["2027-02-14"]}

@@ -1,15 +1,12 @@
-"""What the exchange-log tests share: stores on both databases, events, a config, an attacker."""
+"""What the exchange-log tests share: events, entries, a config, an attacker, the CLI."""
 
 from __future__ import annotations
 
-import atexit
 import logging
-import secrets
 from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 
-import psycopg
 import structlog
 from sqlalchemy import Connection
 from typer.testing import CliRunner, Result
@@ -19,9 +16,6 @@ from gateway.audit import AuditEvent, AuditLog, MappingRef
 from gateway.audit.guard import SQLITE_TRIGGERS
 from gateway.audit.signing import generate_key_pair
 from gateway.store import Store
-from tests.pg import PG_ADMIN, temporary_database
-
-PG_URL_PREFIX = "postgresql+psycopg://postgres@127.0.0.1:5432/"
 
 KEY = b"test-audit-key-0123456789"
 # Valid check digits (ISO 7064 MOD 11-2), real region codes: what a leak would look like.
@@ -30,55 +24,6 @@ ID_B = "520102199001011256"
 USCC_A = "91350100M000100Y43"
 MAPPING = MappingRef("labor_force.persons.pull", 3, "d" * 64)
 OLD = "2020-01-01T00:00:00.000000Z"
-
-
-_template: list[str] = []
-
-
-def _drop_database(name: str) -> None:
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def _migrated_template() -> str:
-    """One migrated database per test process, copied for each test (migrating costs most)."""
-    if not _template:
-        with temporary_database(prefix="gateway_test_audit_probe"):
-            pass  # skips (or fails under CI) exactly like the suite's own fixture
-        name = f"gateway_test_audit_tpl_{secrets.token_hex(6)}"
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        atexit.register(_drop_database, name)
-        Store(f"{PG_URL_PREFIX}{name}").close()
-        _template.append(name)
-    return _template[0]
-
-
-@contextmanager
-def pg_database() -> Iterator[str]:
-    """A fresh, already migrated PostgreSQL database; its URL; dropped afterwards."""
-    template = _migrated_template()
-    name = f"gateway_test_audit_{secrets.token_hex(6)}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    try:
-        yield f"{PG_URL_PREFIX}{name}"
-    finally:
-        _drop_database(name)
-
-
-@contextmanager
-def backend_store(kind: str, tmp_path: Path) -> Iterator[Store]:
-    """A migrated store on SQLite (a file under ``tmp_path``) or a throw-away PostgreSQL db."""
-    with ExitStack() as stack:
-        url = (
-            f"sqlite:///{tmp_path / 'store.db'}"
-            if kind == "sqlite"
-            else stack.enter_context(pg_database())
-        )
-        store = Store(url)
-        stack.callback(store.close)
-        yield store
 
 
 def exchange(n: int, keys: Sequence[str] = (), *, body: bytes = b"") -> AuditEvent:
