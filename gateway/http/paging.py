@@ -28,6 +28,7 @@ from gateway.adapter import CURSOR_VERSION
 from gateway.errors import ConfigError
 
 __all__ = [
+    "Cursor",
     "KeysetPaginator",
     "NextLinkPaginator",
     "OffsetPaginator",

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.adapter import (
@@ -78,7 +79,8 @@ def outcome(run: RunContext, stopped: bool) -> tuple[str, str | None]:
 
 class JobRunner:
     """Runs jobs against one store; ``stop`` ends a run after the batch in flight commits;
-    ``observers`` see every HTTP exchange of its runs (the service's metrics)."""
+    ``observers`` see every HTTP exchange of its runs (the service's metrics); ``transport``
+    carries their HTTP instead of a real connection (tests pass ``httpx.MockTransport``)."""
 
     def __init__(
         self,
@@ -88,6 +90,7 @@ class JobRunner:
         instance: str | None = None,
         stop: threading.Event | None = None,
         observers: tuple[ExchangeObserver, ...] = (),
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.config = config
         self.store = store
@@ -97,6 +100,7 @@ class JobRunner:
         self.checkpointer = checkpointer(config, self.instance)
         self.breakers = StoreBreakerLedger(store)
         self.observers = observers
+        self.transport = transport
         self.notifier = Notifier(config)
 
     def mapping_for(self, job_name: str) -> CompiledMapping:
@@ -142,6 +146,7 @@ class JobRunner:
             validated_options=options or self.options(job_name),
             breakers=breakers or MemoryLedger(),
             observers=self.observers,
+            transport=self.transport,
         )
 
     def stream(self, job_name: str) -> PullStream | PushStream:
