@@ -69,6 +69,7 @@ __all__ = [
     "UnreadableInput",
     "discover_adapters",
     "load_adapter",
+    "options_issue",
     "parse_options",
 ]
 
@@ -143,18 +144,31 @@ class StreamOptions(BaseModel):
 _O = TypeVar("_O", bound=BaseModel)
 
 
+def options_issue(model: type[BaseModel], raw: Mapping[str, Any]) -> tuple[str, str] | None:
+    """The first mistake in ``raw`` as ``model``: the key (dotted) and what is wrong with it;
+    ``None`` when ``raw`` is valid."""
+    try:
+        model.model_validate(dict(raw))
+    except ValidationError as exc:
+        return _first_issue(exc)
+    return None
+
+
 def parse_options(model: type[_O], raw: Mapping[str, Any], *, where: str) -> _O:
     """``raw`` as ``model``; else one :class:`ConfigError` line naming ``where`` and the key."""
     try:
         return model.model_validate(dict(raw))
     except ValidationError as exc:
-        first = exc.errors()[0]
-        key = ".".join(str(part) for part in first["loc"]) or "options"
-        if first["type"] == "extra_forbidden":
-            message = "is not an option of this stream"
-        else:
-            message = str(first["msg"]).removeprefix("Value error, ")
+        key, message = _first_issue(exc)
         raise ConfigError(f"{where}: invalid option {key!r}: {message}") from None
+
+
+def _first_issue(exc: ValidationError) -> tuple[str, str]:
+    first = exc.errors()[0]
+    key = ".".join(str(part) for part in first["loc"]) or "options"
+    if first["type"] == "extra_forbidden":
+        return key, "is not an option of this stream"
+    return key, str(first["msg"]).removeprefix("Value error, ")
 
 
 @dataclass
