@@ -36,7 +36,8 @@ def reingest(
     platform = cfg.platforms[job_config.platform]
     if platform.adapter != "files" or not job_config.is_pull:
         raise ConfigError("reingest needs a pull job of a files platform", job=job)
-    inbox_option = PlatformOptions.model_validate(dict(platform.options or {})).inbox
+    where = f"platform {job_config.platform!r}"
+    inbox_option = parse_options(PlatformOptions, platform.options or {}, where=where).inbox
     if not inbox_option:
         raise ConfigError("the files platform needs options.inbox", platform=job_config.platform)
     inbox = cfg.path(inbox_option)
