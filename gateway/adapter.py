@@ -167,7 +167,7 @@ def _first_issue(exc: ValidationError) -> tuple[str, str]:
     first = exc.errors()[0]
     key = ".".join(str(part) for part in first["loc"]) or "options"
     if first["type"] == "extra_forbidden":
-        return key, "is not an option of this stream"
+        return key, "not a known option"
     return key, str(first["msg"]).removeprefix("Value error, ")
 
 

@@ -156,5 +156,5 @@ def test_config_check_names_a_job_option_its_stream_refuses(tmp_path: Path) -> N
     [problem] = json.loads(done.stdout)["problems"]
     line, key, message = problem.removeprefix(f"{path}:").split(": ")
     assert key == "jobs.verifications-load.options.settle_secs"
-    assert message == "is not an option of this stream"
+    assert message == "not a known option"
     assert lines[int(line) - 1].strip().startswith("settle_secs:")

@@ -233,7 +233,7 @@ def test_a_bad_option_stops_the_job_before_its_run_starts(
         with pytest.raises(ConfigError) as caught:
             runner.run("labor-persons")
         assert str(caught.value) == (
-            "job 'labor-persons': invalid option 'page_sise': is not an option of this stream"
+            "job 'labor-persons': invalid option 'page_sise': not a known option"
         )
         assert store.last_runs(["labor-persons"]) == []
     finally:
