@@ -13,6 +13,11 @@ A push stream receives :class:`OutgoingRecord` batches already shaped by the pus
 answers one :class:`PushOutcome` per record. Every HTTP attempt or file operation is reported to
 ``ctx.exchanges`` as an :class:`Exchange`, which the runtime writes to the audit log in the same
 transaction as the data it describes.
+
+A stream declares what it varies: its job options as a pydantic model (``options_model``,
+validated by the runner before the run starts), and, for an HTTP list, how it pages
+(:mod:`gateway.http.paging`). Everything a run owns reaches the stream through its
+:class:`StreamContext`, never through module state.
 """
 
 from __future__ import annotations
@@ -25,15 +30,48 @@ from datetime import date
 from enum import StrEnum
 from importlib import import_module
 from importlib.metadata import entry_points
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from gateway.calendar_years import DEFAULT_BOOK, HolidayBook
 from gateway.errors import ConfigError
+from gateway.http.breaker import BreakerLedger, MemoryLedger
 
 if TYPE_CHECKING:
-    from gateway.config import GatewayConfig, PlatformConfig
+    import httpx
+
+    from gateway.config import GatewayConfig, PlatformConfig, SecretRef
     from gateway.demo import DemoContext, DemoPart
     from gateway.store import Store
+
+__all__ = [
+    "CURSOR_VERSION",
+    "ENTRY_POINT_GROUP",
+    "MALFORMED",
+    "Adapter",
+    "DeclaredAdapter",
+    "Direction",
+    "Exchange",
+    "ExchangeObserver",
+    "ExchangeRecorder",
+    "Holdings",
+    "KeyRange",
+    "OutgoingRecord",
+    "Page",
+    "PullStream",
+    "PushOutcome",
+    "PushStatus",
+    "PushStream",
+    "StreamContext",
+    "StreamOptions",
+    "UnreadableInput",
+    "discover_adapters",
+    "load_adapter",
+    "options_issue",
+    "parse_options",
+]
 
 ENTRY_POINT_GROUP = "gateway.adapters"
 CURSOR_VERSION = 1
@@ -86,10 +124,65 @@ class ExchangeRecorder:
         return pending
 
 
+# Sees every HTTP attempt's exchange once its outcome is known (the service's metrics count
+# them); it must be quick and must not raise.
+ExchangeObserver = Callable[[Exchange], None]
+
+
+class StreamOptions(BaseModel):
+    """A job's ``options`` as a stream declares them (its ``options_model``): a typo or a value
+    out of range fails before the run starts, naming the job and the key.
+
+    ``page_size`` is the job's ``batch_size`` unless its options set one (``None``, in a
+    context built by hand: the stream's own default)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    page_size: int | None = Field(None, ge=1)
+
+
+_O = TypeVar("_O", bound=BaseModel)
+
+
+def options_issue(model: type[BaseModel], raw: Mapping[str, Any]) -> tuple[str, str] | None:
+    """The first mistake in ``raw`` as ``model``: the key (dotted) and what is wrong with it;
+    ``None`` when ``raw`` is valid."""
+    try:
+        model.model_validate(dict(raw))
+    except ValidationError as exc:
+        return _first_issue(exc)
+    return None
+
+
+def parse_options(model: type[_O], raw: Mapping[str, Any], *, where: str) -> _O:
+    """``raw`` as ``model``; else one :class:`ConfigError` line naming ``where`` and the key."""
+    try:
+        return model.model_validate(dict(raw))
+    except ValidationError as exc:
+        key, message = _first_issue(exc)
+        raise ConfigError(f"{where}: invalid option {key!r}: {message}") from None
+
+
+def _first_issue(exc: ValidationError) -> tuple[str, str]:
+    first = exc.errors()[0]
+    key = ".".join(str(part) for part in first["loc"]) or "options"
+    if first["type"] == "extra_forbidden":
+        return key, "not a known option"
+    return key, str(first["msg"]).removeprefix("Value error, ")
+
+
 @dataclass
 class StreamContext:
-    """What a stream may use while it runs: its platform, its job's options, the recorder, and
-    the configuration's holiday book (the days deadlines count in)."""
+    """What a stream may use while it runs: its platform, its job's options, the recorder, the
+    configuration's holiday book (the days deadlines count in), and what the run owns.
+
+    The run's own: ``breakers``, the ledger its platform clients keep breaker states in (the
+    store's for a run, so a failure streak outlives the process; memory otherwise);
+    ``observers``, who else sees each HTTP exchange (the service's metrics); ``secrets``, how a
+    secret reference is read (by default from the environment or a file beside the
+    configuration); ``transport``, what HTTP goes through (tests pass ``httpx.MockTransport``).
+    ``gateway.http.streams.open_client`` is the client factory bound to all four.
+    """
 
     job: str
     run_id: str
@@ -102,6 +195,25 @@ class StreamContext:
     # The input fields the job's mapping reads (a workbook's sheet is found by its header).
     expected_fields: frozenset[str] = frozenset()
     holidays: HolidayBook = DEFAULT_BOOK
+    # The options as the stream's options_model, validated by the runner before the run.
+    validated_options: BaseModel | None = None
+    breakers: BreakerLedger = field(default_factory=MemoryLedger)
+    observers: tuple[ExchangeObserver, ...] = ()
+    secrets: Callable[[SecretRef], str] | None = None
+    transport: httpx.BaseTransport | None = None
+
+    def options_as(self, model: type[_O]) -> _O:
+        """The job's options as ``model``: the runner's validated copy, or checked now (a
+        context built by hand, as tests do)."""
+        if isinstance(self.validated_options, model):
+            return self.validated_options
+        return parse_options(model, self.options, where=f"job {self.job!r}")
+
+    def secret(self, ref: SecretRef) -> str:
+        """The value of a secret reference, through the run's ``secrets`` when it has one."""
+        if self.secrets is not None:
+            return self.secrets(ref)
+        return ref.resolve(Path(self.base_dir))
 
 
 @dataclass(frozen=True)
@@ -198,6 +310,8 @@ class PullStream(ABC):
 
     name: str
     direction = Direction.PULL
+    # The job options this stream reads; the runner validates them once, before the run.
+    options_model: ClassVar[type[StreamOptions]] = StreamOptions
 
     @abstractmethod
     def read(self, ctx: StreamContext, cursor: dict[str, Any] | None) -> Iterator[Page]:
@@ -259,6 +373,7 @@ class PushStream(ABC):
 
     name: str
     direction = Direction.PUSH
+    options_model: ClassVar[type[StreamOptions]] = StreamOptions
 
     @abstractmethod
     def send(self, ctx: StreamContext, batch: list[OutgoingRecord]) -> list[PushOutcome]:

@@ -5,7 +5,8 @@ scheduler's triggers and the file system: an adapter that is not installed, a st
 adapter does not have, a schedule the scheduler cannot read, and a store whose directory is
 missing. ``gateway status``, ``jobs``, ``sync`` and ``run`` refuse a configuration with any of
 these (:func:`refuse_invalid`); ``gateway config check`` lists them all, with the slower checks
-(secrets, mappings) added.
+(secrets, mappings) and job options their streams' ``options_model`` refuses
+(:func:`option_problems`) added.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import yaml
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from gateway.adapter import Direction, load_adapter
+from gateway.adapter import Direction, load_adapter, options_issue
 from gateway.config import GatewayConfig
 from gateway.errors import ConfigError
 
@@ -110,6 +111,24 @@ def structural_problems(config: GatewayConfig) -> list[Problem]:
             except (ConfigError, ValueError) as exc:
                 message = str(exc).removeprefix(f"job {name!r}: ")
                 add(("jobs", name, "schedule"), message)
+    return found
+
+
+def option_problems(config: GatewayConfig) -> list[Problem]:
+    """Job options their stream's ``options_model`` refuses (the runner refuses the run)."""
+    lines = key_lines(config.source_path)
+    found: list[Problem] = []
+    for name, job in sorted(config.jobs.items()):
+        try:
+            adapter = load_adapter(config.platforms[job.platform].adapter)
+            stream = adapter.stream(job.stream, Direction.PULL if job.is_pull else Direction.PUSH)
+        except (ConfigError, KeyError):
+            continue  # structural_problems names a missing adapter, platform or stream
+        issue = options_issue(stream.options_model, {"page_size": job.batch_size, **job.options})
+        if issue is not None:
+            key = ("jobs", name, "options", *issue[0].split("."))
+            line = lines.get(key) or lines.get(key[:4]) or lines.get(key[:3])
+            found.append(Problem(".".join(key), issue[1], line))
     return found
 
 

@@ -9,7 +9,7 @@ import httpx
 import orjson
 import pytest
 
-from gateway.adapter import Direction, ExchangeRecorder
+from gateway.adapter import Direction, ExchangeRecorder, StreamContext
 from gateway.config import BreakerSettings, PlatformConfig
 from gateway.errors import BreakerOpenError, PermanentError
 from gateway.http.breaker import (
@@ -17,11 +17,10 @@ from gateway.http.breaker import (
     BreakerLedger,
     CircuitBreaker,
     MemoryLedger,
-    bind_breakers,
-    breaker_for,
-    unbind_breakers,
+    breaker_key,
 )
 from gateway.http.client import PlatformClient
+from gateway.http.streams import open_client
 from gateway.store import Store
 from gateway.store.breakers import StoreBreakerLedger
 from tests.helpers.pg import STORE_KINDS, open_store
@@ -126,19 +125,29 @@ def test_store_ledger_is_shared_by_separate_store_handles(store_url: str) -> Non
         second.close()
 
 
-def test_breaker_for_uses_the_ledger_bound_to_the_run() -> None:
-    """A run's clients keep breaker state in the run's ledger, and only while it is bound;
-    clients of other runs, and of the run once it ended, use process memory."""
-    bound = MemoryLedger()
-    bind_breakers("run-1", bound)
-    try:
-        assert breaker_for("bound-p", SETTINGS, "run-1").ledger is bound
-        assert breaker_for("bound-p", SETTINGS, "run-2").ledger is not bound
-        breaker_for("bound-p", SETTINGS, "run-1").record_failure("timeout")
-        assert bound.load("bound-p").failures == 1
-    finally:
-        unbind_breakers("run-1")
-    assert breaker_for("bound-p", SETTINGS, "run-1").ledger is not bound
+def test_clients_keep_breaker_state_in_the_ledger_their_context_carries() -> None:
+    """A run's clients keep breaker state in the ledger of the run's context, and only there:
+    a context of another run has its own."""
+    platform = PlatformConfig(
+        adapter="test", base_url="http://platform.test", app_key="k", app_secret="env:UNUSED",
+        retry={"max_attempts": 1, "max_seconds": 5}, breaker=SETTINGS.model_dump(),
+    )  # fmt: skip
+    key = breaker_key("bound-p", platform.base_url)
+
+    def context(run_id: str, ledger: BreakerLedger) -> StreamContext:
+        return StreamContext(
+            "job", run_id, "bound-p", platform, {}, ExchangeRecorder(), breakers=ledger,
+            secrets=lambda _ref: "s", transport=httpx.MockTransport(lambda _r: answer(503)),
+        )  # fmt: skip
+
+    bound, other = MemoryLedger(), MemoryLedger()
+    with open_client(context("run-1", bound)) as client, pytest.raises(PermanentError):
+        client.call("GET", "/api/x", operation="x", direction=Direction.PULL)
+    assert bound.load(key).failures == 1
+    with open_client(context("run-2", other)) as client, pytest.raises(PermanentError):
+        client.call("GET", "/api/x", operation="x", direction=Direction.PULL)
+    assert other.load(key).failures == 1
+    assert bound.load(key).failures == 1
 
 
 def answer(status: int, code: str = "E") -> httpx.Response:

@@ -141,3 +141,20 @@ def test_config_check_finds_secrets_and_mappings_and_pings(tmp_path: Path) -> No
     found = json.loads(pinged.stdout)["problems"]
     (refused,) = [p for p in found if "platforms.inspection.base_url" in p]
     assert "http://127.0.0.1:9 cannot be reached: connection refused" in refused
+
+
+def test_config_check_names_a_job_option_its_stream_refuses(tmp_path: Path) -> None:
+    """A typo in a job's options is found by its stream's options model: key and line named."""
+
+    def edit(data: dict[str, Any]) -> None:
+        data["jobs"]["verifications-load"]["options"]["settle_secs"] = 1
+
+    path = _config(tmp_path, edit)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    done = gateway("config", "check", "--config", str(path), "--json")
+    assert done.returncode == 2, done.stdout + done.stderr
+    [problem] = json.loads(done.stdout)["problems"]
+    line, key, message = problem.removeprefix(f"{path}:").split(": ")
+    assert key == "jobs.verifications-load.options.settle_secs"
+    assert message == "not a known option"
+    assert lines[int(line) - 1].strip().startswith("settle_secs:")

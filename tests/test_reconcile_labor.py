@@ -135,7 +135,7 @@ def test_metric_and_scheduled_reconciliation(tmp_path: Path) -> None:
         leases = LeaseManager(env.store, "test", 60)
         ran: list[str] = []
 
-        def run_reconcile(job: str) -> Findings:
+        def run_reconcile(job: str, _observe: object) -> Findings:
             ran.append(job)
             return reconcile(env)
 

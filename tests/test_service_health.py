@@ -147,7 +147,7 @@ def test_store_down_is_a_metric_not_an_error(tmp_path: Path) -> None:
     assert samples(body.decode())[("gateway_store_up", ())] == 0
 
 
-def _never(job: str, stop: threading.Event, progress: Any) -> Any:
+def _never(job: str, stop: threading.Event, progress: Any, observe: Any) -> Any:
     raise AssertionError("no job is due in this test")
 
 

@@ -10,7 +10,8 @@ import pytest
 from adapters.service_network.casegen import CaseSettings, generate_cases
 from adapters.service_network.handling import Desks, HandlingRules
 from adapters.service_network.model import TIME_FORMAT
-from adapters.service_network.settings import HandlingOptions, calendar_for, handling_options
+from adapters.service_network.settings import HandlingOptions, calendar_for
+from gateway.adapter import parse_options
 from gateway.clock import SHANGHAI
 from gateway.config import PlatformConfig
 from gateway.errors import ConfigError
@@ -94,10 +95,10 @@ def test_resuming_from_the_saved_desks_gives_the_same_events() -> None:
 
 def test_settings_mistakes_are_configuration_errors() -> None:
     """A bad desk count, minute range, calendar key or time zone fails with the key named."""
-    with pytest.raises(ConfigError, match="desks"):
-        handling_options({"desks": 0})
-    with pytest.raises(ConfigError, match="review_minutes"):
-        handling_options({"review_minutes": [30, 10]})
+    with pytest.raises(ConfigError, match=r"^job 'handling': invalid option 'desks': "):
+        parse_options(HandlingOptions, {"desks": 0}, where="job 'handling'")
+    with pytest.raises(ConfigError, match="review_minutes must be"):
+        parse_options(HandlingOptions, {"review_minutes": [30, 10]}, where="job 'handling'")
     platform = PlatformConfig(adapter="service_network", options={"calendar": {"hours": []}})
     with pytest.raises(ConfigError, match=r"calendar\.hours"):
         calendar_for(platform)

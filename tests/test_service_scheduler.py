@@ -44,7 +44,7 @@ class FakeRunner:
         self.started = threading.Event()
         self.honour_stop = True
 
-    def __call__(self, job: str, stop: threading.Event, progress: Any) -> Outcome:
+    def __call__(self, job: str, stop: threading.Event, progress: Any, _observe: Any) -> Outcome:
         run_id = self.store.start_run(job, self.instance, None)
         self.started.set()
         deadline = time.monotonic() + self.seconds

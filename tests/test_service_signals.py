@@ -32,7 +32,7 @@ class Outcome:
     def __init__(self, status):
         self.status = status
 
-def execute(job, stop, progress):
+def execute(job, stop, progress, observe):
     run_id = store.start_run(job, "sig", None)
     print("running", flush=True)
     while not (honour_stop and stop.is_set()):

@@ -9,7 +9,8 @@ import typer
 
 from adapters.files.cursor import InboxCursor
 from adapters.files.inbox import readmit_file
-from adapters.files.options import PlatformOptions, job_read_options
+from adapters.files.options import PlatformOptions, ReadOptions
+from gateway.adapter import parse_options
 from gateway.audit import audit_log_from_config, operator_event
 from gateway.audit.settings import checkpoint_after_change
 from gateway.cli.common import console, open_store, setup
@@ -36,11 +37,12 @@ def reingest(
     platform = cfg.platforms[job_config.platform]
     if platform.adapter != "files" or not job_config.is_pull:
         raise ConfigError("reingest needs a pull job of a files platform", job=job)
-    inbox_option = PlatformOptions.model_validate(dict(platform.options or {})).inbox
+    where = f"platform {job_config.platform!r}"
+    inbox_option = parse_options(PlatformOptions, platform.options or {}, where=where).inbox
     if not inbox_option:
         raise ConfigError("the files platform needs options.inbox", platform=job_config.platform)
     inbox = cfg.path(inbox_option)
-    options = job_read_options(job_config.options, job_config.platform)
+    options = parse_options(ReadOptions, job_config.options, where=f"job {job!r}")
     marker = options.markers[0] if options.ready == "marker" and options.markers else None
     store = open_store(cfg)
     audit = audit_log_from_config(cfg)

@@ -1,19 +1,21 @@
 """The files adapter's settings: where the inbox and outbox are, and how a job reads or writes.
 
 Platform options (``platforms.NAME.options`` in ``gateway.yaml``) name the directories; job
-options say which files to read and in which format. Both are validated here, once, so a typo
-fails the run with a :class:`~gateway.errors.ConfigError` naming the key instead of being ignored.
+options say which files to read and in which format. Job options are the streams' declared
+``options_model``, which the runner validates before the run starts; platform options are
+validated on use. Either way a typo is a :class:`~gateway.errors.ConfigError` naming the key
+instead of being ignored.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path, PurePath
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from gateway.adapter import StreamContext
+from gateway.adapter import StreamContext, StreamOptions, parse_options
 from gateway.errors import ConfigError
 
 ReadFormat = Literal["auto", "csv", "jsonl", "xlsx"]
@@ -22,18 +24,16 @@ ReadEncoding = Literal["auto", "utf-8", "utf-8-sig", "gb18030", "utf-16", "utf-1
 WriteEncoding = Literal["utf-8", "utf-8-sig", "gb18030"]
 
 
-class _Options(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class PlatformOptions(_Options):
+class PlatformOptions(BaseModel):
     """``options`` of a platform whose adapter is ``files``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     inbox: str | None = None
     outbox: str | None = None
 
 
-class ReadOptions(_Options):
+class ReadOptions(StreamOptions):
     """Job options of a pull from the inbox."""
 
     pattern: str
@@ -66,8 +66,9 @@ class ReadOptions(_Options):
         return value
 
 
-class WriteOptions(_Options):
-    """Job options of a push to the outbox."""
+class WriteOptions(StreamOptions):
+    """Job options of a push to the outbox (an outbox file has no pages: ``page_size``, which
+    every job has, is not read)."""
 
     format: WriteFormat = "jsonl"
     file_name: str = "{job}-{run_id}.{ext}"
@@ -76,37 +77,9 @@ class WriteOptions(_Options):
     delimiter: str = Field(",", min_length=1, max_length=1)
 
 
-_M = TypeVar("_M", bound=_Options)
-
-
-def _validate(model: type[_M], raw: Mapping[str, Any], where: str, platform: str) -> _M:
-    try:
-        return model.model_validate(dict(raw))
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        key = ".".join(str(part) for part in first["loc"]) or "options"
-        raise ConfigError(
-            f"invalid {where} option {key!r}: {first['msg']}", platform=platform
-        ) from None
-
-
 def platform_options(ctx: StreamContext) -> PlatformOptions:
     raw: Mapping[str, Any] = getattr(ctx.platform, "options", None) or {}
-    return _validate(PlatformOptions, raw, "platform", ctx.platform_name)
-
-
-def read_options(ctx: StreamContext) -> ReadOptions:
-    return job_read_options(ctx.options, ctx.platform_name)
-
-
-def job_read_options(raw: Mapping[str, Any], platform: str) -> ReadOptions:
-    return _validate(ReadOptions, raw, "job", platform)
-
-
-def write_options(ctx: StreamContext) -> WriteOptions:
-    # The runtime hands every job its batch size as page_size; an outbox file has no pages.
-    raw = {k: v for k, v in ctx.options.items() if k != "page_size"}
-    return _validate(WriteOptions, raw, "job", ctx.platform_name)
+    return parse_options(PlatformOptions, raw, where=f"platform {ctx.platform_name!r}")
 
 
 def _directory(ctx: StreamContext, value: str | None, key: str) -> Path:

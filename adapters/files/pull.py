@@ -37,7 +37,7 @@ from adapters.files.inbox import (
     readmit_file,
     waiting_paths,
 )
-from adapters.files.options import ReadOptions, inbox_dir, read_options
+from adapters.files.options import ReadOptions, inbox_dir
 from adapters.files.readers import read_rows, text_dialect
 from adapters.files.readiness import Settling, marker_of, ready_paths
 from gateway.adapter import (
@@ -56,12 +56,14 @@ log = structlog.get_logger(__name__)
 class FilesPullStream(PullStream):
     """Records from inbox files; ``name`` is only a label (the job's options pick the files)."""
 
+    options_model = ReadOptions
+
     def __init__(self, name: str) -> None:
         self.name = name
         self._settling = Settling()
 
     def read(self, ctx: StreamContext, cursor: dict[str, Any] | None) -> Iterator[Page]:
-        options = read_options(ctx)
+        options = ctx.options_as(ReadOptions)
         inbox = inbox_dir(ctx)
         state = InboxCursor.load(cursor)
         paths = waiting_paths(inbox, options.pattern, options.markers)
@@ -87,7 +89,7 @@ class FilesPullStream(PullStream):
         detail: Mapping[str, Any],
     ) -> dict[str, Any]:
         """Put the file back in the inbox (the operator may have fixed it in ``failed/``)."""
-        options = read_options(ctx)
+        options = ctx.options_as(ReadOptions)
         state = InboxCursor.load(cursor)
         marker = options.markers[0] if options.ready == "marker" and options.markers else None
         file = readmit_file(inbox_dir(ctx), source, marker)

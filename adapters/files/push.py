@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 
 from adapters.files.journal import key_digest
-from adapters.files.options import outbox_dir, write_options
+from adapters.files.options import WriteOptions, outbox_dir
 from adapters.files.outbox import file_name, make_writer, recover_orphans
 from adapters.files.writer import OutboxWriter
 from gateway.adapter import (
@@ -40,6 +40,8 @@ class _Run:
 
 class FilesPushStream(PushStream):
     """Records into an outbox file; ``name`` is only a label (the job's options shape the file)."""
+
+    options_model = WriteOptions
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -115,13 +117,13 @@ class FilesPushStream(PushStream):
             run = self._runs.get(ctx.run_id)
             if run is None:
                 recovered = recover_orphans(
-                    ctx, outbox_dir(ctx), self.name, write_options(ctx), set(self._runs)
+                    ctx, outbox_dir(ctx), self.name, ctx.options_as(WriteOptions), set(self._runs)
                 )
                 run = self._runs[ctx.run_id] = _Run(recovered)
             return run
 
     def _new_writer(self, ctx: StreamContext) -> OutboxWriter:
-        options = write_options(ctx)
+        options = ctx.options_as(WriteOptions)
         final = outbox_dir(ctx) / file_name(ctx, self.name, options)
         header = {"job": ctx.job, "stream": self.name, "run_id": ctx.run_id}
         writer = make_writer(final, options.format, options, {**header, "format": options.format})

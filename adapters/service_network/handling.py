@@ -28,7 +28,7 @@ from datetime import datetime
 from typing import Any
 
 from adapters.service_network.model import SUBMITTED, TIME_FORMAT
-from adapters.service_network.settings import HandlingOptions, calendar_for, handling_options
+from adapters.service_network.settings import HandlingOptions, calendar_for
 from adapters.service_network.streams import CasesStream
 from gateway.adapter import MALFORMED, Page, PullStream, StreamContext
 from gateway.errors import ConfigError
@@ -159,9 +159,10 @@ class HandlingStream(PullStream):
     """Handling events derived from the portal's cases; a pull, since the gateway reads them."""
 
     name = "handling"
+    options_model = HandlingOptions
 
     def read(self, ctx: StreamContext, cursor: dict[str, Any] | None) -> Iterator[Page]:
-        options = handling_options(ctx.options)
+        options = ctx.options_as(HandlingOptions)
         calendar = calendar_for(ctx.platform, ctx.holidays)
         desks = Desks(options.desks, (cursor or {}).get("desks"), calendar)
         rules = HandlingRules(options, calendar, desks, (cursor or {}).get("provisional"))

@@ -2,19 +2,19 @@
 
 ``platforms.NAME.options`` may carry ``calendar``: the office hours deadlines count in, and days
 that differ on this platform alone (``extra_holidays``, ``extra_workdays``). Each year's State
-Council notice comes from the configuration's holiday book (``calendar`` at the top level). A
-typo fails with a :class:`~gateway.errors.ConfigError` naming the key.
+Council notice comes from the configuration's holiday book (``calendar`` at the top level). The
+handling job's options are its stream's ``options_model``, validated by the runner. A typo fails
+with a :class:`~gateway.errors.ConfigError` naming the key.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date
-from typing import Any, TypeVar
 from zoneinfo import ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from gateway.adapter import StreamOptions, parse_options
 from gateway.calendar_years import DEFAULT_BOOK, HolidayBook
 from gateway.config import PlatformConfig
 from gateway.errors import ConfigError
@@ -38,7 +38,7 @@ class PlatformOptions(_Settings):
     calendar: CalendarSettings = CalendarSettings()
 
 
-class HandlingOptions(_Settings):
+class HandlingOptions(StreamOptions):
     """Job options of the local handling rule engine (``service_network.handling``)."""
 
     page_size: int = Field(1000, ge=1)
@@ -57,22 +57,10 @@ class HandlingOptions(_Settings):
         return self
 
 
-_S = TypeVar("_S", bound=_Settings)
-
-
-def _validate(model: type[_S], raw: Mapping[str, Any], where: str) -> _S:
-    try:
-        return model.model_validate(dict(raw))
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        key = ".".join(str(part) for part in first["loc"]) or "options"
-        message = str(first["msg"]).removeprefix("Value error, ")
-        raise ConfigError(f"invalid {where} option {key!r}: {message}") from None
-
-
 def calendar_for(platform: PlatformConfig, book: HolidayBook = DEFAULT_BOOK) -> WorkCalendar:
     """The working-day calendar a service-network platform's deadlines count in."""
-    settings = _validate(PlatformOptions, platform.options, "service network platform").calendar
+    where = "service network platform"
+    settings = parse_options(PlatformOptions, platform.options, where=where).calendar
     try:
         return WorkCalendar.from_settings(
             settings.working_hours,
@@ -83,7 +71,3 @@ def calendar_for(platform: PlatformConfig, book: HolidayBook = DEFAULT_BOOK) -> 
         )
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError("unknown time zone", timezone=settings.timezone) from None
-
-
-def handling_options(options: Mapping[str, Any]) -> HandlingOptions:
-    return _validate(HandlingOptions, options, "handling job")

@@ -2,10 +2,10 @@
 
 Each problem is one line with the file, the line and the key: adapters that are not installed,
 streams an adapter does not have, schedules the scheduler cannot read, a missing store
-directory (:mod:`gateway.config_check`), secrets that cannot be resolved and mappings that do
-not compile. Problems exit 2; the calendar's warnings (a year without a holiday notice, from
-1 November of the year before) are printed but do not fail the check. ``--ping`` also reaches
-every HTTP platform once.
+directory, job options their stream refuses (:mod:`gateway.config_check`), secrets that cannot
+be resolved and mappings that do not compile. Problems exit 2; the calendar's warnings (a year
+without a holiday notice, from 1 November of the year before) are printed but do not fail the
+check. ``--ping`` also reaches every HTTP platform once.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from gateway.calendar_years import calendar_warnings, holiday_book, today
 from gateway.cli.common import console, print_json, setup
 from gateway.cli.options import ConfigOption, JsonOption
 from gateway.config import GatewayConfig
-from gateway.config_check import Problem, key_lines, structural_problems
+from gateway.config_check import Problem, key_lines, option_problems, structural_problems
 from gateway.errors import ConfigError
 from gateway.mapping import load_mapping
 from mappings import resolve_mapping
@@ -74,7 +74,7 @@ def _ping(cfg: GatewayConfig) -> list[Problem]:
 def problems(config_path: Path | None, *, ping: bool = False) -> tuple[str, list[str], list[str]]:
     """(the file checked, problems, warnings); a file that does not load raises instead."""
     cfg = setup(config_path, log_to_file=False)
-    found = structural_problems(cfg) + _slow_problems(cfg)
+    found = structural_problems(cfg) + option_problems(cfg) + _slow_problems(cfg)
     if ping:
         found += _ping(cfg)
     lines = [problem.where(cfg.source_path) for problem in found]

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from gateway.adapter import ExchangeObserver
 from gateway.cli.common import console, open_store, print_json, setup
 from gateway.cli.display import Column, local, zone, zone_note
 from gateway.cli.display import table as display_table
@@ -24,10 +25,14 @@ from gateway.store import Store
 
 
 def pipeline_executor(config: GatewayConfig, store: Store, instance: str) -> Execute:
-    """Each run through a fresh :class:`JobRunner` with the run's own stop event."""
+    """Each run through a fresh :class:`JobRunner` with the run's own stop event, its HTTP
+    exchanges to the service's observer."""
 
-    def execute(job: str, stop: threading.Event, progress: Progress) -> RunSummary:
-        return JobRunner(config, store, instance=instance, stop=stop).run(job, progress=progress)
+    def execute(
+        job: str, stop: threading.Event, progress: Progress, observe: ExchangeObserver
+    ) -> RunSummary:
+        runner = JobRunner(config, store, instance=instance, stop=stop, observers=(observe,))
+        return runner.run(job, progress=progress)
 
     return execute
 
@@ -35,13 +40,13 @@ def pipeline_executor(config: GatewayConfig, store: Store, instance: str) -> Exe
 def reconcile_executor(config: GatewayConfig, store: Store) -> Reconcile:
     """Each scheduled reconciliation with the options of the job's ``reconcile`` section."""
 
-    def reconcile(job: str) -> Findings:
+    def reconcile(job: str, observe: ExchangeObserver) -> Findings:
         settings = config.job(job).reconcile
         options = ReconcileOptions(
             sample=settings.sample if settings else None,
             mark_deleted=settings.mark_deleted if settings else False,
         )
-        return Reconciler(config, store).run(job, options)
+        return Reconciler(config, store, observers=(observe,)).run(job, options)
 
     return reconcile
 

@@ -2,8 +2,9 @@
 
 ``gateway sync`` runs are separate processes, so a breaker that lived only in memory would
 forget a failure streak the moment a run ended. The state therefore lives in a
-:class:`BreakerLedger`: the store's ``breakers`` table for the clients of a run whose runner
-bound one (:func:`bind_breakers`), or process memory otherwise. Every call reads the state, and
+:class:`BreakerLedger`, the one the run's :class:`~gateway.adapter.StreamContext` carries: the
+store's ``breakers`` table for a run, reconciliation or replay, process memory otherwise (a
+dry run, a client built by hand). Every call reads the state, and
 every change is written at once, so a ``kill -9`` loses nothing and the next run, in a new
 process, sees the breaker open until the cool-down ends and then sends one probe.
 
@@ -82,7 +83,7 @@ class BreakerLedger(Protocol):
 
 
 class MemoryLedger:
-    """Breaker states of this process only: the fallback when no store is bound."""
+    """Breaker states in memory only: for a context with no store behind it."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -163,37 +164,3 @@ class CircuitBreaker:
 
         self.ledger.update(self.key, fail)
         self._clean = False
-
-
-_memory = MemoryLedger()
-_runs: dict[str, BreakerLedger] = {}
-_runs_lock = threading.Lock()
-
-
-def bind_breakers(run_id: str, ledger: BreakerLedger) -> None:
-    """Until :func:`unbind_breakers`, breakers of the clients opened for ``run_id`` use ``ledger``.
-
-    Bound per run rather than per process, so a binding never outlives the run and the store it
-    belongs to: a later client in a long-lived process falls back to memory instead of writing
-    into a store that was closed, or that serves another configuration.
-    """
-    with _runs_lock:
-        _runs[run_id] = ledger
-
-
-def unbind_breakers(run_id: str) -> None:
-    with _runs_lock:
-        _runs.pop(run_id, None)
-
-
-def breaker_for(
-    platform: str,
-    settings: BreakerSettings,
-    run_id: str | None = None,
-    base_url: str | None = None,
-) -> CircuitBreaker:
-    """The breaker of ``platform`` at ``base_url`` over the run's ledger (memory when none is
-    bound); every breaker over one ledger and key shares its state."""
-    with _runs_lock:
-        ledger = _runs.get(run_id) if run_id is not None else None
-    return CircuitBreaker(platform, settings, ledger or _memory, base_url=base_url)

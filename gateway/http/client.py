@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import email.utils
 import time
-from collections.abc import Callable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 import httpx
 import orjson
 
-from gateway.adapter import Direction, Exchange, ExchangeRecorder
+from gateway.adapter import Direction, Exchange, ExchangeObserver, ExchangeRecorder
 from gateway.config import PlatformConfig
 from gateway.errors import (
     AuthError,
@@ -27,17 +27,13 @@ from gateway.errors import (
     PermanentError,
     RetryableError,
 )
-from gateway.http.breaker import CircuitBreaker, breaker_for, safe_url
+from gateway.http.breaker import CircuitBreaker, MemoryLedger, safe_url
 from gateway.http.policy import RetryPolicy, limiter_for
 from gateway.http.reasons import transport_reason
 from gateway.http.signing import SignatureAlgorithm, sign_headers
 from gateway.masking import scrub_text
 
 BUSY_CODES = frozenset({"SYSTEM_BUSY", "BUSY", "RATE_LIMITED", "TRY_LATER"})
-
-# Called with every attempt's exchange once its outcome is known: how the service counts HTTP
-# calls for its metrics. An observer must be quick and must not raise.
-exchange_observers: list[Callable[[Exchange], None]] = []
 
 
 @dataclass(frozen=True)
@@ -154,7 +150,10 @@ class ResponseClassifier:
 class PlatformClient:
     """A client for one platform within one run; the retry counter feeds the run's counts.
 
-    ``policy``, ``breaker`` and ``transport`` default to the configured ones; tests pass fakes.
+    ``policy``, ``breaker`` and ``transport`` default to the configured ones (a breaker of its
+    own, in memory); tests pass fakes. ``observers`` see every attempt's exchange as the
+    recorder does. Streams open theirs through :func:`gateway.http.streams.open_client`, bound
+    to what the run's context carries.
     """
 
     def __init__(
@@ -168,6 +167,7 @@ class PlatformClient:
         transport: httpx.BaseTransport | None = None,
         policy: RetryPolicy | None = None,
         breaker: CircuitBreaker | None = None,
+        observers: Iterable[ExchangeObserver] = (),
     ) -> None:
         if not platform.base_url or not platform.app_key:
             raise ConfigError("platform needs base_url and app_key", platform=name)
@@ -178,7 +178,10 @@ class PlatformClient:
         self.algorithm = SignatureAlgorithm(platform.signature)
         self._secret = secret.encode()
         self._limiter = limiter_for(name, platform.rate_limit)
-        self._breaker = breaker or breaker_for(name, platform.breaker, base_url=platform.base_url)
+        self._breaker = breaker or CircuitBreaker(
+            name, platform.breaker, MemoryLedger(), base_url=platform.base_url
+        )
+        self._observers = tuple(observers)
         self._policy = policy or RetryPolicy(platform.retry)
         self.retries = 0
         self._http = httpx.Client(base_url=platform.base_url, transport=transport)
@@ -297,7 +300,7 @@ class PlatformClient:
 
     def _record(self, exchange: Exchange) -> None:
         self.recorder.record(exchange)
-        for observe in exchange_observers:
+        for observe in self._observers:
             observe(exchange)
 
     def _fail(self, exchange: Exchange, started: float, reason: str) -> None:

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Mapping
-from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from gateway.adapter import (
     CURSOR_VERSION,
@@ -24,27 +23,40 @@ from gateway.adapter import (
     StreamContext,
 )
 from gateway.errors import ConfigError, PermanentError, StoreError
-from gateway.http.breaker import breaker_for
+from gateway.http.breaker import CircuitBreaker
 from gateway.http.client import PlatformClient, ResponseClassifier
+from gateway.http.paging import KeysetPaginator, PageAnswer, PageRequest, Paginator
 from gateway.masking import scrub_text
+
+__all__ = [
+    "IncrementalPullStream",
+    "Position",
+    "ReceiptPushStream",
+    "RunClients",
+    "open_client",
+    "push_outcome",
+    "require_list",
+]
 
 
 def open_client(ctx: StreamContext, classifier: ResponseClassifier | None = None) -> PlatformClient:
-    """A signed client for the context's platform, its secret read from its reference, its
-    breaker kept where the run's runner keeps breakers (see :func:`breaker_for`)."""
+    """A signed client for the context's platform: its secret read through the context, its
+    breaker over the run's ledger, its exchanges to the run's recorder and observers, over the
+    context's transport (a real connection unless a test passes one)."""
     secret_ref = ctx.platform.app_secret
     if secret_ref is None:
         raise ConfigError("platform has no app_secret reference", platform=ctx.platform_name)
-    secret = secret_ref.resolve(Path(ctx.base_dir))
     return PlatformClient(
         ctx.platform_name,
         ctx.platform,
         ctx.exchanges,
-        secret=secret,
+        secret=ctx.secret(secret_ref),
         classifier=classifier,
-        breaker=breaker_for(
-            ctx.platform_name, ctx.platform.breaker, ctx.run_id, ctx.platform.base_url
+        transport=ctx.transport,
+        breaker=CircuitBreaker(
+            ctx.platform_name, ctx.platform.breaker, ctx.breakers, base_url=ctx.platform.base_url
         ),
+        observers=ctx.observers,
     )
 
 
@@ -99,16 +111,19 @@ def push_outcome(item: Any) -> PushOutcome | None:
 Position = dict[str, Any]
 
 
-def _record(item: Any) -> dict[str, Any]:
+def _as_record(item: Any) -> dict[str, Any]:
     return item if isinstance(item, dict) else {MALFORMED: "not an object"}
 
 
 class IncrementalPullStream(PullStream):
     """A list the platform serves in (update time, key) order, read from a cursor.
 
-    Subclasses declare the route and the two fields. The platform is asked for the records
-    strictly after ``(updated_since, after_key)``, so records that share one update time across
-    a page boundary are neither skipped nor read twice, and a committed cursor resumes exactly.
+    Subclasses declare the route and the two fields. By default the platform is asked for the
+    records strictly after ``(updated_since, after_key)`` (:class:`KeysetPaginator`), so records
+    that share one update time across a page boundary are neither skipped nor read twice, and a
+    committed cursor resumes exactly. A platform that pages otherwise is declared with another
+    ``paginator`` (:mod:`gateway.http.paging`: page number, offset, next link). The page size
+    is the job's ``page_size`` option (its ``batch_size`` unless set), at most ``max_page_size``.
 
     A platform that can be reconciled also serves, for ``holdings_path``, the count and range
     digest of key ranges (``POST {"ranges": [{"low", "high"}]}`` answered by ``{"ranges":
@@ -126,6 +141,16 @@ class IncrementalPullStream(PullStream):
     range_path: str | None = None
     # Ranges asked for in one holdings call: each costs the platform a read of its keys.
     ranges_per_call: int = 8
+    # None: keyset paging over (updated_field, key_field), what every built-in platform speaks.
+    paginator: ClassVar[Paginator | None] = None
+
+    def paging(self) -> Paginator:
+        """The declared paginator, or keyset paging over this stream's two fields."""
+        return self.paginator or KeysetPaginator(self.updated_field, self.key_field)
+
+    def page_size(self, ctx: StreamContext) -> int:
+        size = ctx.options_as(self.options_model).page_size or self.default_page_size
+        return min(size, self.max_page_size)
 
     @property
     def reconcilable(self) -> bool:
@@ -165,7 +190,7 @@ class IncrementalPullStream(PullStream):
             yield from super().records_between(ctx, key_range)
             return
         operation = f"{self.name}.range"
-        size = min(int(ctx.options.get("page_size", self.default_page_size)), self.max_page_size)
+        size = self.page_size(ctx)
         after: str | None = None
         with open_client(ctx) as client:
             while True:
@@ -183,7 +208,7 @@ class IncrementalPullStream(PullStream):
                 data = envelope.data if isinstance(envelope.data, dict) else {}
                 items = require_list(data, "items", operation)
                 exchange.record_count = len(items)
-                yield [_record(item) for item in items]
+                yield [_as_record(item) for item in items]
                 nxt = data.get("next")
                 if (
                     not data.get("has_more")
@@ -204,18 +229,14 @@ class IncrementalPullStream(PullStream):
             )
 
     def check_cursor(self, cursor: Mapping[str, Any]) -> None:
-        """``{"v": 1, "updated_since": TEXT, "after_key": TEXT}`` and nothing else."""
+        """The cursor of this stream's paginator (keyset: ``{"v": 1, "updated_since": TEXT,
+        "after_key": TEXT}`` and nothing else)."""
         super().check_cursor(cursor)
-        fields = set(cursor) - {"v"}
-        if fields != {"updated_since", "after_key"}:
-            raise ConfigError(
-                "the cursor needs exactly updated_since and after_key",
-                stream=self.name, fields=", ".join(sorted(fields)) or "none",
-            )  # fmt: skip
-        if not isinstance(cursor["updated_since"], str) or not cursor["updated_since"]:
-            raise ConfigError("updated_since must be the platform's update time, as text")
-        if not isinstance(cursor["after_key"], str):
-            raise ConfigError("after_key must be text (empty: from the first record)")
+        try:
+            self.paging().check(cursor)
+        except ConfigError as exc:
+            exc.context.setdefault("stream", self.name)
+            raise
 
     def pages(
         self, ctx: StreamContext, cursor: Position | None
@@ -231,50 +252,22 @@ class IncrementalPullStream(PullStream):
         """As :meth:`pages`, with the platform's ``total`` when its answer carries one."""
         if cursor is not None and cursor.get("v") != CURSOR_VERSION:
             raise StoreError(f"{self.name} cursor has an unknown format version", job=ctx.job)
-        size = min(int(ctx.options.get("page_size", self.default_page_size)), self.max_page_size)
+        paginator = self.paging()
+        request: PageRequest | None = paginator.first(cursor, self.page_size(ctx))
         with open_client(ctx) as client:
-            while not ctx.stop.is_set():
-                params = {"page_size": str(size)}
-                if cursor:
-                    params["updated_since"] = str(cursor["updated_since"])
-                    if cursor.get("after_key"):
-                        params["after_key"] = str(cursor["after_key"])
+            while request is not None and not ctx.stop.is_set():
                 envelope, exchange = client.call(
-                    "GET", self.path, operation=self.operation, direction=Direction.PULL,
-                    params=params,
+                    "GET", request.path or self.path, operation=self.operation,
+                    direction=Direction.PULL, params=dict(request.params),
                 )  # fmt: skip
                 data = envelope.data if isinstance(envelope.data, dict) else {}
                 items = require_list(data, "items", self.operation)
                 total = data.get("total")
-                cursor = self.next_cursor(data, items, cursor)
+                step = paginator.advance(PageAnswer(data, items, request, cursor))
+                cursor, request = step.cursor, step.next
                 exchange.record_count = len(items)
-                records = [
-                    i if isinstance(i, dict) else {MALFORMED: "not an object"} for i in items
-                ]
                 counted = total if type(total) is int and total >= 0 else None
-                yield records, cursor, exchange, counted
-                if not data.get("has_more"):
-                    return
-
-    def next_cursor(
-        self, data: dict[str, Any], items: list[Any], previous: Position | None
-    ) -> Position | None:
-        """The platform's ``next``; else the last record's own fields; else where we were."""
-        nxt = data.get("next")
-        if isinstance(nxt, dict) and nxt.get("updated_since"):
-            return {
-                "v": CURSOR_VERSION,
-                "updated_since": str(nxt["updated_since"]),
-                "after_key": str(nxt.get("after_key") or ""),
-            }
-        last = items[-1] if items else None
-        if isinstance(last, dict) and last.get(self.updated_field) and last.get(self.key_field):
-            return {
-                "v": CURSOR_VERSION,
-                "updated_since": str(last[self.updated_field]),
-                "after_key": str(last[self.key_field]),
-            }
-        return previous
+                yield [_as_record(item) for item in items], cursor, exchange, counted
 
 
 def _holding(key_range: KeyRange, answer: Any, operation: str) -> Holdings:

@@ -36,10 +36,10 @@ from gateway.adapter import (
     PushStream,
     StreamContext,
     load_adapter,
+    parse_options,
 )
 from gateway.audit import AuditEvent, MappingRef
 from gateway.errors import ConfigError, GatewayError, PermanentError
-from gateway.http.breaker import bind_breakers, unbind_breakers
 from gateway.mapping import CompiledMapping, FieldIssue
 from gateway.masking import scrub_text
 from gateway.pipeline.context import key_masker
@@ -72,18 +72,23 @@ class PushReplay:
         self.batch_size = job.batch_size
         self.mapping = mapping
         self.stream = stream
+        options = {"page_size": job.batch_size, **job.options}
         self.ctx = StreamContext(
             job=job_name,
             run_id=replayer.replay_id,
             platform_name=job.platform,
             platform=platform,
-            options={"page_size": job.batch_size, **job.options},
+            options=options,
             exchanges=ExchangeRecorder(),
             base_dir=str(config.base_dir),
+            validated_options=parse_options(
+                stream.options_model, options, where=f"job {job_name!r}"
+            ),
+            # The store's breakers: a replay sees, and feeds, the platform's failure streak.
+            breakers=StoreBreakerLedger(self.store),
         )
 
     def replay(self, letters: list[Letter], result: ReplayResult) -> None:
-        bind_breakers(self.ctx.run_id, StoreBreakerLedger(self.store))
         try:
             for start in range(0, len(letters), self.batch_size):
                 self._batch(letters[start : start + self.batch_size], result)
@@ -93,7 +98,6 @@ class PushReplay:
             raise
         finally:
             self.stream.close(self.ctx)
-            unbind_breakers(self.ctx.run_id)
 
     def _log_exchanges(self) -> None:
         exchanges = self.ctx.exchanges.drain()

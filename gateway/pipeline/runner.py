@@ -7,15 +7,19 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.adapter import (
     Direction,
+    ExchangeObserver,
     ExchangeRecorder,
     PullStream,
     PushStream,
     StreamContext,
+    StreamOptions,
     load_adapter,
+    parse_options,
 )
 from gateway.audit import AuditEvent, audit_log_from_config
 from gateway.audit.settings import checkpointer
@@ -23,7 +27,7 @@ from gateway.calendar_years import calendar_warnings, holiday_book, today
 from gateway.config import GatewayConfig
 from gateway.errors import ConfigError, GatewayError, StoreError
 from gateway.faults import environment_fault
-from gateway.http.breaker import bind_breakers, breaker_key, unbind_breakers
+from gateway.http.breaker import BreakerLedger, MemoryLedger, breaker_key
 from gateway.logging import bind_run, get_logger, unbind_run
 from gateway.mapping import CompiledMapping, load_mapping
 from gateway.notify import Notifier
@@ -74,7 +78,9 @@ def outcome(run: RunContext, stopped: bool) -> tuple[str, str | None]:
 
 
 class JobRunner:
-    """Runs jobs against one store; ``stop`` ends a run after the batch in flight commits."""
+    """Runs jobs against one store; ``stop`` ends a run after the batch in flight commits;
+    ``observers`` see every HTTP exchange of its runs (the service's metrics); ``transport``
+    carries their HTTP instead of a real connection (tests pass ``httpx.MockTransport``)."""
 
     def __init__(
         self,
@@ -83,6 +89,8 @@ class JobRunner:
         *,
         instance: str | None = None,
         stop: threading.Event | None = None,
+        observers: tuple[ExchangeObserver, ...] = (),
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.config = config
         self.store = store
@@ -91,6 +99,8 @@ class JobRunner:
         self.audit = audit_log_from_config(config)
         self.checkpointer = checkpointer(config, self.instance)
         self.breakers = StoreBreakerLedger(store)
+        self.observers = observers
+        self.transport = transport
         self.notifier = Notifier(config)
 
     def mapping_for(self, job_name: str) -> CompiledMapping:
@@ -103,7 +113,24 @@ class JobRunner:
             )
         return mapping
 
-    def stream_context(self, job_name: str, run_id: str, mapping: CompiledMapping) -> StreamContext:
+    def options(self, job_name: str) -> StreamOptions:
+        """The job's options (its batch size as ``page_size`` unless they set one), validated
+        as its stream's ``options_model``: a mistake is one line naming the job and the key."""
+        job = self.config.job(job_name)
+        raw = {"page_size": job.batch_size, **job.options}
+        return parse_options(self.stream(job_name).options_model, raw, where=f"job {job_name!r}")
+
+    def stream_context(
+        self,
+        job_name: str,
+        run_id: str,
+        mapping: CompiledMapping,
+        *,
+        breakers: BreakerLedger | None = None,
+        options: StreamOptions | None = None,
+    ) -> StreamContext:
+        """The context of one run of ``job_name``; breaker states in ``breakers`` (memory when
+        none: a dry run leaves the store's breakers alone)."""
         job = self.config.job(job_name)
         return StreamContext(
             job=job_name,
@@ -116,6 +143,10 @@ class JobRunner:
             base_dir=str(self.config.base_dir),
             expected_fields=mapping.source_fields,
             holidays=holiday_book(self.config),
+            validated_options=options or self.options(job_name),
+            breakers=breakers or MemoryLedger(),
+            observers=self.observers,
+            transport=self.transport,
         )
 
     def stream(self, job_name: str) -> PullStream | PushStream:
@@ -128,12 +159,14 @@ class JobRunner:
         job = self.config.job(job_name)
         mapping = self.mapping_for(job_name)
         stream = self.stream(job_name)
+        options = self.options(job_name)
         self.store.check_free_space(self.config.store.min_free_mb)
         run_id = self.store.start_run(job_name, self.instance, mapping.digest)
         # Breaker states live in this runner's store, so a failure streak survives the process
         # and a run in a new process sees the breaker open (gateway.http.breaker).
-        bind_breakers(run_id, self.breakers)
-        ctx = self.stream_context(job_name, run_id, mapping)
+        ctx = self.stream_context(
+            job_name, run_id, mapping, breakers=self.breakers, options=options
+        )
         run = RunContext(
             self.config, self.store, self.audit, job_name, job, mapping, run_id, ctx, progress,
             checkpointer=self.checkpointer,
@@ -171,7 +204,6 @@ class JobRunner:
         finally:
             self._close_even_on_a_full_disk(run, status, error)
             self.checkpoint()
-            unbind_breakers(run_id)
             unbind_run()
         self._notify(job_name, status, error)
         counts = run.counts

@@ -12,12 +12,11 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from gateway.adapter import Direction, PullStream, PushStream, load_adapter
+from gateway.adapter import Direction, ExchangeObserver, PullStream, PushStream, load_adapter
 from gateway.audit import AuditEvent, audit_log_from_config
 from gateway.audit.events import reconcile_event
 from gateway.config import GatewayConfig
 from gateway.errors import ConfigError, GatewayError
-from gateway.http.breaker import bind_breakers, unbind_breakers
 from gateway.logging import get_logger
 from gateway.notify import Notifier
 from gateway.pipeline import JobRunner
@@ -27,7 +26,6 @@ from gateway.reconcile.pull import FANOUT, LEAF, PullReconciliation
 from gateway.reconcile.push import PushReconciliation
 from gateway.store import Store
 from gateway.store import holdings as held
-from gateway.store.breakers import StoreBreakerLedger
 
 log = get_logger("gateway.reconcile")
 # Differing keys named in the audit entry (masked and digested there); the counts are complete.
@@ -52,13 +50,16 @@ class ReconcileOptions:
 
 
 class Reconciler:
-    """Reconciles jobs of one configuration against one store."""
+    """Reconciles jobs of one configuration against one store; ``observers`` see every HTTP
+    exchange (the service's metrics)."""
 
-    def __init__(self, config: GatewayConfig, store: Store) -> None:
+    def __init__(
+        self, config: GatewayConfig, store: Store, observers: tuple[ExchangeObserver, ...] = ()
+    ) -> None:
         self.config = config
         self.store = store
         self.audit = audit_log_from_config(config)
-        self.runner = JobRunner(config, store)
+        self.runner = JobRunner(config, store, observers=observers)
 
     def run(self, job_name: str, options: ReconcileOptions) -> Findings:
         job = self.config.job(job_name)
@@ -82,7 +83,10 @@ class Reconciler:
         if direction is Direction.PULL and options.resend:
             raise ConfigError("--resend applies to push jobs", job=job_name)
         reconciliation_id = str(uuid.uuid4())
-        ctx = self.runner.stream_context(job_name, reconciliation_id, mapping)
+        # The store's breakers: a reconciliation sees, and feeds, the platform's failure streak.
+        ctx = self.runner.stream_context(
+            job_name, reconciliation_id, mapping, breakers=self.runner.breakers
+        )
         findings = Findings(job_name, direction.value, options.mode, limit=options.limit)
         masker = key_masker(mapping)
 
@@ -110,7 +114,6 @@ class Reconciler:
 
         with self.store.transaction() as conn:
             held.start_reconciliation(conn, reconciliation_id, job_name, options.mode)
-        bind_breakers(reconciliation_id, StoreBreakerLedger(self.store))
         started = time.perf_counter()
         outcome, error = "failed", None
         try:
@@ -140,7 +143,6 @@ class Reconciler:
             raise
         finally:
             checkpoint()
-            unbind_breakers(reconciliation_id)
             keys = [d.key for d in findings.listed][:AUDITED_KEYS]
             counts = {
                 "platform_count": findings.platform_count,

@@ -8,7 +8,8 @@ gives its leases back and exits 0. Runs still going when the grace period ends a
 process exits 1 at once, their open transaction is rolled back, and the next run resumes from
 the last committed cursor. A second signal does the same without waiting.
 
-How a job runs is passed in (``execute``), so the service knows nothing of the pipeline.
+How a job runs is passed in (``execute``), so the service knows nothing of the pipeline; the
+scheduler hands each run the service's metrics observer, so its HTTP exchanges are counted.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from gateway.calendar_years import PROVISIONAL_FIELD
 from gateway.config import GatewayConfig
 from gateway.errors import ConfigError
-from gateway.http import client as http_client
 from gateway.logging import get_logger
 from gateway.mapping import load_mapping
 from gateway.service.health import HealthServer
@@ -119,7 +119,6 @@ class Service:
         # APScheduler reports skipped and missed fires as events the scheduler counts; its own
         # per-fire log lines would repeat every few seconds.
         logging.getLogger("apscheduler").setLevel(logging.ERROR)
-        http_client.exchange_observers.append(self.metrics.observe_exchange)
         self.leases.start_renewing()
         self.health.start()
         self.scheduler.start()
@@ -147,8 +146,6 @@ class Service:
                 jobs=self.scheduler.active(),
             )
             return False
-        if self.metrics.observe_exchange in http_client.exchange_observers:
-            http_client.exchange_observers.remove(self.metrics.observe_exchange)
         self.leases.close()
         self.health.stop()
         self.store.close()

@@ -116,7 +116,7 @@ class ServiceMetrics:
         self.skips.labels(job, reason).inc()
 
     def observe_exchange(self, exchange: Exchange) -> None:
-        """Count one HTTP attempt (an observer of :mod:`gateway.http.client`)."""
+        """Count one HTTP attempt: the exchange observer the scheduler hands each run."""
         status = str(exchange.http_status) if exchange.http_status else exchange.error or "error"
         self.http_requests.labels(exchange.platform, status).inc()
         if exchange.duration_ms is not None:

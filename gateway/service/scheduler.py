@@ -34,6 +34,7 @@ from apscheduler.triggers.date import DateTrigger
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from gateway.adapter import ExchangeObserver
 from gateway.clock import SHANGHAI, to_iso, utc_now
 from gateway.config import GatewayConfig
 from gateway.errors import GatewayError
@@ -53,9 +54,12 @@ Progress = Callable[[Mapping[str, int]], None]
 MISFIRE_GRACE_SECONDS = 60
 
 
-Execute = Callable[[str, threading.Event, Progress], RunOutcome]
-# Reconciles one job (the service knows nothing of how); what it answers is not looked at.
-Reconcile = Callable[[str], object]
+# Runs one job: its name, the run's stop event, the progress callback, and the observer that
+# counts the run's HTTP exchanges into the service's metrics.
+Execute = Callable[[str, threading.Event, Progress, ExchangeObserver], RunOutcome]
+# Reconciles one job (the service knows nothing of how), its exchanges to the observer; what
+# it answers is not looked at.
+Reconcile = Callable[[str, ExchangeObserver], object]
 
 
 def ran_since(store: Store, job: str, due: datetime) -> bool:
@@ -189,7 +193,7 @@ class JobScheduler:
                     with self.store.connect() as conn:
                         if reconciled_since(conn, job, to_iso(due)):
                             return "already_ran"
-                    self.reconcile(job)
+                    self.reconcile(job, self.metrics.observe_exchange)
                     return "ran"
                 finally:
                     self.leases.release(lease)
@@ -292,7 +296,7 @@ class JobScheduler:
         meter = self.metrics.meter(job)
         log.info("run due", job=job, reason=reason)
         try:
-            outcome = self.execute(job, stop, meter)
+            outcome = self.execute(job, stop, meter, self.metrics.observe_exchange)
         except Exception as exc:
             # A broken run must not take the scheduler with it; the run row (if any) is marked
             # interrupted by the next holder of the lease.
