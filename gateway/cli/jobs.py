@@ -200,10 +200,11 @@ def status_rows(cfg: GatewayConfig, store: Store, now: datetime) -> list[dict[st
     last = history.latest(store, names)
     succeeded = history.latest(store, names, status="succeeded")
     letters = history.open_letters(store)
+    book = holiday_book(cfg)
     rows = []
     for name in names:
         job = cfg.jobs[name]
-        due = next_due(name, job.schedule, now) if job.enabled else None
+        due = next_due(name, job.schedule, now, book) if job.enabled else None
         rows.append(
             {
                 "job": name,
@@ -279,6 +280,7 @@ def list_jobs(
     """The configured jobs: source, target, schedule, next due time, mapping and dependencies."""
     cfg = setup(config, log_to_file=False, check=True)
     now = utc_now()
+    book = holiday_book(cfg)
     rows: list[dict[str, Any]] = [
         {
             "job": name,
@@ -287,7 +289,7 @@ def list_jobs(
             "mapping": job.mapping,
             "schedule": job.schedule,
             "enabled": job.enabled,
-            "next_due": utc(next_due(name, job.schedule, now)) if job.enabled else None,
+            "next_due": (utc(next_due(name, job.schedule, now, book)) if job.enabled else None),
             "depends_on": list(job.depends_on),
         }
         for name, job in cfg.jobs.items()
