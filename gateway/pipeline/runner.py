@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from gateway.adapter import (
     Direction,
     ExchangeRecorder,
+    ExportStream,
     PullStream,
     PushStream,
     StreamContext,
@@ -20,6 +22,7 @@ from gateway.adapter import (
 from gateway.audit import AuditEvent, audit_log_from_config
 from gateway.audit.settings import checkpointer
 from gateway.calendar_years import calendar_warnings, holiday_book, today
+from gateway.clock import utc_now
 from gateway.config import GatewayConfig
 from gateway.errors import ConfigError, GatewayError, StoreError
 from gateway.faults import environment_fault
@@ -28,6 +31,7 @@ from gateway.logging import bind_run, get_logger, unbind_run
 from gateway.mapping import CompiledMapping, load_mapping
 from gateway.notify import Notifier
 from gateway.pipeline.context import Progress, RunContext, instance_name
+from gateway.pipeline.export import run_export
 from gateway.pipeline.pull import run_pull
 from gateway.pipeline.push import run_push
 from gateway.store import Store
@@ -124,7 +128,14 @@ class JobRunner:
         adapter = load_adapter(platform.adapter)
         return adapter.stream(job.stream, Direction.PULL if job.is_pull else Direction.PUSH)
 
-    def run(self, job_name: str, progress: Progress | None = None) -> RunSummary:
+    def run(
+        self,
+        job_name: str,
+        progress: Progress | None = None,
+        options: Mapping[str, Any] | None = None,
+    ) -> RunSummary:
+        """Run ``job_name`` once; ``options`` override its job options for this run alone
+        (``gateway sync JOB --month``)."""
         job = self.config.job(job_name)
         mapping = self.mapping_for(job_name)
         stream = self.stream(job_name)
@@ -134,6 +145,8 @@ class JobRunner:
         # and a run in a new process sees the breaker open (gateway.http.breaker).
         bind_breakers(run_id, self.breakers)
         ctx = self.stream_context(job_name, run_id, mapping)
+        if options:
+            ctx.options = {**ctx.options, **options}
         run = RunContext(
             self.config, self.store, self.audit, job_name, job, mapping, run_id, ctx, progress,
             checkpointer=self.checkpointer,
@@ -148,7 +161,9 @@ class JobRunner:
             log.info(
                 "run started", mapping=mapping.name, direction="pull" if job.is_pull else "push"
             )
-            if isinstance(stream, PullStream):
+            if isinstance(stream, ExportStream):
+                run_export(run, stream, utc_now())
+            elif isinstance(stream, PullStream):
                 run_pull(run, stream)
             else:
                 run_push(run, stream)
