@@ -236,16 +236,43 @@ def test_a_second_run_rewrites_the_same_bytes_or_refuses(notice: Notice) -> None
     detail = sheets(path)["办件明细"]
     case_no = detail[1][0]
     case = next(c for c in payloads(env, "service_case") if c["case_no"] == case_no)
-    changed = {**case, "enterprise_name": case["enterprise_name"] + "（更名）"}
-    body = orjson.dumps(changed, option=orjson.OPT_SORT_KEYS)
-    with env.store.transaction() as conn:
-        upsert_records(
-            conn, "service_case", [RecordRow(case_no, body.decode(), content_hash(body))], "test"
-        )
-    refused = env.run(JOB)
+    store_case(env, {**case, "enterprise_name": case["enterprise_name"] + "（更名）"})
+    try:
+        refused = env.run(JOB)
+    finally:
+        store_case(env, case)
     assert refused.status == "failed"
     assert exit_code(refused.status, []) == 1
     assert refused.error is not None
     assert "issued with other content" in refused.error
     assert NOTICE_MONTH in refused.error
     assert path.read_bytes() == before
+    assert env.run(JOB).status == "succeeded"
+
+
+def store_case(env: ServiceNetworkEnv, case: dict[str, Any]) -> None:
+    body = orjson.dumps(case, option=orjson.OPT_SORT_KEYS)
+    row = RecordRow(case["case_no"], body.decode(), content_hash(body))
+    with env.store.transaction() as conn:
+        upsert_records(conn, "service_case", [row], "test")
+
+
+def test_dry_run_and_reconcile_refuse_and_state_shows_the_issued_months(notice: Notice) -> None:
+    """A monthly file job has no dry run and no reconciliation; its state lists each month
+    issued with the file's name, row count and SHA-256."""
+    config = str(notice.env.directory / "gateway.yaml")
+    dry = run_gateway(["sync", JOB, "--dry-run", "--config", config])
+    assert isinstance(dry.exception, ConfigError)
+    assert "no dry run" in str(dry.exception)
+    reconciled = run_gateway(["reconcile", JOB, "--config", config])
+    assert isinstance(reconciled.exception, ConfigError)
+    assert "not reconciled" in str(reconciled.exception)
+    shown = run_gateway(["state", "show", JOB, "--config", config, "--json"])
+    assert shown.exit_code == 0, shown.output
+    issued = orjson.loads(shown.output)["cursor"]["issued"][NOTICE_MONTH]
+    path = notice.path(NOTICE_MONTH)
+    assert issued == {
+        "file": path.name,
+        "rows": notice.runs[JOB].read,
+        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+    }
