@@ -388,6 +388,33 @@ class PushStream(ABC):
         return
 
 
+@dataclass(frozen=True)
+class ExportDocument:
+    """One period's file as an export stream answers it: the rows in canonical fields (the
+    job's push mapping turns each into the file's columns) and a cover sheet of totals."""
+
+    file_name: str
+    sheet: str
+    rows: list[dict[str, Any]]
+    cover_sheet: str
+    cover: list[list[Any]]
+
+
+class ExportStream(PushStream):
+    """A push that writes one file per month, built whole from the store (the monthly notice
+    to the justice bureau), instead of sending changes: :mod:`gateway.pipeline.export` runs
+    it, so it is never sent batches."""
+
+    @abstractmethod
+    def build(
+        self, ctx: StreamContext, config: GatewayConfig, store: Store, month: date
+    ) -> ExportDocument:
+        """The file for the calendar month starting on ``month``."""
+
+    def send(self, ctx: StreamContext, batch: list[OutgoingRecord]) -> list[PushOutcome]:
+        raise ConfigError("an export stream writes whole files, not batches", stream=self.name)
+
+
 class Adapter(ABC):
     """One platform (or the files inbox/outbox): its streams and, optionally, its simulator."""
 

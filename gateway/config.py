@@ -118,10 +118,19 @@ class PlatformConfig(_Model):
         return value.rstrip("/") if value else value
 
 
+# Monthly on the first working day (Chinese calendar: holidays and make-up days), at HH:MM.
+FIRST_WORKING_DAY = re.compile(r"^first working day of month ([01]\d|2[0-3]):([0-5]\d)$")
+
+
 def _check_schedule(value: str) -> str:
     if re.match(r"^every \d+(\.\d+)?\s*(s|m|h)$", value) or len(value.split()) == 5:
         return value
-    raise ValueError("must be 'every N{s|m|h}' or a five-field cron expression")
+    if FIRST_WORKING_DAY.match(value):
+        return value
+    raise ValueError(
+        "must be 'every N{s|m|h}', a five-field cron expression "
+        "or 'first working day of month HH:MM'"
+    )
 
 
 class ReconcileConfig(_Model):
@@ -160,11 +169,7 @@ class JobConfig(_Model):
     @field_validator("schedule")
     @classmethod
     def _schedule(cls, value: str | None) -> str | None:
-        if value is None:
-            return value
-        if re.match(r"^every \d+(\.\d+)?\s*(s|m|h)$", value) or len(value.split()) == 5:
-            return value
-        raise ValueError("must be 'every N{s|m|h}' or a five-field cron expression")
+        return value if value is None else _check_schedule(value)
 
     @model_validator(mode="after")
     def _one_side_is_store(self) -> JobConfig:

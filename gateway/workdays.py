@@ -122,6 +122,11 @@ class WorkCalendar:
                 return day
         raise ConfigError("no working day within the search window", after=day.isoformat())
 
+    def first_working_day(self, year: int, month: int) -> date:
+        """The month's first working day (2022-10: the 8th, a make-up Saturday)."""
+        first = date(year, month, 1)
+        return first if self.is_working_day(first) else self.next_working_day(first)
+
     def nth_working_day_after(self, day: date, count: int) -> date:
         for _ in range(count):
             day = self.next_working_day(day)

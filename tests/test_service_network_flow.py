@@ -1,5 +1,6 @@
 """The service network's demo flow end to end: catalogue file → platform, cases → handling →
-events → platform, and the cases report recomputed independently of its own code."""
+events → platform, and the cases report recomputed independently of its own code. The cases
+are the registrations and the human-resources-service licence applications."""
 
 from __future__ import annotations
 
@@ -19,8 +20,13 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from adapters.service_network.demo import CATALOGUE_FILE, SHEET
-from adapters.service_network.model import ITEM_TYPES, ONLINE_DEPTHS
+from adapters.service_network.demo import CATALOGUE_FILE, LICENCE_CASES, SHEET
+from adapters.service_network.model import (
+    ITEM_TYPES,
+    LICENCE_ITEM_CODE,
+    ONLINE_DEPTHS,
+    REGISTRATION_ITEM_CODE,
+)
 from adapters.service_network.report import build_report, cases
 from gateway.clock import SHANGHAI
 from gateway.demo import job_order
@@ -33,6 +39,7 @@ from mappings import resolve_mapping
 from tests.helpers.service_network_env import ServiceNetworkEnv, service_network_env
 
 REGISTRATIONS = 2551
+CASES = REGISTRATIONS + LICENCE_CASES
 AS_OF = datetime(2022, 12, 5, 9, 0, tzinfo=SHANGHAI)
 OFFICE_HOURS = ((time(9), time(12)), (time(13), time(17)))
 CHINA = holidays.country_holidays("CN", years=[2022, 2023])
@@ -86,14 +93,16 @@ def oracle_due(received: datetime) -> datetime:
 
 
 def test_every_job_of_the_flow_succeeds(flow: Flow) -> None:
-    """Catalogue loaded and published, 2,551 cases pulled, three events each handled and sent."""
+    """Catalogue loaded and published, every case pulled, three events each handled and sent,
+    the justice bureau's notice written."""
     counts = {job: (s.status, s.read, s.inserted, s.rejected) for job, s in flow.runs.items()}
+    assert counts.pop("sn-justice-notice")[0] == "succeeded"
     assert counts == {
         "sn-items-load": ("succeeded", 206, 206, 0),
         "sn-items-push": ("succeeded", 206, 206, 0),
-        "sn-cases": ("succeeded", REGISTRATIONS, REGISTRATIONS, 0),
-        "sn-handling": ("succeeded", 3 * REGISTRATIONS, 3 * REGISTRATIONS, 0),
-        "sn-case-events-push": ("succeeded", 3 * REGISTRATIONS, 3 * REGISTRATIONS, 0),
+        "sn-cases": ("succeeded", CASES, CASES, 0),
+        "sn-handling": ("succeeded", 3 * CASES, 3 * CASES, 0),
+        "sn-case-events-push": ("succeeded", 3 * CASES, 3 * CASES, 0),
     }
 
 
@@ -140,7 +149,8 @@ def test_platform_catalogue_equals_the_catalogue_file(flow: Flow) -> None:
 
 
 def test_report_accounts_for_every_registration(flow: Flow) -> None:
-    """All 2,551 registrations reported; on-time/overdue equal an independent recomputation."""
+    """Every case reported; the 2,551 registrations' on-time/overdue equal an independent
+    recomputation; the licence cases (10 working days) are all on time."""
     env = flow.env
     report = build_report(
         env.config, env.store, since=date(2022, 1, 1), until=date(2022, 11, 30), as_of=AS_OF
@@ -148,8 +158,11 @@ def test_report_accounts_for_every_registration(flow: Flow) -> None:
     totals = report.totals.as_dict()
     with env.client() as client:
         platform_cases = client.get("/_sim/stats").json()["cases"]
-    assert totals["received"] == platform_cases == REGISTRATIONS
-    assert totals["handled"] == totals["reported"] == REGISTRATIONS
+    assert totals["received"] == platform_cases == CASES
+    assert totals["handled"] == totals["reported"] == CASES
+    items = {row.item_code: row.as_dict() for row in report.items}
+    registrations, licences = items[REGISTRATION_ITEM_CODE], items[LICENCE_ITEM_CODE]
+    assert licences["received"] == licences["on_time"] == LICENCE_CASES
     completed = {
         e["case_no"]: datetime.fromisoformat(e["occurred_at"])
         for e in payloads(env, "case_event")
@@ -158,18 +171,22 @@ def test_report_accounts_for_every_registration(flow: Flow) -> None:
     late = {
         c["case_no"]
         for c in payloads(env, "service_case")
-        if completed[c["case_no"]] > oracle_due(datetime.fromisoformat(c["received_at"]))
+        if c["item_code"] == REGISTRATION_ITEM_CODE
+        and completed[c["case_no"]] > oracle_due(datetime.fromisoformat(c["received_at"]))
     }
     assert 0 < len(late) < REGISTRATIONS // 10
-    assert (totals["on_time"], totals["late"], totals["overdue"]) == (
+    assert (registrations["on_time"], registrations["late"], registrations["overdue"]) == (
         REGISTRATIONS - len(late),
         len(late),
         len(late),
     )
+    assert (totals["late"], totals["overdue"]) == (len(late), len(late))
     assert {o.case_no for o in report.outcomes if o.state == "late"} == late
-    assert totals["approved"] + totals["rejected"] == REGISTRATIONS
-    assert [row.item_code for row in report.items] == ["GG00101001"]
-    assert report.items[0].limit_days == "0.5"
+    assert totals["approved"] + totals["rejected"] == CASES
+    assert [(row.item_code, row.limit_days) for row in report.items] == [
+        (REGISTRATION_ITEM_CODE, "0.5"),
+        (LICENCE_ITEM_CODE, "10"),
+    ]
 
 
 def test_report_command_prints_json_and_writes_csv(flow: Flow, tmp_path: Path) -> None:
@@ -182,11 +199,11 @@ def test_report_command_prints_json_and_writes_csv(flow: Flow, tmp_path: Path) -
     result = CliRunner().invoke(app, [*args, "--json", "--csv", str(out)])
     assert result.exit_code == 0, result.output
     shown = orjson.loads(result.output)
-    assert shown["totals"]["received"] == REGISTRATIONS
+    assert shown["totals"]["received"] == CASES
     assert len(shown["overdue_cases"]) == shown["totals"]["overdue"]
     with out.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
-    assert len(rows) == REGISTRATIONS
+    assert len(rows) == CASES
     states = Counter(row["state"] for row in rows)
     assert (states["on_time"], states["late"]) == (
         shown["totals"]["on_time"],
@@ -201,13 +218,13 @@ def test_running_every_job_again_sends_nothing_twice(flow: Flow) -> None:
     """A second round re-reads the cases (their status changed) but derives and sends nothing."""
     again = {job: flow.env.run(job) for job in job_order(flow.env.config)}
     assert all(s.status == "succeeded" for s in again.values())
-    assert again["sn-cases"].updated == REGISTRATIONS
+    assert again["sn-cases"].updated == CASES
     assert again["sn-handling"].read == 0
     assert again["sn-case-events-push"].read == again["sn-items-push"].read == 0
     with flow.env.client() as client:
         stats = client.get("/_sim/stats").json()
-    assert stats["events_accepted"] == 3 * REGISTRATIONS
-    assert stats["cases_by_status"] == {"已办结": REGISTRATIONS}
+    assert stats["events_accepted"] == 3 * CASES
+    assert stats["cases_by_status"] == {"已办结": CASES}
 
 
 def test_event_out_of_order_lands_in_the_dead_letter_queue(tmp_path: Path) -> None:

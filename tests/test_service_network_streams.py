@@ -63,7 +63,7 @@ def test_the_adapter_is_installed_under_its_entry_point() -> None:
     assert isinstance(found, ServiceNetworkAdapter)
     assert set(found.reports()) == {"cases", "catalogue"}
     assert set(found.pull_streams()) == {"cases", "handling"}
-    assert set(found.push_streams()) == {"items", "case_events"}
+    assert set(found.push_streams()) == {"items", "case_events", "justice_notice"}
 
 
 def test_sm3_matches_the_gb_t_32905_example() -> None:

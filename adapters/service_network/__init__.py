@@ -4,12 +4,15 @@ Streams: ``items`` (push: the bureau's catalogue with its guides), ``cases`` (pu
 from the one-stop portal, by (update time, case number)), ``case_events`` (push: accepted,
 approved or rejected, completed) and ``handling`` (pull: the local handling rules' decisions on
 the portal's cases). Requests are signed with HMAC-SM3. ``gateway report cases`` measures the
-handling against each item's working-day time limit.
+handling against each item's working-day time limit. ``justice_notice`` writes the monthly
+notice of 告知承诺 licence cases to the justice bureau's outbox (an export, not a platform
+stream).
 """
 
 from __future__ import annotations
 
 from adapters.service_network.handling import HandlingStream
+from adapters.service_network.notice import JusticeNoticeStream
 from adapters.service_network.streams import CaseEventsStream, CasesStream, ItemsStream
 from gateway.adapter import DeclaredAdapter
 
@@ -32,5 +35,6 @@ class ServiceNetworkAdapter(DeclaredAdapter):
 
 
 adapter = ServiceNetworkAdapter(
-    pull=[CasesStream(), HandlingStream()], push=[ItemsStream(), CaseEventsStream()]
+    pull=[CasesStream(), HandlingStream()],
+    push=[ItemsStream(), CaseEventsStream(), JusticeNoticeStream()],
 )

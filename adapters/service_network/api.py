@@ -74,6 +74,12 @@ class Case(BaseModel):
     insuredCount: int = Field(description="参保职工人数")
     materialsComplete: Literal["0", "1"] = Field(description="申请材料是否齐全")
     missingMaterial: str = Field(description="所缺材料, empty when complete")
+    notifyCommit: Literal["0", "1"] | None = Field(
+        None, description="告知承诺制: 1 when the applicant replaced proofs by a commitment"
+    )
+    commitItems: str | None = Field(
+        None, description="承诺事项, codes joined by ',': 01 场所使用权证明, 02 专职工作人员证明"
+    )
     caseStatus: str = Field(description="0 待受理, 1 已受理, 2 已准予, 3 不予, 4 已办结")
     updateTime: str = Field(description="更新时间, yyyy-MM-dd HH:mm:ss.SSS")
 

@@ -60,6 +60,10 @@ class CaseSettings:
     promised_limit: str = REGISTRATION_ITEM_LIMIT
     region: str = "522600"
     incomplete_share: float = 0.04
+    # Another kind of case draws from its own random stream and numbers its cases from here on
+    # within a day, so its case numbers never meet the registrations'.
+    stream: str = "service-network"
+    first_sequence: int = 1
 
 
 def _uscc(rng: random.Random, county: str) -> str:
@@ -123,15 +127,16 @@ def _enterprise(rng: random.Random, day: date, seen: set[str]) -> dict[str, Any]
 
 def generate_cases(settings: CaseSettings, calendar: WorkCalendar) -> list[dict[str, Any]]:
     """The cases in receipt order, as the platform holds them (status and update time apart)."""
-    rng = random.Random(f"service-network:{settings.seed}")
+    rng = random.Random(f"{settings.stream}:{settings.seed}")
     cases: list[dict[str, Any]] = []
     per_day: dict[date, int] = {}
     seen_uscc: set[str] = set()
     for received in _arrivals(settings, calendar, rng):
         day = received.date()
         per_day[day] = per_day.get(day, 0) + 1
+        sequence = settings.first_sequence - 1 + per_day[day]
         case: dict[str, Any] = {
-            "caseNo": f"{settings.region}{day:%Y%m%d}{per_day[day]:06d}",
+            "caseNo": f"{settings.region}{day:%Y%m%d}{sequence:06d}",
             "itemCode": settings.item_code,
             "itemName": settings.item_name,
             "promisedLimit": settings.promised_limit,

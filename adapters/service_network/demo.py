@@ -25,6 +25,9 @@ COLUMNS = (
     "申请材料", "办理流程", "收费标准", "办理地点", "咨询电话",
 )  # fmt: skip
 REGISTRATIONS = 2551  # 今年前11个月，全州受理开办企业社会保险参保登记2551家
+LICENCE_CASES = 48  # 人力资源服务许可 applications, most under 告知承诺 (not a report figure)
+# The notice issued last before the report day (2022-11-30): on 1 November, for October.
+NOTICE_MONTH = "2022-10"
 
 
 def catalogue_row(entry: CatalogueEntry) -> list[str]:
@@ -74,7 +77,11 @@ def demo_part(ctx: DemoContext) -> DemoPart:
                 "signature": "hmac-sm3",
                 "rate_limit": {"per_second": 100, "burst": 200},
                 "options": {"calendar": {"working_hours": ["09:00-12:00", "13:00-17:00"]}},
-                "simulator": {"seed": ctx.seed, "cases": REGISTRATIONS},
+                "simulator": {
+                    "seed": ctx.seed,
+                    "cases": REGISTRATIONS,
+                    "licence_cases": LICENCE_CASES,
+                },
             },
             "inbox": INBOX_PLATFORM,
         },
@@ -117,6 +124,14 @@ def demo_part(ctx: DemoContext) -> DemoPart:
                 "schedule": "every 5m",
                 "batch_size": 500,
                 "depends_on": ["sn-handling", "sn-items-push"],
+            },
+            "sn-justice-notice": {
+                "source": "store",
+                "target": "service_network.justice_notice",
+                "mapping": "service_network/justice_notice.push.yaml",
+                "schedule": "first working day of month 09:00",
+                "depends_on": ["sn-case-events-push"],
+                "options": {"outbox": "outbox/justice", "month": NOTICE_MONTH},
             },
         },
     )

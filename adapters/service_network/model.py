@@ -47,3 +47,11 @@ REGISTRATION_ITEM_CODE: Final = "GG00101001"
 REGISTRATION_ITEM_NAME: Final = "企业开办社会保险参保登记"
 # Its promised time limit (承诺办结时限) in working days, as the catalogue publishes it.
 REGISTRATION_ITEM_LIMIT: Final = "0.5"
+
+# The human-resources-service licence (人力资源服务许可) for job placement, as the catalogue
+# codes it, and the two proofs its applicant may replace by a signed commitment under the
+# notification-and-commitment system (证明事项告知承诺制), by the platform's codes.
+LICENCE_ITEM_CODE: Final = "XK00002000"
+LICENCE_ITEM_NAME: Final = "经营性人力资源服务机构从事职业中介活动许可"
+LICENCE_ITEM_LIMIT: Final = "10"
+COMMITMENTS: Final = {"01": "场所使用权证明", "02": "专职工作人员证明"}

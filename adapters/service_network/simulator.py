@@ -41,6 +41,7 @@ from adapters.service_network.api import (
     PushAnswers,
 )
 from adapters.service_network.casegen import CaseSettings, generate_cases
+from adapters.service_network.licencegen import generate_licence_cases
 from adapters.service_network.model import (
     DEFAULT_ITEM_CODE_PATTERN,
     REGISTRATION_ITEM_CODE,
@@ -112,6 +113,8 @@ class SimulatorSettings(BaseModel):
     algorithm: SignatureAlgorithm = SignatureAlgorithm.HMAC_SM3
     seed: int = DEFAULT_SEED
     cases: int = Field(2551, ge=0, le=1_000_000)
+    # Human-resources-service licence cases, some under 告知承诺 (licencegen).
+    licence_cases: int = Field(0, ge=0, le=100_000)
     start: date = date(2022, 1, 1)
     end: date = date(2022, 11, 30)
     # Early December, when the report on the first eleven months was written.
@@ -184,6 +187,9 @@ def build_state(config: SimulatorSettings) -> PlatformState:
             incomplete_share=config.incomplete_share,
         ),
         DEFAULT_CALENDAR,
+    )
+    cases += generate_licence_cases(
+        config.seed, config.licence_cases, config.start, config.end, config.region, DEFAULT_CALENDAR
     )
     return PlatformState(
         cases, SimClock(config.clock), config.item_code_pattern, config.item_code_has_type

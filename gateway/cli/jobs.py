@@ -12,7 +12,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from gateway.adapter import discover_adapters
+from gateway.adapter import ExportStream, discover_adapters
 from gateway.calendar_years import calendar_warnings, holiday_book, today
 from gateway.cli.common import console, err_console, open_store, print_json, setup
 from gateway.cli.display import Column, local, seconds_between, utc, zone, zone_note
@@ -21,8 +21,10 @@ from gateway.cli.options import ConfigOption, JsonOption
 from gateway.cli.progress import RunProgress
 from gateway.clock import utc_now
 from gateway.config import GatewayConfig
+from gateway.errors import ConfigError
 from gateway.pipeline import JobRunner, RunSummary
 from gateway.pipeline.dryrun import dry_run
+from gateway.pipeline.export import parse_month
 from gateway.private import exposed
 from gateway.service.leases import held_lease
 from gateway.service.triggers import next_due
@@ -83,10 +85,20 @@ def sync(
             help="Read, map and validate; write nothing (no records, cursor, outbox or sends).",
         ),
     ] = False,
+    month: Annotated[
+        str | None,
+        typer.Option(
+            "--month",
+            metavar="YYYY-MM",
+            help="A monthly file job (the justice bureau's notice): the month to write.",
+        ),
+    ] = None,
 ) -> None:
     """Run one job once, with a live progress line; exit 1 if the run failed."""
     cfg = setup(config, check=True)
     cfg.job(job)
+    if month is not None:
+        parse_month(month)
     if dry_run:
         _dry_run(cfg, job, json)
         return
@@ -94,6 +106,9 @@ def sync(
     stop = threading.Event()
     signals = _install_stop(stop)
     runner = JobRunner(cfg, store, stop=stop)
+    if month is not None and not isinstance(runner.stream(job), ExportStream):
+        store.close()
+        raise ConfigError("--month applies to a monthly file job", job=job)
     try:
         # The same lease the scheduler takes: a manual sync never overlaps a scheduled run.
         with held_lease(store, runner.instance, job, cfg.service.lease_seconds, stop):
@@ -101,7 +116,11 @@ def sync(
             if reset:
                 store.reset_checkpoint(job)
             with RunProgress(console, job, disable=json) as progress:
-                summary = runner.run(job, progress=progress.update)
+                summary = runner.run(
+                    job,
+                    progress=progress.update,
+                    overrides={"month": month} if month is not None else None,
+                )
     finally:
         store.close()
     if json:
@@ -193,10 +212,11 @@ def status_rows(cfg: GatewayConfig, store: Store, now: datetime) -> list[dict[st
     last = history.latest(store, names)
     succeeded = history.latest(store, names, status="succeeded")
     letters = history.open_letters(store)
+    book = holiday_book(cfg)
     rows = []
     for name in names:
         job = cfg.jobs[name]
-        due = next_due(name, job.schedule, now) if job.enabled else None
+        due = next_due(name, job.schedule, now, book) if job.enabled else None
         rows.append(
             {
                 "job": name,
@@ -272,6 +292,7 @@ def list_jobs(
     """The configured jobs: source, target, schedule, next due time, mapping and dependencies."""
     cfg = setup(config, log_to_file=False, check=True)
     now = utc_now()
+    book = holiday_book(cfg)
     rows: list[dict[str, Any]] = [
         {
             "job": name,
@@ -280,7 +301,7 @@ def list_jobs(
             "mapping": job.mapping,
             "schedule": job.schedule,
             "enabled": job.enabled,
-            "next_due": utc(next_due(name, job.schedule, now)) if job.enabled else None,
+            "next_due": (utc(next_due(name, job.schedule, now, book)) if job.enabled else None),
             "depends_on": list(job.depends_on),
         }
         for name, job in cfg.jobs.items()

@@ -16,8 +16,9 @@ from typing import Any
 
 import orjson
 
-from gateway.adapter import PullStream, PushStream
+from gateway.adapter import ExportStream, PullStream, PushStream
 from gateway.audit import audit_log_from_config
+from gateway.errors import ConfigError
 from gateway.pipeline.context import RunContext, key_masker
 from gateway.pipeline.pull import split_page, unreadable_count
 from gateway.pipeline.runner import JobRunner
@@ -50,6 +51,8 @@ def dry_run(runner: JobRunner, job_name: str, stop: threading.Event | None = Non
     job = config.job(job_name)
     mapping = runner.mapping_for(job_name)
     stream = runner.stream(job_name)
+    if isinstance(stream, ExportStream):
+        raise ConfigError("a monthly file job has no dry run", job=job_name)
     ctx = runner.stream_context(job_name, DRY_RUN_ID, mapping)
     run = RunContext(
         config, runner.store, audit_log_from_config(config), job_name, job, mapping,

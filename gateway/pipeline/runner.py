@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,7 @@ from gateway.adapter import (
     Direction,
     ExchangeObserver,
     ExchangeRecorder,
+    ExportStream,
     PullStream,
     PushStream,
     StreamContext,
@@ -24,6 +26,7 @@ from gateway.adapter import (
 from gateway.audit import AuditEvent, audit_log_from_config
 from gateway.audit.settings import checkpointer
 from gateway.calendar_years import calendar_warnings, holiday_book, today
+from gateway.clock import utc_now
 from gateway.config import GatewayConfig
 from gateway.errors import ConfigError, GatewayError, StoreError
 from gateway.faults import environment_fault
@@ -32,6 +35,7 @@ from gateway.logging import bind_run, get_logger, unbind_run
 from gateway.mapping import CompiledMapping, load_mapping
 from gateway.notify import Notifier
 from gateway.pipeline.context import Progress, RunContext, instance_name
+from gateway.pipeline.export import run_export
 from gateway.pipeline.pull import run_pull
 from gateway.pipeline.push import run_push
 from gateway.store import Store
@@ -113,11 +117,12 @@ class JobRunner:
             )
         return mapping
 
-    def options(self, job_name: str) -> StreamOptions:
-        """The job's options (its batch size as ``page_size`` unless they set one), validated
-        as its stream's ``options_model``: a mistake is one line naming the job and the key."""
+    def options(self, job_name: str, overrides: Mapping[str, Any] | None = None) -> StreamOptions:
+        """The job's options (its batch size as ``page_size`` unless they set one) with this
+        run's ``overrides``, validated as its stream's ``options_model``: a mistake is one line
+        naming the job and the key."""
         job = self.config.job(job_name)
-        raw = {"page_size": job.batch_size, **job.options}
+        raw = {"page_size": job.batch_size, **job.options, **(overrides or {})}
         return parse_options(self.stream(job_name).options_model, raw, where=f"job {job_name!r}")
 
     def stream_context(
@@ -155,11 +160,18 @@ class JobRunner:
         adapter = load_adapter(platform.adapter)
         return adapter.stream(job.stream, Direction.PULL if job.is_pull else Direction.PUSH)
 
-    def run(self, job_name: str, progress: Progress | None = None) -> RunSummary:
+    def run(
+        self,
+        job_name: str,
+        progress: Progress | None = None,
+        overrides: Mapping[str, Any] | None = None,
+    ) -> RunSummary:
+        """Run ``job_name`` once; ``overrides`` replace some of its job options for this run
+        alone (``gateway sync JOB --month``)."""
         job = self.config.job(job_name)
         mapping = self.mapping_for(job_name)
         stream = self.stream(job_name)
-        options = self.options(job_name)
+        options = self.options(job_name, overrides)
         self.store.check_free_space(self.config.store.min_free_mb)
         run_id = self.store.start_run(job_name, self.instance, mapping.digest)
         # Breaker states live in this runner's store, so a failure streak survives the process
@@ -167,6 +179,8 @@ class JobRunner:
         ctx = self.stream_context(
             job_name, run_id, mapping, breakers=self.breakers, options=options
         )
+        if overrides:
+            ctx.options = {**ctx.options, **overrides}
         run = RunContext(
             self.config, self.store, self.audit, job_name, job, mapping, run_id, ctx, progress,
             checkpointer=self.checkpointer,
@@ -181,7 +195,9 @@ class JobRunner:
             log.info(
                 "run started", mapping=mapping.name, direction="pull" if job.is_pull else "push"
             )
-            if isinstance(stream, PullStream):
+            if isinstance(stream, ExportStream):
+                run_export(run, stream, utc_now())
+            elif isinstance(stream, PullStream):
                 run_pull(run, stream)
             else:
                 run_push(run, stream)

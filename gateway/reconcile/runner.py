@@ -12,7 +12,14 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from gateway.adapter import Direction, ExchangeObserver, PullStream, PushStream, load_adapter
+from gateway.adapter import (
+    Direction,
+    ExchangeObserver,
+    ExportStream,
+    PullStream,
+    PushStream,
+    load_adapter,
+)
 from gateway.audit import AuditEvent, audit_log_from_config
 from gateway.audit.events import reconcile_event
 from gateway.config import GatewayConfig
@@ -67,6 +74,8 @@ class Reconciler:
         adapter = load_adapter(self.config.platforms[job.platform].adapter)
         direction = Direction.PULL if job.is_pull else Direction.PUSH
         stream = adapter.stream(job.stream, direction)
+        if isinstance(stream, ExportStream):
+            raise ConfigError("a monthly file job is not reconciled", job=job_name)
         if isinstance(stream, PullStream) and not stream.reconcilable:
             raise ConfigError(
                 "this pull stream cannot be reconciled: its platform serves no holdings",

@@ -35,6 +35,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.adapter import ExchangeObserver
+from gateway.calendar_years import holiday_book
 from gateway.clock import SHANGHAI, to_iso, utc_now
 from gateway.config import GatewayConfig
 from gateway.errors import GatewayError
@@ -94,8 +95,9 @@ class JobScheduler:
         self.metrics = metrics
         self.retry_seconds = retry_seconds
         enabled = [name for name, job in config.jobs.items() if job.enabled]
+        book = holiday_book(config)
         self.triggers = {
-            name: make_trigger(name, config.jobs[name].schedule or "")
+            name: make_trigger(name, config.jobs[name].schedule or "", book)
             for name in enabled
             if config.jobs[name].schedule
         }

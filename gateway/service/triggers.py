@@ -6,19 +6,28 @@ the process started: every instance then computes the same due times ("every 15m
 not (:mod:`gateway.service.scheduler`). Five-field cron expressions are read in Asia/Shanghai
 with crontab's meaning of day-of-week numbers (0 and 7 are Sunday); APScheduler 3 numbers days
 from Monday, so numbers are translated to day names before it sees them.
+
+``first working day of month HH:MM`` fires once a month, at HH:MM Asia/Shanghai on the month's
+first working day by the configuration's holiday book (:mod:`gateway.calendar_years`): 8
+October 2022, a make-up Saturday after the National Day week, not 1 October. No cron field can
+say that, so it is a trigger of its own.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
+from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from gateway.calendar_years import DEFAULT_BOOK, HolidayBook
 from gateway.clock import SHANGHAI
+from gateway.config import FIRST_WORKING_DAY
 from gateway.errors import ConfigError
+from gateway.workdays import WorkCalendar
 
 ORIGIN = datetime(2000, 1, 1, tzinfo=SHANGHAI)
 _EVERY = re.compile(r"^every (\d+(?:\.\d+)?)\s*([smh])$")
@@ -56,8 +65,39 @@ def crontab_weekdays(field: str) -> str:
     return ",".join(names)
 
 
-def make_trigger(job: str, schedule: str) -> Any:
-    """The APScheduler trigger for ``schedule``; a bad expression names the job."""
+class FirstWorkingDayTrigger(BaseTrigger):  # type: ignore[misc]  # APScheduler is untyped
+    """Fires at ``at`` (Asia/Shanghai) on each month's first working day."""
+
+    def __init__(self, at: time, book: HolidayBook = DEFAULT_BOOK) -> None:
+        self.at = at
+        self.calendar = WorkCalendar.from_settings(book=book)
+
+    def fire_time(self, year: int, month: int) -> datetime:
+        return datetime.combine(self.calendar.first_working_day(year, month), self.at, SHANGHAI)
+
+    def get_next_fire_time(
+        self, previous_fire_time: datetime | None, now: datetime
+    ) -> datetime | None:
+        after = now.astimezone(SHANGHAI)
+        if previous_fire_time is not None:
+            after = max(after, previous_fire_time + timedelta(microseconds=1))
+        year, month = after.year, after.month
+        while True:
+            fire = self.fire_time(year, month)
+            if fire >= after:
+                return fire
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+    def __str__(self) -> str:
+        return f"first working day of month {self.at:%H:%M}"
+
+
+def make_trigger(job: str, schedule: str, book: HolidayBook = DEFAULT_BOOK) -> Any:
+    """The APScheduler trigger for ``schedule``; a bad expression names the job. ``book`` gives
+    the working days of a ``first working day of month`` schedule."""
+    monthly = FIRST_WORKING_DAY.match(schedule.strip())
+    if monthly is not None:
+        return FirstWorkingDayTrigger(time(int(monthly.group(1)), int(monthly.group(2))), book)
     seconds = interval_seconds(schedule)
     if seconds is not None:
         if seconds <= 0:
@@ -101,9 +141,11 @@ def previous_fire(trigger: Any, now: datetime) -> datetime | None:
     return None
 
 
-def next_due(job: str, schedule: str | None, now: datetime) -> datetime | None:
+def next_due(
+    job: str, schedule: str | None, now: datetime, book: HolidayBook = DEFAULT_BOOK
+) -> datetime | None:
     """When the scheduler next runs ``job`` (``None`` for a job without a schedule)."""
     if schedule is None:
         return None
-    fire: datetime | None = make_trigger(job, schedule).get_next_fire_time(None, now)
+    fire: datetime | None = make_trigger(job, schedule, book).get_next_fire_time(None, now)
     return fire

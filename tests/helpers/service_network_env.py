@@ -61,12 +61,15 @@ def service_network_env(
 ) -> Iterator[ServiceNetworkEnv]:
     """``gateway.yaml`` from the service network's demo part, the store, and the simulator
     serving on the configured port. ``platform`` and ``jobs`` update the platform's and the
-    jobs' settings, ``simulator`` the simulator's."""
+    jobs' settings, ``simulator`` the simulator's. A test that sets ``cases`` gets that many
+    registrations alone, unless it sets ``licence_cases`` too."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(gateway.adapter, "discover_adapters", _with_this_adapter)
         ctx = DemoContext(directory, size=100, seed=2022)
         part = adapter.demo_part(ctx)
         part.platforms[PLATFORM].update(platform or {})
+        if "cases" in simulator:
+            simulator = {"licence_cases": 0, **simulator}
         part.platforms[PLATFORM]["simulator"].update(simulator)
         for job, settings in (jobs or {}).items():
             part.jobs[job].update(settings)
