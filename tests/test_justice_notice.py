@@ -189,7 +189,7 @@ def test_the_file_is_audited_with_its_digest_count_and_keys(notice: Notice) -> N
 
 
 def run_gateway(args: list[str]) -> Result:
-    from gateway.cli import app
+    from gateway.cli.root import app
 
     try:
         return CliRunner().invoke(app, args)
