@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from adapters.labor_force.population import Population
 from gateway.audit import verify_chain
 from gateway.cli import app as gateway_app
 from gateway.config import GatewayConfig, parse_config
@@ -24,6 +23,7 @@ from gateway.store import RecordRow, Store, dlq, schema
 from gateway.store.deadletters import DeadLetter, add_dead_letters
 from gateway.store.records import iter_hashes, upsert_records
 from mappings import MAPPINGS_DIR
+from simulators.labor_force.population import Population
 from tests.resilience_kit import fingerprint, reset_logging
 
 SEED = 7

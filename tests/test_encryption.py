@@ -18,11 +18,11 @@ from typing import Any
 import pytest
 import yaml
 
-from adapters.labor_force.population import Population
 from gateway.codes.idnumber import is_valid_id_number
 from gateway.errors import ConfigError, StoreError
 from gateway.store import Store
 from gateway.store.crypto import DataKey, Sealer, is_sealed, key_id_of
+from simulators.labor_force.population import Population
 from tests.pg import temporary_database
 from tests.test_file_modes import _simulators
 from tests.test_leak import _environment

@@ -10,18 +10,19 @@ from typing import Any
 import httpx
 import pytest
 
-from adapters.inspection import demodata
-from adapters.inspection.draw import DrawPlan, draw_tasks
-from adapters.inspection.simulator import build_app, main
+import simulators.inspection
 from gateway.errors import ConfigError
 from gateway.masking import mask_id_number, mask_name, mask_phone
-from gateway.simkit import openapi_text, run_in_thread, signed_client
+from simulators.demo.inspection import data as demodata
+from simulators.inspection.draw import DrawPlan, draw_tasks
+from simulators.inspection.simulator import build_app, main
+from simulators.kit import openapi_text, run_in_thread, signed_client
 
 APP_KEY = "bureau-test"
 SECRET = "test-secret-inspection"
 SEED = 7
 PLAN = DrawPlan(year=2022, tasks=3, subjects=6, inspector_assignments=7)
-OPENAPI_FILE = Path(__file__).resolve().parents[1] / "adapters" / "inspection" / "openapi.json"
+OPENAPI_FILE = Path(simulators.inspection.__file__).parent / "openapi.json"
 
 
 def settings(**extra: Any) -> dict[str, Any]:
@@ -293,7 +294,7 @@ def test_openapi_documents_the_reconciliation_routes() -> None:
 
 
 def test_cli_prints_the_openapi_document(capsys: pytest.CaptureFixture[str]) -> None:
-    """``python -m adapters.inspection.simulator --openapi`` prints the committed document."""
+    """``python -m simulators.inspection.simulator --openapi`` prints the committed document."""
     assert main(["--openapi"]) == 0
     assert capsys.readouterr().out == OPENAPI_FILE.read_text(encoding="utf-8")
 

@@ -9,7 +9,6 @@ handling against each item's working-day time limit.
 
 from __future__ import annotations
 
-from adapters.service_network.handling import HandlingStream
 from adapters.service_network.streams import CaseEventsStream, CasesStream, ItemsStream
 from gateway.adapter import DeclaredAdapter
 
@@ -19,8 +18,6 @@ class ServiceNetworkAdapter(DeclaredAdapter):
     description = (
         "Provincial government service network: items and case events (push), cases (pull)"
     )
-    simulator_ref = "adapters.service_network.simulator:build_app"
-    demo_ref = "adapters.service_network.demo:demo_part"
     report_refs = {  # noqa: RUF012
         "cases": "adapters.service_network.report:cases",
         "catalogue": "adapters.service_network.catalogue_report:catalogue",
@@ -31,6 +28,4 @@ class ServiceNetworkAdapter(DeclaredAdapter):
     }
 
 
-adapter = ServiceNetworkAdapter(
-    pull=[CasesStream(), HandlingStream()], push=[ItemsStream(), CaseEventsStream()]
-)
+adapter = ServiceNetworkAdapter(pull=[CasesStream()], push=[ItemsStream(), CaseEventsStream()])

@@ -1,28 +1,27 @@
-"""``gateway demo``: a complete working directory, simulators on loopback, every job once.
+"""The demo's working directory: its ``gateway.yaml``, secrets and inbox files.
 
-Each adapter contributes its part (platforms, jobs, inbox files) through
-:meth:`gateway.adapter.Adapter.demo_part`, so the runtime names no platform here.
+Each platform contributes its part (platforms, jobs, inbox files) through the
+``gateway.demo_parts`` entry-point group, so the demo names no platform here.
 """
 
 from __future__ import annotations
 
 import secrets
 import socket
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import yaml
 
-from gateway.adapter import discover_adapters, load_adapter
 from gateway.audit.signing import generate_key_pair
 from gateway.config import GatewayConfig
 from gateway.errors import ConfigError
 
+DEMO_PARTS_GROUP = "gateway.demo_parts"
 DEFAULT_SIZE = 20_000
 
 
@@ -76,7 +75,7 @@ class DemoPart:
 
 
 def build_config(ctx: DemoContext) -> dict[str, Any]:
-    """The demo's gateway.yaml, assembled from every installed adapter's part."""
+    """The demo's gateway.yaml, assembled from every installed demo part."""
     private_key, public_key = ctx.key_pair("checkpoint")
     config: dict[str, Any] = {
         "version": 1,
@@ -95,17 +94,17 @@ def build_config(ctx: DemoContext) -> dict[str, Any]:
         "platforms": {},
         "jobs": {},
     }
-    for name, adapter in sorted(discover_adapters().items()):
-        part = adapter.demo_part(ctx)
-        if part is None:
-            continue
+    for ep in sorted(entry_points(group=DEMO_PARTS_GROUP), key=lambda ep: ep.name):
+        contribute: Callable[[DemoContext], DemoPart] = ep.load()
+        part = contribute(ctx)
+        name = ep.name
         for platform, settings in part.platforms.items():
             existing = config["platforms"].get(platform)
             if existing is not None and existing != settings:
                 raise ConfigError(
-                    "two adapters define one demo platform differently",
+                    "two demo parts define one platform differently",
                     platform=platform,
-                    adapter=name,
+                    part=name,
                 )
             config["platforms"][platform] = settings
         config["jobs"].update(part.jobs)
@@ -144,37 +143,3 @@ def job_order(config: GatewayConfig) -> list[str]:
         if job.enabled:
             visit(name)
     return order
-
-
-@contextmanager
-def running_simulators(
-    config: GatewayConfig, only: list[str] | None = None, faults: dict[str, Any] | None = None
-) -> Iterator[dict[str, str]]:
-    """Start the simulator of every platform that has ``simulator`` settings; yield their URLs."""
-    from gateway.simkit import run_in_thread
-
-    urls: dict[str, str] = {}
-    with ExitStack() as stack:
-        for name, platform in config.platforms.items():
-            if platform.simulator is None or (only and name not in only):
-                continue
-            if platform.base_url is None or platform.app_secret is None:
-                raise ConfigError(
-                    "a simulated platform needs base_url and app_secret", platform=name
-                )
-            adapter = load_adapter(platform.adapter)
-            settings = {
-                **platform.simulator,
-                "app_key": platform.app_key,
-                "secret": platform.app_secret.resolve(config.base_dir),
-                "algorithm": platform.signature,
-            }
-            if faults:
-                settings["faults"] = {**settings.get("faults", {}), **faults}
-            app = adapter.simulator_app(settings)
-            if app is None:
-                raise ConfigError("adapter has no simulator", adapter=platform.adapter)
-            port = urlsplit(platform.base_url).port or 80
-            server = stack.enter_context(run_in_thread(app, host="127.0.0.1", port=port))
-            urls[name] = server.url
-        yield urls

@@ -1,5 +1,10 @@
 """Local handling: a small rule engine standing in for the bureau's social-insurance system.
 
+A stand-in of the demo, not a platform: it is installed as its own adapter, ``bureau_handling``,
+whose platform is the service network's connection (the cases are read from there), and the
+demo's ``sn-handling`` job reads it. A real deployment takes these events from the bureau's
+business system instead.
+
 The bureau handles the portal's registrations at its service-hall desks; this stream reads the
 cases the portal lists and derives, case by case, what the desks do and when. The rules:
 
@@ -23,16 +28,49 @@ in the cursor, so the next run continues the same queue.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
 from adapters.service_network.model import SUBMITTED, TIME_FORMAT
-from adapters.service_network.settings import HandlingOptions, calendar_for, handling_options
+from adapters.service_network.settings import calendar_for
 from adapters.service_network.streams import CasesStream
-from gateway.adapter import MALFORMED, Page, PullStream, StreamContext
+from gateway.adapter import MALFORMED, DeclaredAdapter, Page, PullStream, StreamContext
 from gateway.errors import ConfigError
 from gateway.workdays import Deadline, WorkCalendar, parse_days
+
+
+class HandlingOptions(BaseModel):
+    """Job options of the local handling rule engine (``bureau_handling.handling``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    page_size: int = Field(1000, ge=1)
+    desks: int = Field(2, ge=1, le=100)
+    review_minutes: tuple[int, int] = (10, 25)
+    decision_minutes: tuple[int, int] = (10, 35)
+    completion_minutes: tuple[int, int] = (5, 10)
+    handler_dept: str = "州社会保险事业局"
+
+    @model_validator(mode="after")
+    def _ranges(self) -> HandlingOptions:
+        for name in ("review_minutes", "decision_minutes", "completion_minutes"):
+            low, high = getattr(self, name)
+            if not 0 <= low <= high:
+                raise ValueError(f"{name} must be [low, high] with 0 <= low <= high")
+        return self
+
+
+def handling_options(options: Mapping[str, Any]) -> HandlingOptions:
+    try:
+        return HandlingOptions.model_validate(dict(options))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = ".".join(str(part) for part in first["loc"]) or "options"
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"invalid handling job option {key!r}: {message}") from None
 
 
 def _minutes(digest: bytes, index: int, bounds: tuple[int, int]) -> int:
@@ -179,3 +217,14 @@ class HandlingStream(PullStream):
                 source=source,
                 exchange=exchange,
             )
+
+
+class BureauHandlingAdapter(DeclaredAdapter):
+    name = "bureau_handling"
+    description = (
+        "The demo's stand-in for the bureau's business system: the local handling rules' "
+        "decisions on the service network's cases (pull)"
+    )
+
+
+adapter = BureauHandlingAdapter(pull=[HandlingStream()])

@@ -1,47 +1,27 @@
-"""``gateway demo``: set up a working directory and run every job once against simulators."""
+"""What ``gateway demo`` runs: write the working directory, start the simulators, run every job
+once, and show the runs and the bureau's headline figures."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
 
-import typer
 from rich.panel import Panel
 
 from gateway.adapter import discover_adapters
 from gateway.cli.common import console, open_store, setup
 from gateway.cli.jobs import summary_table
 from gateway.config import FileWitnessConfig, GatewayConfig
-from gateway.demo import (
-    DEFAULT_SIZE,
-    REPORT_DAY,
-    DemoContext,
-    job_order,
-    running_simulators,
-    write_config,
-)
 from gateway.errors import GatewayError
 from gateway.pipeline import JobRunner
 from gateway.store import Store
+from simulators.demo.config import DEFAULT_SIZE, REPORT_DAY, DemoContext, job_order, write_config
+from simulators.serve import running_simulators
 
 
-def demo(
-    directory: Annotated[
-        Path, typer.Option("--dir", help="Working directory to create or reuse.")
-    ] = Path("gateway-demo"),
-    size: Annotated[
-        int,
-        typer.Option(
-            "--size",
-            min=100,
-            help="Labor-force population the simulator serves. The bureau's real figure is "
-            "2,247,000; the demo default is smaller so the demo ends within a minute.",
-        ),
-    ] = DEFAULT_SIZE,
-    seed: Annotated[int, typer.Option(help="Seed of the simulated data.")] = 2022,
-) -> None:
-    """Write DIR/gateway.yaml and inbox files, start the simulators, run every job once."""
-    ctx = DemoContext(directory.resolve(), size=size, seed=seed)
+def demo(directory: Path, size: int | None = None, seed: int = 2022) -> int:
+    """Write DIR/gateway.yaml and inbox files, start the simulators, run every job once; the
+    exit code (1 when a run failed)."""
+    ctx = DemoContext(directory.resolve(), size=DEFAULT_SIZE if size is None else size, seed=seed)
     config_path = write_config(ctx)
     config = setup(config_path)
     store = open_store(config)
@@ -78,8 +58,7 @@ def demo(
             "(gateway report NAME)",
         )
     )
-    if failed:
-        raise typer.Exit(1)
+    return 1 if failed else 0
 
 
 def headlines(config: GatewayConfig, store: Store) -> list[str]:
@@ -98,7 +77,3 @@ def _witness_line(config: GatewayConfig) -> str:
     """Where the demo's signed checkpoints went: what ``audit verify`` compares the log with."""
     files = [w.path for w in config.audit.witnesses if isinstance(w, FileWitnessConfig)]
     return f"witness {config.path(files[0])} (signed checkpoints)" if files else ""
-
-
-def register(app: typer.Typer) -> None:
-    app.command()(demo)

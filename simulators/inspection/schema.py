@@ -10,17 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-API = "/api/v1"
-PUSH_PATHS = {
-    "check_items": f"{API}/check-items",
-    "subjects": f"{API}/subjects",
-    "inspectors": f"{API}/inspectors",
-    "results": f"{API}/results",
-}
-TASKS_PATH = f"{API}/tasks"
-TASK_HOLDINGS_PATH = f"{API}/tasks/holdings"
-TASK_RANGE_PATH = f"{API}/tasks/range"
-MAX_BATCH = 500
+from adapters.inspection.streams import MAX_BATCH
 
 KEY = Field(description="Unique per record version; a resend with the same key is not re-applied")
 

@@ -3,7 +3,7 @@
 It keeps what it is sent (check items, subjects, inspectors, results), answers each record with
 a receipt or a rejection, remembers answers by idempotency key, draws the year's tasks from the
 directories it holds, and pages them by (updatedAt, taskId). Run it on its own with
-``python -m adapters.inspection.simulator --app-key K --secret-env VAR``; ``--openapi`` prints
+``python -m simulators.inspection.simulator --app-key K --secret-env VAR``; ``--openapi`` prints
 the document committed as ``openapi.json``.
 """
 
@@ -18,14 +18,17 @@ import orjson
 from fastapi import Query, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from adapters.inspection.draw import DrawPlan
-from adapters.inspection.holdings import Holdings
-from adapters.inspection.models import (
+from adapters.inspection.streams import (
     MAX_BATCH,
     PUSH_PATHS,
     TASK_HOLDINGS_PATH,
     TASK_RANGE_PATH,
     TASKS_PATH,
+)
+from gateway.errors import ConfigError
+from gateway.http.signing import SignatureAlgorithm
+from simulators.inspection.draw import DrawPlan
+from simulators.inspection.schema import (
     CheckItemBatch,
     InspectorBatch,
     PushAnswers,
@@ -36,9 +39,8 @@ from adapters.inspection.models import (
     TaskPage,
     TaskRange,
 )
-from gateway.errors import ConfigError
-from gateway.http.signing import SignatureAlgorithm
-from gateway.simkit import (
+from simulators.inspection.state import Holdings
+from simulators.kit import (
     Code,
     Envelope,
     ErrorEnvelope,
@@ -52,10 +54,10 @@ from gateway.simkit import (
     ok,
     plain,
 )
-from gateway.simkit.app import HARNESS_TAG
-from gateway.simkit.auth import DEFAULT_WINDOW_SECONDS
-from gateway.simkit.cli import run_simulator, simulator_parser
-from gateway.simkit.reconcile import (
+from simulators.kit.app import HARNESS_TAG
+from simulators.kit.auth import DEFAULT_WINDOW_SECONDS
+from simulators.kit.cli import run_simulator, simulator_parser
+from simulators.kit.reconcile import (
     HoldingsAnswer,
     HoldingsRequest,
     answer_holdings,
@@ -257,7 +259,7 @@ def _draw_settings(args: argparse.Namespace) -> dict[str, Any]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = simulator_parser(
-        "python -m adapters.inspection.simulator",
+        "python -m simulators.inspection.simulator",
         DESCRIPTION.split("\n\n")[0],
         default_seed=DEFAULT_SEED,
     )

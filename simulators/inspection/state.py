@@ -15,16 +15,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from adapters.inspection.checks import (
+from gateway.masking import mask_id_number, mask_name, mask_phone
+from simulators.inspection.checks import (
     Check,
     check_inspector,
     check_item,
     check_subject,
     result_checker,
 )
-from adapters.inspection.draw import DrawnTask, DrawPlan, draw_tasks, shortfall
-from adapters.inspection.draw import task_id as task_id_of
-from gateway.masking import mask_id_number, mask_name, mask_phone
+from simulators.inspection.draw import DrawnTask, DrawPlan, draw_tasks, shortfall
+from simulators.inspection.draw import task_id as task_id_of
 
 WALL_CLOCK = "%Y-%m-%d %H:%M:%S"
 # What the harness may show of an inspector: an integrator sees the shape, not the person.

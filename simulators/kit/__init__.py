@@ -1,17 +1,17 @@
 """The toolkit every platform simulator is built from.
 
 A simulator is a real HTTP server that speaks one platform's dialect: signed requests
-(:mod:`~gateway.simkit.auth`), the response envelope (:mod:`~gateway.simkit.envelope`),
-reproducible faults (:mod:`~gateway.simkit.faults`, applied by :mod:`~gateway.simkit.guard`),
+(:mod:`~simulators.kit.auth`), the response envelope (:mod:`~simulators.kit.envelope`),
+reproducible faults (:mod:`~simulators.kit.faults`, applied by :mod:`~simulators.kit.guard`),
 harness routes under ``/_sim/`` and an OpenAPI document that describes the dialect
-(:mod:`~gateway.simkit.app`, :mod:`~gateway.simkit.openapi`). :mod:`~gateway.simkit.runner`
-serves it in a thread or as a program, :mod:`~gateway.simkit.cli` parses its command line, and
-:mod:`~gateway.simkit.testing` signs requests for tests and scripts.
+(:mod:`~simulators.kit.app`, :mod:`~simulators.kit.openapi`). :mod:`~simulators.kit.runner`
+serves it in a thread or as a program, :mod:`~simulators.kit.cli` parses its command line, and
+:mod:`~simulators.kit.testing` signs requests for tests and scripts.
 """
 
-from gateway.simkit.app import PlatformApp, PlatformKit, create_platform_app
-from gateway.simkit.auth import NonceMemory, Refusal, SignatureVerifier
-from gateway.simkit.envelope import (
+from simulators.kit.app import PlatformApp, PlatformKit, create_platform_app
+from simulators.kit.auth import NonceMemory, Refusal, SignatureVerifier
+from simulators.kit.envelope import (
     Code,
     Envelope,
     ErrorEnvelope,
@@ -22,12 +22,12 @@ from gateway.simkit.envelope import (
     ok,
     plain,
 )
-from gateway.simkit.faults import Burst, FaultInjector, FaultPlan, FaultSettings
-from gateway.simkit.guard import PlatformGuard
-from gateway.simkit.openapi import json_body, openapi_text
-from gateway.simkit.runner import RunningServer, bind, run_in_thread, serve
-from gateway.simkit.tally import Tally
-from gateway.simkit.testing import SigningAuth, echo_platform, signed_client
+from simulators.kit.faults import Burst, FaultInjector, FaultPlan, FaultSettings
+from simulators.kit.guard import PlatformGuard
+from simulators.kit.openapi import json_body, openapi_text
+from simulators.kit.runner import RunningServer, bind, run_in_thread, serve
+from simulators.kit.tally import Tally
+from simulators.kit.testing import SigningAuth, echo_platform, signed_client
 
 __all__ = [
     "Burst",

@@ -16,12 +16,12 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from gateway.http.signing import SignatureAlgorithm
-from gateway.simkit.auth import SignatureVerifier
-from gateway.simkit.envelope import Code, JSONBytes, fail, plain
-from gateway.simkit.faults import FaultInjector, FaultSettings
-from gateway.simkit.guard import PlatformGuard
-from gateway.simkit.openapi import dialect_text, document_dialect
-from gateway.simkit.tally import Tally
+from simulators.kit.auth import SignatureVerifier
+from simulators.kit.envelope import Code, JSONBytes, fail, plain
+from simulators.kit.faults import FaultInjector, FaultSettings
+from simulators.kit.guard import PlatformGuard
+from simulators.kit.openapi import dialect_text, document_dialect
+from simulators.kit.tally import Tally
 
 HARNESS_TAG = "harness"
 _HTTP_CODES = {404: Code.NOT_FOUND, 405: Code.METHOD_NOT_ALLOWED}

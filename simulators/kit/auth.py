@@ -27,7 +27,7 @@ from gateway.http.signing import (
     SignatureAlgorithm,
     signature_matches,
 )
-from gateway.simkit.envelope import Code
+from simulators.kit.envelope import Code
 
 DEFAULT_WINDOW_SECONDS = 300.0
 DEFAULT_NONCE_CAPACITY = 200_000

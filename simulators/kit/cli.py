@@ -1,9 +1,9 @@
-"""Command-line entry points of the simulators (``python -m adapters.X.simulator``).
+"""Command-line entry points of the simulators (``python -m simulators.X.simulator``).
 
 Each simulator builds its parser with :func:`simulator_parser`, adds its own options, and hands
 over to :func:`run_simulator`, which prints the bound URL on one line once the server accepts
 connections, so a benchmark or a script can start it in its own process and read where it is.
-Fault flags are generated from :class:`~gateway.simkit.faults.FaultSettings`, so the CLI and
+Fault flags are generated from :class:`~simulators.kit.faults.FaultSettings`, so the CLI and
 ``POST /_sim/faults`` always offer the same settings.
 """
 
@@ -20,10 +20,10 @@ from pydantic import ValidationError
 
 from gateway.errors import ConfigError, GatewayError
 from gateway.http.signing import SignatureAlgorithm
-from gateway.simkit.auth import DEFAULT_WINDOW_SECONDS
-from gateway.simkit.faults import FaultSettings
-from gateway.simkit.openapi import openapi_text
-from gateway.simkit.runner import bind, serve
+from simulators.kit.auth import DEFAULT_WINDOW_SECONDS
+from simulators.kit.faults import FaultSettings
+from simulators.kit.openapi import openapi_text
+from simulators.kit.runner import bind, serve
 
 # The population's --seed is the simulator's; the faults' seed gets its own flag.
 _FLAG_NAMES = {"seed": "--fault-seed"}

@@ -17,8 +17,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from gateway.simkit.auth import Refusal
-from gateway.simkit.envelope import Code
+from simulators.kit.auth import Refusal
+from simulators.kit.envelope import Code
 
 
 class Burst(BaseModel):

@@ -15,10 +15,10 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.simkit.auth import Refusal, SignatureVerifier
-from gateway.simkit.envelope import envelope
-from gateway.simkit.faults import NO_FAULT, FaultInjector, FaultPlan
-from gateway.simkit.tally import Tally
+from simulators.kit.auth import Refusal, SignatureVerifier
+from simulators.kit.envelope import envelope
+from simulators.kit.faults import NO_FAULT, FaultInjector, FaultPlan
+from simulators.kit.tally import Tally
 
 
 class PlatformGuard:

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from gateway.http.signing import HEADER_APP_KEY, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP
-from gateway.simkit.envelope import ErrorEnvelope
+from simulators.kit.envelope import ErrorEnvelope
 
 REF = "#/components/schemas/{model}"
 

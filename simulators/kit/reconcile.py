@@ -15,7 +15,7 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from gateway.reconcile.digest import RangeAccumulator, record_digest
-from gateway.simkit.envelope import Code, JSONBytes, fail, ok
+from simulators.kit.envelope import Code, JSONBytes, fail, ok
 
 MAX_RANGES = 64
 

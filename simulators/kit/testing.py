@@ -14,10 +14,10 @@ import orjson
 from fastapi import Request
 
 from gateway.http.signing import SignatureAlgorithm, sign_headers
-from gateway.simkit.app import PlatformApp, PlatformKit, create_platform_app
-from gateway.simkit.auth import DEFAULT_WINDOW_SECONDS, SignatureVerifier
-from gateway.simkit.envelope import JSONBytes, ok
-from gateway.simkit.faults import FaultInjector, FaultSettings
+from simulators.kit.app import PlatformApp, PlatformKit, create_platform_app
+from simulators.kit.auth import DEFAULT_WINDOW_SECONDS, SignatureVerifier
+from simulators.kit.envelope import JSONBytes, ok
+from simulators.kit.faults import FaultInjector, FaultSettings
 
 
 class SigningAuth(httpx.Auth):

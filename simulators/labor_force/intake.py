@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 from fastapi import Request
 
-from gateway.simkit import Code, JSONBytes, fail
+from simulators.kit import Code, JSONBytes, fail
 
 E_INVALID_FIELD = "E_INVALID_FIELD"
 MAX_ITEMS = 500

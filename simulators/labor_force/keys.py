@@ -18,9 +18,9 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from adapters.labor_force.population import format_time
-from adapters.labor_force.sim_store import PersonStore
 from gateway.reconcile.digest import RangeAccumulator, record_digest
+from simulators.labor_force.population import format_time
+from simulators.labor_force.state import PersonStore
 
 CHUNK = 2000
 

@@ -28,7 +28,7 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Any, TypeVar
 
-from adapters.labor_force.population_tables import (
+from simulators.labor_force.population_tables import (
     EDUCATION,
     EDUCATION_AGE_LIMITS,
     EMPLOYMENT,

@@ -1,5 +1,5 @@
 """The simulated platform's job-posting intake (岗位信息发布): validation, expiry, and the
-answers of :mod:`adapters.labor_force.sim_intake` (per item, per idempotency key). Postings
+answers of :mod:`simulators.labor_force.intake` (per item, per idempotency key). Postings
 are kept by posting number (a new version replaces the old); a posting is valid on a day from
 its AAE030 to its AAE031, both included, and expires after.
 """
@@ -14,7 +14,10 @@ from typing import Annotated, Any, Literal
 from fastapi import FastAPI, Query, Request
 from pydantic import BaseModel, Field
 
-from adapters.labor_force.sim_intake import (
+from adapters.labor_force.streams import POSTINGS_PATH, POSTINGS_RECEIPTS_PATH
+from gateway.codes.uscc import is_valid_uscc
+from simulators.kit import Code, Envelope, JSONBytes, fail, json_body, ok, plain
+from simulators.labor_force.intake import (
     E_INVALID_FIELD,
     MAX_ITEMS,
     AnswerBook,
@@ -22,9 +25,6 @@ from adapters.labor_force.sim_intake import (
     batch_items,
     receipt_keys,
 )
-from adapters.labor_force.streams import POSTINGS_PATH, POSTINGS_RECEIPTS_PATH
-from gateway.codes.uscc import is_valid_uscc
-from gateway.simkit import Code, Envelope, JSONBytes, fail, json_body, ok, plain
 
 E_UNKNOWN_EMPLOYER = "E_UNKNOWN_EMPLOYER"
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -11,8 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from adapters.labor_force.sim_intake import MAX_ITEMS
-from gateway.simkit.reconcile import RangeCursor
+from simulators.kit.reconcile import RangeCursor
+from simulators.labor_force.intake import MAX_ITEMS
 
 
 class Person(BaseModel):

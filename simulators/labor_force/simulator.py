@@ -3,7 +3,7 @@
 Serves the platform's persons (generated, 2,247,000 by default) and takes the bureau's
 verification results and job postings, in the shared dialect (signed requests, envelope,
 faults). Run it on its own with
-``python -m adapters.labor_force.simulator --port 8301 --app-key K --secret-env VAR``; it prints
+``python -m simulators.labor_force.simulator --port 8301 --app-key K --secret-env VAR``; it prints
 its URL on one line once it accepts connections.
 """
 
@@ -16,36 +16,9 @@ from typing import Annotated, Any
 from fastapi import Body, FastAPI, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, SecretBytes, ValidationError
 
-from adapters.labor_force.employers import DEFAULT_EMPLOYERS, employers
-from adapters.labor_force.population import (
-    DEFAULT_GROUP_SIZE,
-    DEFAULT_INVALID_RATE,
-    DEFAULT_SEED,
-    DEFAULT_SIZE,
-    MAX_SIZE,
-    Population,
-    parse_time,
-)
-from adapters.labor_force.sim_intake import MAX_ITEMS, batch_items, receipt_keys
-from adapters.labor_force.sim_keys import KeyIndex
-from adapters.labor_force.sim_models import (
-    AdvanceRequest,
-    AdvanceResult,
-    ForgetRequest,
-    ForgetResult,
-    MutateRequest,
-    MutateResult,
-    PersonsPage,
-    PersonsRange,
-    VerificationAnswers,
-    VerificationBatch,
-)
-from adapters.labor_force.sim_postings import PostingBatch, PostingLedger, mount_postings
-from adapters.labor_force.sim_store import PersonStore
-from adapters.labor_force.sim_verifications import VerificationLedger
 from gateway.errors import ConfigError
 from gateway.http.signing import SignatureAlgorithm
-from gateway.simkit import (
+from simulators.kit import (
     Code,
     Envelope,
     FaultInjector,
@@ -59,9 +32,36 @@ from gateway.simkit import (
     ok,
     plain,
 )
-from gateway.simkit.auth import DEFAULT_NONCE_CAPACITY, DEFAULT_WINDOW_SECONDS
-from gateway.simkit.cli import run_simulator, simulator_parser
-from gateway.simkit.reconcile import HoldingsAnswer, HoldingsRequest, answer_holdings
+from simulators.kit.auth import DEFAULT_NONCE_CAPACITY, DEFAULT_WINDOW_SECONDS
+from simulators.kit.cli import run_simulator, simulator_parser
+from simulators.kit.reconcile import HoldingsAnswer, HoldingsRequest, answer_holdings
+from simulators.labor_force.employers import DEFAULT_EMPLOYERS, employers
+from simulators.labor_force.intake import MAX_ITEMS, batch_items, receipt_keys
+from simulators.labor_force.keys import KeyIndex
+from simulators.labor_force.population import (
+    DEFAULT_GROUP_SIZE,
+    DEFAULT_INVALID_RATE,
+    DEFAULT_SEED,
+    DEFAULT_SIZE,
+    MAX_SIZE,
+    Population,
+    parse_time,
+)
+from simulators.labor_force.postings import PostingBatch, PostingLedger, mount_postings
+from simulators.labor_force.schema import (
+    AdvanceRequest,
+    AdvanceResult,
+    ForgetRequest,
+    ForgetResult,
+    MutateRequest,
+    MutateResult,
+    PersonsPage,
+    PersonsRange,
+    VerificationAnswers,
+    VerificationBatch,
+)
+from simulators.labor_force.state import PersonStore
+from simulators.labor_force.verifications import VerificationLedger
 
 TITLE = "贵州省劳务就业大户数据平台 (simulator)"
 VERSION = "1.0"
@@ -281,7 +281,7 @@ def create_app(settings: LaborForceSimSettings) -> FastAPI:
 
 def build_app(settings: Mapping[str, Any]) -> FastAPI:
     """The simulator from plain settings (``size``, ``seed``, ``app_key``, ``secret`` as text,
-    ``algorithm``, ``faults`` as a mapping, ...), as ``Adapter.simulator_app`` receives them."""
+    ``algorithm``, ``faults`` as a mapping, ...), as ``gateway simulate`` passes them."""
     values = dict(settings)
     if isinstance(values.get("secret"), str):
         values["secret"] = values["secret"].encode()
@@ -295,7 +295,7 @@ def build_app(settings: Mapping[str, Any]) -> FastAPI:
 
 def main(argv: list[str] | None = None) -> int:
     parser = simulator_parser(
-        "python -m adapters.labor_force.simulator",
+        "python -m simulators.labor_force.simulator",
         "Serve the simulated labor-force platform until interrupted.",
         default_seed=DEFAULT_SEED,
     )

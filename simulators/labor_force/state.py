@@ -20,14 +20,14 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from adapters.labor_force.population import (
+from simulators.labor_force.population import (
     WORK_PLACE_CHOICES,
     Population,
     format_time,
     parse_time,
     phone_number,
 )
-from adapters.labor_force.population_tables import EMPLOYMENT
+from simulators.labor_force.population_tables import EMPLOYMENT
 
 CHANGEABLE_FIELDS = ("AAC008", "AAE006", "AAE005")
 _EMPLOYMENT_CODES = tuple(code for code, _ in EMPLOYMENT)

@@ -1,5 +1,5 @@
 """The simulated platform's verification intake: validation, then the answers of
-:mod:`adapters.labor_force.sim_intake` (per item, per idempotency key)."""
+:mod:`simulators.labor_force.intake` (per item, per idempotency key)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from adapters.labor_force.population_tables import EMPLOYMENT
-from adapters.labor_force.sim_intake import E_INVALID_FIELD, AnswerBook, Kept
+from simulators.labor_force.intake import E_INVALID_FIELD, AnswerBook, Kept
+from simulators.labor_force.population_tables import EMPLOYMENT
 
 VERIFICATION_STATUSES = ("0", "1", "2")
 EMPLOYMENT_STATUSES = tuple(code for code, _ in EMPLOYMENT)

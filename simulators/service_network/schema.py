@@ -10,16 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-API = "/api/v1"
-ITEMS_PATH = f"{API}/items"
-ITEM_RECEIPTS_PATH = f"{API}/items/receipts"
-CASES_PATH = f"{API}/cases"
-CASE_HOLDINGS_PATH = f"{API}/cases/holdings"
-CASE_RANGE_PATH = f"{API}/cases/range"
-EVENTS_PATH = f"{API}/case-events"
-EVENT_RECEIPTS_PATH = f"{API}/case-events/receipts"
-MAX_BATCH = 500
-MAX_PAGE = 1000
+from adapters.service_network.streams import MAX_BATCH
 
 KEY = Field(description="Unique per record version; a resend with the same key is not re-applied")
 

@@ -4,7 +4,7 @@ It keeps the catalogue the bureau publishes (checking item codes against a confi
 pattern, the item type, the legal basis and the time limits), receives applications over
 simulated time and lists them by (updateTime, caseNo), and records the bureau's case events
 only in a valid order. Requests are signed with HMAC-SM3. Run it on its own with
-``python -m adapters.service_network.simulator --app-key K --secret-env VAR``; ``--openapi``
+``python -m simulators.service_network.simulator --app-key K --secret-env VAR``; ``--openapi``
 prints the document committed as ``openapi.json``.
 """
 
@@ -21,7 +21,12 @@ import orjson
 from fastapi import Query, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from adapters.service_network.api import (
+from adapters.service_network.model import (
+    DEFAULT_ITEM_CODE_PATTERN,
+    REGISTRATION_ITEM_CODE,
+    REGISTRATION_ITEM_NAME,
+)
+from adapters.service_network.streams import (
     CASE_HOLDINGS_PATH,
     CASE_RANGE_PATH,
     CASES_PATH,
@@ -31,26 +36,12 @@ from adapters.service_network.api import (
     ITEMS_PATH,
     MAX_BATCH,
     MAX_PAGE,
-    CaseMutated,
-    CaseMutation,
-    CasePage,
-    CaseRange,
-    CataloguePage,
-    EventBatch,
-    ItemBatch,
-    PushAnswers,
 )
-from adapters.service_network.casegen import CaseSettings, generate_cases
-from adapters.service_network.model import (
-    DEFAULT_ITEM_CODE_PATTERN,
-    REGISTRATION_ITEM_CODE,
-    REGISTRATION_ITEM_NAME,
-)
-from adapters.service_network.simstate import PlatformState, SimClock
 from gateway.clock import SHANGHAI
 from gateway.errors import ConfigError
 from gateway.http.signing import SignatureAlgorithm
-from gateway.simkit import (
+from gateway.workdays import DEFAULT_CALENDAR
+from simulators.kit import (
     Code,
     Envelope,
     ErrorEnvelope,
@@ -64,17 +55,28 @@ from gateway.simkit import (
     ok,
     plain,
 )
-from gateway.simkit.app import HARNESS_TAG
-from gateway.simkit.auth import DEFAULT_WINDOW_SECONDS
-from gateway.simkit.cli import run_simulator, simulator_parser
-from gateway.simkit.reconcile import (
+from simulators.kit.app import HARNESS_TAG
+from simulators.kit.auth import DEFAULT_WINDOW_SECONDS
+from simulators.kit.cli import run_simulator, simulator_parser
+from simulators.kit.reconcile import (
     HoldingsAnswer,
     HoldingsRequest,
     answer_holdings,
     digest_held,
     range_page,
 )
-from gateway.workdays import DEFAULT_CALENDAR
+from simulators.service_network.casegen import CaseSettings, generate_cases
+from simulators.service_network.schema import (
+    CaseMutated,
+    CaseMutation,
+    CasePage,
+    CaseRange,
+    CataloguePage,
+    EventBatch,
+    ItemBatch,
+    PushAnswers,
+)
+from simulators.service_network.state import PlatformState, SimClock
 
 DEFAULT_SEED = 2022
 MAX_RECEIPT_KEYS = 1000
@@ -360,7 +362,7 @@ def _case_settings(args: argparse.Namespace) -> dict[str, Any]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = simulator_parser(
-        "python -m adapters.service_network.simulator", DESCRIPTION.split("\n\n")[0],
+        "python -m simulators.service_network.simulator", DESCRIPTION.split("\n\n")[0],
         default_seed=DEFAULT_SEED,
     )  # fmt: skip
     parser.set_defaults(algorithm=SignatureAlgorithm.HMAC_SM3.value)

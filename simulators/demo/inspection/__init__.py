@@ -16,10 +16,10 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from adapters.inspection import demodata
-from adapters.inspection.draw import DrawPlan, draw_tasks
-from adapters.inspection.handling import RESULT_COLUMNS, result_rows
-from gateway.demo import DemoContext, DemoPart
+from simulators.demo.config import DemoContext, DemoPart
+from simulators.demo.inspection import data as demodata
+from simulators.demo.inspection.results import RESULT_COLUMNS, result_rows
+from simulators.inspection.draw import DrawPlan, draw_tasks
 
 INBOX_PLATFORM = {"adapter": "files", "options": {"inbox": "inbox", "outbox": "outbox"}}
 PLATFORM = "inspection"

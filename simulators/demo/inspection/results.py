@@ -2,7 +2,7 @@
 
 Inspectors check each drawn subject before the task's deadline and the bureau's case system
 exports the outcomes; this module plays that system. It works from the tasks the platform
-draws (:func:`adapters.inspection.draw.draw_tasks` over the same directories gives the same
+draws (:func:`simulators.inspection.draw.draw_tasks` over the same directories gives the same
 tasks), so every row names a real task, a subject drawn for it and the inspectors assigned.
 
 The outcome mix mirrors the prefecture's 2022 report: of 281 subjects drawn, 270 results
@@ -18,8 +18,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from adapters.inspection.draw import DrawnTask
 from gateway.codes import code_table
+from simulators.inspection.draw import DrawnTask
 
 RESULT_COLUMNS = (
     "任务编号", "统一社会信用代码", "单位名称", "抽查事项编码", "检查日期", "检查结果",

@@ -6,8 +6,8 @@ import csv
 import io
 from datetime import datetime, timedelta
 
-from adapters.labor_force.postings_data import posting_rows, postings_csv, scaled
-from gateway.demo import DemoContext, DemoPart
+from simulators.demo.config import DemoContext, DemoPart
+from simulators.demo.labor_force.postings import posting_rows, postings_csv, scaled
 
 VERIFIED_SHARE = 200  # one person in this many gets a verification result in the demo file
 STATUS_LABELS = {"0": "未核查", "1": "已核查", "2": "核查异常"}
@@ -23,7 +23,7 @@ INBOX_PLATFORM = {"adapter": "files", "options": {"inbox": "inbox", "outbox": "o
 
 def verification_rows(size: int, seed: int) -> list[list[str]]:
     """The bureau's check results for a sample of valid persons, plus one mistyped ID number."""
-    from adapters.labor_force.population import Population
+    from simulators.labor_force.population import Population
 
     population = Population(size=size, seed=seed)
     checked_at = datetime(2026, 11, 2, 9, 0, 0)

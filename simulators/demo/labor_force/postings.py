@@ -8,7 +8,7 @@ import io
 import random
 from datetime import date, timedelta
 
-from adapters.labor_force.employers import COUNTIES, employers
+from simulators.labor_force.employers import COUNTIES, employers
 
 POSTINGS = 95_100  # 累计录入岗位9.51万个
 VALID_POSTINGS = 18_800  # 目前有效岗位1.88万个

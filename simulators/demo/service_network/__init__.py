@@ -12,9 +12,9 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from adapters.service_network.catalogue_data import CatalogueEntry, catalogue
 from adapters.service_network.model import ITEM_TYPES, ONLINE_DEPTHS
-from gateway.demo import DemoContext, DemoPart
+from simulators.demo.config import DemoContext, DemoPart
+from simulators.demo.service_network.catalogue import CatalogueEntry, catalogue
 
 INBOX_PLATFORM = {"adapter": "files", "options": {"inbox": "inbox", "outbox": "outbox"}}
 CATALOGUE_FILE = "service-items-2022.xlsx"
@@ -64,18 +64,23 @@ def write_catalogue_file(path: Path) -> None:
 
 def demo_part(ctx: DemoContext) -> DemoPart:
     write_catalogue_file(ctx.inbox() / CATALOGUE_FILE)
+    connection = {
+        "base_url": ctx.platform_url(),
+        "app_key": "bureau-demo",
+        "app_secret": ctx.secret("service-network"),
+        "signature": "hmac-sm3",
+        "rate_limit": {"per_second": 100, "burst": 200},
+        "options": {"calendar": {"working_hours": ["09:00-12:00", "13:00-17:00"]}},
+    }
     return DemoPart(
         platforms={
             "service_network": {
                 "adapter": "service_network",
-                "base_url": ctx.platform_url(),
-                "app_key": "bureau-demo",
-                "app_secret": ctx.secret("service-network"),
-                "signature": "hmac-sm3",
-                "rate_limit": {"per_second": 100, "burst": 200},
-                "options": {"calendar": {"working_hours": ["09:00-12:00", "13:00-17:00"]}},
+                **connection,
                 "simulator": {"seed": ctx.seed, "cases": REGISTRATIONS},
             },
+            # The stand-in for the bureau's own system reads the cases from the same platform.
+            "bureau_handling": {"adapter": "bureau_handling", **connection},
             "inbox": INBOX_PLATFORM,
         },
         jobs={
@@ -102,7 +107,7 @@ def demo_part(ctx: DemoContext) -> DemoPart:
                 "batch_size": 500,
             },
             "sn-handling": {
-                "source": "service_network.handling",
+                "source": "bureau_handling.handling",
                 "target": "store",
                 "mapping": "service_network/handling.yaml",
                 "schedule": "every 5m",

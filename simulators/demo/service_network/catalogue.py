@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from adapters.service_network.catalogue_public import (
+from adapters.service_network.model import FULLY_ONLINE
+from simulators.demo.service_network.catalogue_public import (
     CROSS_PROVINCE,
     HIGH_FREQUENCY,
     IN_PERSON,
     SECTIONS,
 )
-from adapters.service_network.model import FULLY_ONLINE
 
 BUREAU = "黔东南州人力资源和社会保障局"
 PLACE = "黔东南州政务服务中心人社综合窗口"
