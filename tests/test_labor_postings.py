@@ -8,7 +8,7 @@ from pathlib import Path
 
 from adapters.labor_force.report import build_report
 from gateway.store.dlq import list_letters
-from simulators.demo.labor_force.postings import (
+from simulators.demo.labor_force.data import (
     COLUMNS,
     POSTINGS,
     REPORT_DAY,

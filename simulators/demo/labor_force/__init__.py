@@ -7,7 +7,7 @@ import io
 from datetime import datetime, timedelta
 
 from simulators.demo.config import DemoContext, DemoPart
-from simulators.demo.labor_force.postings import posting_rows, postings_csv, scaled
+from simulators.demo.labor_force.data import posting_rows, postings_csv, scaled
 
 VERIFIED_SHARE = 200  # one person in this many gets a verification result in the demo file
 STATUS_LABELS = {"0": "未核查", "1": "已核查", "2": "核查异常"}

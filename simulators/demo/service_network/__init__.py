@@ -14,7 +14,7 @@ from openpyxl import Workbook
 
 from adapters.service_network.model import ITEM_TYPES, ONLINE_DEPTHS
 from simulators.demo.config import DemoContext, DemoPart
-from simulators.demo.service_network.catalogue import CatalogueEntry, catalogue
+from simulators.demo.service_network.data import CatalogueEntry, catalogue
 
 INBOX_PLATFORM = {"adapter": "files", "options": {"inbox": "inbox", "outbox": "outbox"}}
 CATALOGUE_FILE = "service-items-2022.xlsx"
