@@ -43,7 +43,6 @@ if TYPE_CHECKING:
     import httpx
 
     from gateway.config import GatewayConfig, PlatformConfig, SecretRef
-    from gateway.demo import DemoContext, DemoPart
     from gateway.store import Store
 
 __all__ = [
@@ -54,6 +53,8 @@ __all__ = [
     "DeclaredAdapter",
     "Direction",
     "Exchange",
+    "ExportDocument",
+    "ExportStream",
     "ExchangeObserver",
     "ExchangeRecorder",
     "Holdings",
@@ -416,7 +417,9 @@ class ExportStream(PushStream):
 
 
 class Adapter(ABC):
-    """One platform (or the files inbox/outbox): its streams and, optionally, its simulator."""
+    """One platform (or the files inbox/outbox): its pull and push streams, and the reports and
+    commands it adds to the CLI. Its simulator and its part of the demo are found elsewhere
+    (the ``gateway.simulators`` and ``gateway.demo_parts`` entry-point groups)."""
 
     name: str
     description: str = ""
@@ -427,17 +430,9 @@ class Adapter(ABC):
     @abstractmethod
     def push_streams(self) -> Mapping[str, PushStream]: ...
 
-    def simulator_app(self, settings: Mapping[str, Any]) -> Any:
-        """An ASGI app that speaks this platform's dialect, or ``None``."""
-        return None
-
     def reports(self) -> Mapping[str, Callable[..., None]]:
         """Typer command functions mounted as ``gateway report NAME`` (e.g. ``inspection``)."""
         return {}
-
-    def demo_part(self, ctx: DemoContext) -> DemoPart | None:
-        """Platforms, jobs and inbox files this adapter adds to ``gateway demo``, or ``None``."""
-        return None
 
     def headlines(self) -> Mapping[str, Callable[[GatewayConfig, Store, date], str]]:
         """Per report, a function giving its headline figures on a day in one line
@@ -471,11 +466,9 @@ def _load_reference(reference: str) -> Any:
 
 class DeclaredAdapter(Adapter):
     """An adapter made of declarations: its stream objects, and ``module:attribute`` references
-    to its simulator factory, demo part and report commands. The references are imported on
-    first use, so discovering adapters (every CLI start) stays cheap."""
+    to its report commands and headlines. The references are imported on first use, so
+    discovering adapters (every CLI start) stays cheap."""
 
-    simulator_ref: str | None = None
-    demo_ref: str | None = None
     report_refs: Mapping[str, str] = {}
     headline_refs: Mapping[str, str] = {}
 
@@ -488,15 +481,6 @@ class DeclaredAdapter(Adapter):
 
     def push_streams(self) -> Mapping[str, PushStream]:
         return self._push
-
-    def simulator_app(self, settings: Mapping[str, Any]) -> Any:
-        return _load_reference(self.simulator_ref)(settings) if self.simulator_ref else None
-
-    def demo_part(self, ctx: DemoContext) -> DemoPart | None:
-        if self.demo_ref is None:
-            return None
-        part: DemoPart = _load_reference(self.demo_ref)(ctx)
-        return part
 
     def reports(self) -> Mapping[str, Callable[..., None]]:
         return {name: _load_reference(ref) for name, ref in self.report_refs.items()}

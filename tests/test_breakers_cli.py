@@ -89,9 +89,9 @@ def test_reset_of_an_unknown_platform_exits_2(tmp_path: Path) -> None:
 def test_breakers_list_json_round_trip(tmp_path: Path, store_url: str) -> None:
     """breakers list --json on SQLite and PostgreSQL: the current URL's breaker, typed fields,
     and a row of an earlier URL as stale."""
-    from gateway.demo import DemoContext, write_config
     from gateway.http.breaker import breaker_key
     from gateway.store import Store, schema
+    from simulators.demo.config import DemoContext, write_config
 
     path = write_config(DemoContext(tmp_path, size=10))
     data = yaml.safe_load(path.read_text(encoding="utf-8"))

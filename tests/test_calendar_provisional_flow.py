@@ -14,11 +14,11 @@ from sqlalchemy import select
 from adapters.service_network.report import build_report
 from gateway.clock import SHANGHAI
 from gateway.config import GatewayConfig, load_config
-from gateway.demo import job_order
 from gateway.pipeline import JobRunner
 from gateway.service.main import deadline_entities
 from gateway.service.metrics import ServiceMetrics
 from gateway.store import schema
+from simulators.demo.config import job_order
 from tests.helpers.holiday_notices import YEAR_2027
 from tests.helpers.service_network_env import ServiceNetworkEnv, service_network_env
 

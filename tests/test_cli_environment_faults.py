@@ -9,8 +9,8 @@ from pathlib import Path
 
 import yaml
 
-from gateway.demo import DemoContext, write_config
 from gateway.store import Store
+from simulators.demo.config import DemoContext, write_config
 
 
 def test_read_only_store_is_one_line_for_sync_state_and_breakers(tmp_path: Path) -> None:

@@ -8,9 +8,9 @@ import yaml
 from sqlalchemy import func, select
 
 from gateway.config import load_config
-from gateway.demo import DemoContext, free_port, write_config
 from gateway.store import Store, schema
 from gateway.store.keyring import data_sealer
+from simulators.demo.config import DemoContext, free_port, write_config
 from tests.helpers.gateway_cli import one_line_error, run_gateway
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from gateway.demo import DemoContext, write_config
+from simulators.demo.config import DemoContext, write_config
 
 Edit = Callable[[dict[str, Any]], None]
 

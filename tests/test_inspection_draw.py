@@ -9,10 +9,10 @@ import pytest
 from pydantic import ValidationError
 from stdnum.cn import ric, uscc
 
-from adapters.inspection import demodata
-from adapters.inspection.draw import MIN_TEAM, DrawPlan, draw_tasks, shortfall
-from adapters.inspection.handling import HandlingPlan, result_rows
 from gateway.codes import code_table, is_mobile
+from simulators.demo.inspection import data as demodata
+from simulators.demo.inspection.results import HandlingPlan, result_rows
+from simulators.inspection.draw import MIN_TEAM, DrawPlan, draw_tasks, shortfall
 
 SEED = 2022
 

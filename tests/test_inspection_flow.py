@@ -19,16 +19,18 @@ import typer
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from adapters.inspection import adapter, demo, demodata
-from adapters.inspection.demo import write_csv
-from adapters.inspection.draw import DrawPlan, draw_tasks
 from adapters.inspection.report import inspection
 from gateway.config import GatewayConfig
-from gateway.demo import DemoContext, job_order, running_simulators
 from gateway.masking import mask_id_number, mask_name, mask_phone
 from gateway.pipeline import JobRunner, RunSummary
 from gateway.store import Store, schema
 from gateway.store.dlq import list_letters
+from simulators.demo import inspection as demo
+from simulators.demo.config import DemoContext, job_order
+from simulators.demo.inspection import data as demodata
+from simulators.demo.inspection import demo_part, write_csv
+from simulators.inspection.draw import DrawPlan, draw_tasks
+from simulators.serve import running_simulators
 from tests.helpers.inspection_flow import run_all, write_config
 
 SEED = 2022
@@ -59,7 +61,7 @@ class Flow:
 def flow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flow]:
     """Every inspection job once and then again, against a platform that stays up."""
     ctx = DemoContext(tmp_path_factory.mktemp("demo"), seed=SEED)
-    part = adapter.demo_part(ctx)
+    part = demo_part(ctx)
     config = write_config(ctx, part.platforms, part.jobs)
     store = Store(config.store_url)
     with running_simulators(config) as urls:

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from adapters.inspection import demodata
 from gateway.mapping import CompiledMapping, load_mapping
 from gateway.masking import mask_id_number
 from mappings import resolve_mapping
+from simulators.demo.inspection import data as demodata
 
 SEED = 2022
 

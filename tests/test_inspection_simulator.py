@@ -10,11 +10,12 @@ from typing import Any
 import httpx
 import pytest
 
-from adapters.inspection.draw import draw_tasks
-from adapters.inspection.simulator import build_app, main
+import simulators.inspection
 from gateway.errors import ConfigError
 from gateway.masking import mask_id_number, mask_name, mask_phone
-from gateway.simkit import openapi_text, run_in_thread, signed_client
+from simulators.inspection.draw import draw_tasks
+from simulators.inspection.simulator import build_app, main
+from simulators.kit import openapi_text, run_in_thread, signed_client
 from tests.helpers.inspection_platform import (
     APP_KEY,
     PLAN,
@@ -29,7 +30,7 @@ from tests.helpers.inspection_platform import (
     subjects,
 )
 
-OPENAPI_FILE = Path(__file__).resolve().parents[1] / "adapters" / "inspection" / "openapi.json"
+OPENAPI_FILE = Path(simulators.inspection.__file__).parent / "openapi.json"
 
 
 @pytest.fixture
@@ -252,7 +253,7 @@ def test_openapi_documents_the_reconciliation_routes() -> None:
 
 
 def test_cli_prints_the_openapi_document(capsys: pytest.CaptureFixture[str]) -> None:
-    """``python -m adapters.inspection.simulator --openapi`` prints the committed document."""
+    """``python -m simulators.inspection.simulator --openapi`` prints the committed document."""
     assert main(["--openapi"]) == 0
     assert capsys.readouterr().out == OPENAPI_FILE.read_text(encoding="utf-8")
 

@@ -9,7 +9,6 @@ import httpx
 import pytest
 
 from adapters.inspection import InspectionAdapter, adapter
-from adapters.inspection.simulator import build_app
 from gateway.adapter import (
     CURSOR_VERSION,
     Direction,
@@ -20,7 +19,8 @@ from gateway.adapter import (
 )
 from gateway.config import PlatformConfig
 from gateway.errors import StoreError
-from gateway.simkit import run_in_thread, signed_client
+from simulators.inspection.simulator import build_app
+from simulators.kit import run_in_thread, signed_client
 from tests.helpers.inspection_platform import (
     APP_KEY,
     SECRET,

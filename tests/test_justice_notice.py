@@ -15,20 +15,20 @@ from typing import Any
 import orjson
 import pytest
 import structlog
+from adapters.service_network.demo import NOTICE_MONTH
 from openpyxl import load_workbook
 from sqlalchemy import select
 from typer.testing import CliRunner, Result
 
-from adapters.service_network.demo import NOTICE_MONTH
 from adapters.service_network.model import COMMITMENTS
 from gateway.cli.jobs import exit_code
 from gateway.clock import SHANGHAI
-from gateway.demo import job_order
 from gateway.errors import ConfigError
 from gateway.pipeline import RunSummary
 from gateway.pipeline.context import content_hash
 from gateway.store import schema
 from gateway.store.records import RecordRow, upsert_records
+from simulators.demo.config import job_order
 from tests.helpers.service_network_env import ServiceNetworkEnv, service_network_env
 
 JOB = "sn-justice-notice"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from adapters.labor_force.population import Population
 from gateway.store import dlq, schema
 from gateway.store.records import iter_payloads
+from simulators.labor_force.population import Population
 from tests.helpers.labor_env import labor_env
 
 SIZE = 3000

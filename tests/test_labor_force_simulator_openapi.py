@@ -7,19 +7,19 @@ from pathlib import Path
 
 import pytest
 
-import adapters.labor_force
-from adapters.labor_force.simulator import LaborForceSimSettings, build_app, create_app
+import simulators.labor_force
 from gateway.errors import ConfigError
-from gateway.simkit import openapi_text
+from simulators.kit import openapi_text
+from simulators.labor_force.simulator import LaborForceSimSettings, build_app, create_app
 
-COMMITTED = Path(adapters.labor_force.__file__).parent / "openapi.json"
+COMMITTED = Path(simulators.labor_force.__file__).parent / "openapi.json"
 REGENERATE = (
-    "python -m adapters.labor_force.simulator --openapi > adapters/labor_force/openapi.json"
+    "python -m simulators.labor_force.simulator --openapi > simulators/labor_force/openapi.json"
 )
 
 
 def test_committed_document_equals_the_generated_one() -> None:
-    """adapters/labor_force/openapi.json is exactly what the app generates (regenerate it with
+    """simulators/labor_force/openapi.json is exactly what the app generates (regenerate it with
     the command in REGENERATE when the API changes)."""
     app = build_app({"size": 10, "app_key": "k", "secret": "s"})
     generated = openapi_text(app.openapi())

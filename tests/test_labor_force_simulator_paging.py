@@ -12,10 +12,10 @@ from typing import Any
 import httpx
 import pytest
 
-from adapters.labor_force.population import DEFAULT_SIZE, Population, format_time, parse_time
-from adapters.labor_force.sim_store import PersonStore
-from adapters.labor_force.simulator import build_app
-from gateway.simkit import RunningServer, run_in_thread, signed_client
+from simulators.kit import RunningServer, run_in_thread, signed_client
+from simulators.labor_force.population import DEFAULT_SIZE, Population, format_time, parse_time
+from simulators.labor_force.simulator import build_app
+from simulators.labor_force.state import PersonStore
 
 SIZE = 5_000
 SEED = 31

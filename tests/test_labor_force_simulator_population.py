@@ -16,7 +16,7 @@ from datetime import date
 import pytest
 from stdnum.cn import ric
 
-from adapters.labor_force.population import (
+from simulators.labor_force.population import (
     BIRTHS,
     DEFAULT_SIZE,
     INVALID_KINDS,
@@ -25,7 +25,7 @@ from adapters.labor_force.population import (
     format_time,
     parse_time,
 )
-from adapters.labor_force.population_tables import EDUCATION, EMPLOYMENT, ETHNICITIES, REGIONS
+from simulators.labor_force.population_tables import EDUCATION, EMPLOYMENT, ETHNICITIES, REGIONS
 
 REGION_CODES = {code for code, _, _ in REGIONS}
 ETHNICITY_CODES = {code for code, _ in ETHNICITIES}

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from gateway.simkit import signed_client
+from simulators.kit import signed_client
 
 KEY = "bench"
 SECRET = "process-test-secret"
@@ -18,12 +18,12 @@ SECRET = "process-test-secret"
 
 @pytest.fixture
 def simulator() -> Iterator[tuple[subprocess.Popen[str], str]]:
-    """``python -m adapters.labor_force.simulator`` on port 0, and the URL it printed."""
+    """``python -m simulators.labor_force.simulator`` on port 0, and the URL it printed."""
     env = {**os.environ, "LABOR_SIM_SECRET": SECRET}
     command = [
         sys.executable,
         "-m",
-        "adapters.labor_force.simulator",
+        "simulators.labor_force.simulator",
         "--port",
         "0",
         "--size",
@@ -73,7 +73,7 @@ def test_missing_secret_variable_exits_with_a_message() -> None:
         [
             sys.executable,
             "-m",
-            "adapters.labor_force.simulator",
+            "simulators.labor_force.simulator",
             "--app-key",
             KEY,
             "--secret-env",

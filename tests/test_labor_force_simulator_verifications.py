@@ -8,9 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
-from adapters.labor_force.population import Population
-from adapters.labor_force.simulator import build_app
-from gateway.simkit import RunningServer, run_in_thread, signed_client
+from simulators.kit import RunningServer, run_in_thread, signed_client
+from simulators.labor_force.population import Population
+from simulators.labor_force.simulator import build_app
 
 SIZE = 2_000
 SEED = 17

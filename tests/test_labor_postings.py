@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from adapters.labor_force.employers import employers, make_uscc
-from adapters.labor_force.postings_data import (
+from adapters.labor_force.report import build_report
+from gateway.store.dlq import list_letters
+from simulators.demo.labor_force.data import (
     COLUMNS,
     POSTINGS,
     REPORT_DAY,
@@ -15,9 +16,8 @@ from adapters.labor_force.postings_data import (
     posting_rows,
     postings_csv,
 )
-from adapters.labor_force.report import build_report
-from adapters.labor_force.sim_postings import E_UNKNOWN_EMPLOYER, PostingLedger
-from gateway.store.dlq import list_letters
+from simulators.labor_force.employers import employers, make_uscc
+from simulators.labor_force.postings import E_UNKNOWN_EMPLOYER, PostingLedger
 from tests.helpers.labor_env import labor_env
 
 SEED = 2022

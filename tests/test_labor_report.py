@@ -10,8 +10,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from adapters.labor_force.population import Population
 from adapters.labor_force.report import build_report
+from simulators.labor_force.population import Population
 from tests.helpers.labor_env import labor_env
 
 SIZE, SEED = 3000, 2022

@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 from gateway.cli.root import app
 from gateway.clock import utc_now_iso
-from gateway.demo import DemoContext, write_config
 from gateway.store import Store, schema
+from simulators.demo.config import DemoContext, write_config
 
 
 def _config(tmp_path: Path, store_url: str) -> Path:
@@ -145,7 +145,8 @@ def test_adapters_list_json_gives_streams_as_lists() -> None:
     assert rows["labor_force"]["pull"] == ["persons"]
     assert "verifications" in rows["labor_force"]["push"]
     assert isinstance(rows["labor_force"]["push"], list)
-    assert rows["service_network"]["pull"] == ["cases", "handling"]
+    assert rows["service_network"]["pull"] == ["cases"]
+    assert rows["bureau_handling"]["pull"] == ["handling"]
     assert rows["files"]["any_stream"] is True
     assert rows["labor_force"]["any_stream"] is False
 

@@ -6,12 +6,13 @@ from pathlib import Path
 
 import httpx
 
-from adapters.inspection import adapter
-from gateway.demo import DemoContext, running_simulators
 from gateway.pipeline import JobRunner
 from gateway.reconcile.findings import DIFFERENT, MISSING_AT_GATEWAY, MISSING_AT_PLATFORM
 from gateway.reconcile.runner import ReconcileOptions, Reconciler
 from gateway.store import Store
+from simulators.demo.config import DemoContext
+from simulators.demo.inspection import demo_part
+from simulators.serve import running_simulators
 from tests.helpers.inspection_flow import run_all, write_config
 
 TASKS, SUBJECTS = "inspection-tasks", "inspection-subjects-push"
@@ -23,7 +24,7 @@ def test_tasks_and_subjects_reconcile(tmp_path: Path) -> None:
     and added, zero after the next sync and tombstoning. Subjects: the outbox agrees with the
     platform's receipts."""
     ctx = DemoContext(tmp_path, seed=2022)
-    part = adapter.demo_part(ctx)
+    part = demo_part(ctx)
     config = write_config(ctx, part.platforms, part.jobs)
     store = Store(config.store_url)
     try:

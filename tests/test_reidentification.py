@@ -22,7 +22,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from adapters.labor_force.population import Population
 from gateway.cli.audit import masked_body
 from gateway.cli.mappings import masked_key, masked_record
 from gateway.cli.root import app as gateway_app
@@ -33,6 +32,7 @@ from gateway.mapping import CompiledMapping, load_mapping
 from gateway.masking import mask_data, mask_id_number, mask_issue
 from gateway.store import Store, dlq
 from mappings import MAPPINGS_DIR
+from simulators.labor_force.population import Population
 from tests.helpers.dlq import broken_copy, cli, file_page, make_config, persons
 from tests.helpers.resilience_kit import reset_logging
 

@@ -10,8 +10,8 @@ import threading
 from collections.abc import Mapping
 from pathlib import Path
 
-from adapters.labor_force.population import DEFAULT_GROUP_SIZE, Population, format_time
 from gateway.pipeline import JobRunner
+from simulators.labor_force.population import DEFAULT_GROUP_SIZE, Population, format_time
 from tests.helpers.resilience_kit import PERSONS_JOB, expected_persons, hashes, make_world
 
 SEED = 31

@@ -115,7 +115,7 @@ def test_every_log_line_names_its_logger(tmp_path: Path) -> None:
     try:
         structlog.get_logger("gateway.pipeline").info("run started")
         logging.getLogger("uvicorn.error").warning("listening")
-        logging.getLogger("adapters.labor_force.simulator").warning("fault on")
+        logging.getLogger("simulators.labor_force.simulator").warning("fault on")
     finally:
         for handler in list(logging.getLogger().handlers):
             logging.getLogger().removeHandler(handler)
@@ -123,5 +123,5 @@ def test_every_log_line_names_its_logger(tmp_path: Path) -> None:
         structlog.reset_defaults()
     lines = [json.loads(line) for line in file.read_text(encoding="utf-8").splitlines()]
     assert [line["logger"] for line in lines] == [
-        "gateway.pipeline", "uvicorn.error", "adapters.labor_force.simulator",
+        "gateway.pipeline", "uvicorn.error", "simulators.labor_force.simulator",
     ]  # fmt: skip

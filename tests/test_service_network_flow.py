@@ -20,7 +20,6 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from adapters.service_network.demo import CATALOGUE_FILE, LICENCE_CASES, SHEET
 from adapters.service_network.model import (
     ITEM_TYPES,
     LICENCE_ITEM_CODE,
@@ -29,13 +28,14 @@ from adapters.service_network.model import (
 )
 from adapters.service_network.report import build_report, cases
 from gateway.clock import SHANGHAI
-from gateway.demo import job_order
 from gateway.mapping import load_mapping
 from gateway.pipeline import RunSummary
 from gateway.pipeline.context import content_hash
 from gateway.store import schema
 from gateway.store.records import RecordRow, upsert_records
 from mappings import resolve_mapping
+from simulators.demo.config import job_order
+from simulators.demo.service_network import CATALOGUE_FILE, LICENCE_CASES, SHEET
 from tests.helpers.service_network_env import ServiceNetworkEnv, service_network_env
 
 REGISTRATIONS = 2551

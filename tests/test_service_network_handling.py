@@ -7,15 +7,15 @@ from typing import Any
 
 import pytest
 
-from adapters.service_network.casegen import CaseSettings, generate_cases
-from adapters.service_network.handling import Desks, HandlingRules
 from adapters.service_network.model import TIME_FORMAT
-from adapters.service_network.settings import HandlingOptions, calendar_for
+from adapters.service_network.settings import calendar_for
 from gateway.adapter import parse_options
 from gateway.clock import SHANGHAI
 from gateway.config import PlatformConfig
 from gateway.errors import ConfigError
 from gateway.workdays import DEFAULT_CALENDAR
+from simulators.demo.handling import Desks, HandlingOptions, HandlingRules
+from simulators.service_network.casegen import CaseSettings, generate_cases
 
 
 def case(no: str, received: str, **extra: Any) -> dict[str, Any]:

@@ -12,16 +12,17 @@ import httpx
 import orjson
 import pytest
 
-from adapters.service_network.simulator import build_app
+import simulators.service_network
 from gateway.codes.idnumber import is_valid_id_number
 from gateway.codes.uscc import is_valid_uscc
 from gateway.errors import ConfigError
 from gateway.http.signing import SignatureAlgorithm
-from gateway.simkit import openapi_text, run_in_thread, signed_client
+from simulators.kit import openapi_text, run_in_thread, signed_client
+from simulators.service_network.simulator import build_app
 
 APP_KEY = "bureau-test"
 SECRET = "test-secret-service-network"
-OPENAPI_FILE = Path(__file__).resolve().parents[1] / "adapters" / "service_network" / "openapi.json"
+OPENAPI_FILE = Path(simulators.service_network.__file__).parent / "openapi.json"
 SM3 = SignatureAlgorithm.HMAC_SM3
 CASES = 40
 
@@ -89,7 +90,7 @@ def event(case_no: str, code: str, when: str, key: str, **extra: Any) -> dict[st
 
 
 def test_committed_openapi_document_is_the_apps() -> None:
-    """adapters/service_network/openapi.json is exactly what the simulator app generates."""
+    """simulators/service_network/openapi.json is exactly what the simulator app generates."""
     generated = openapi_text(build_app(settings(cases=0)).openapi())
     assert OPENAPI_FILE.read_text(encoding="utf-8") == generated
 

@@ -11,7 +11,6 @@ from cryptography.hazmat.primitives import hashes
 from sqlalchemy import func, select
 
 from adapters.service_network import ServiceNetworkAdapter
-from adapters.service_network.simulator import build_app
 from adapters.service_network.streams import CasesStream, ItemsStream
 from gateway.adapter import (
     ExchangeRecorder,
@@ -23,8 +22,9 @@ from gateway.adapter import (
 from gateway.config import PlatformConfig
 from gateway.errors import AuthError, StoreError
 from gateway.http.signing import SignatureAlgorithm, hmac_hex
-from gateway.simkit import RunningServer, run_in_thread
 from gateway.store import schema
+from simulators.kit import RunningServer, run_in_thread
+from simulators.service_network.simulator import build_app
 from tests.helpers.service_network_env import service_network_env
 
 SECRET_ENV = "SN_STREAMS_TEST_SECRET"
@@ -58,12 +58,15 @@ def context(
 
 
 def test_the_adapter_is_installed_under_its_entry_point() -> None:
-    """The gateway.adapters entry point 'service_network' is this adapter, with its report."""
-    found = discover_adapters().get("service_network")
+    """The gateway.adapters entry point 'service_network' is this adapter, with its report; the
+    demo's handling stand-in is an adapter of its own."""
+    installed = discover_adapters()
+    found = installed.get("service_network")
     assert isinstance(found, ServiceNetworkAdapter)
     assert set(found.reports()) == {"cases", "catalogue"}
-    assert set(found.pull_streams()) == {"cases", "handling"}
+    assert set(found.pull_streams()) == {"cases"}
     assert set(found.push_streams()) == {"items", "case_events", "justice_notice"}
+    assert set(installed["bureau_handling"].pull_streams()) == {"handling"}
 
 
 def test_sm3_matches_the_gb_t_32905_example() -> None:

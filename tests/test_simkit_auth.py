@@ -18,7 +18,7 @@ from gateway.http.signing import (
     sign_headers,
     string_to_sign,
 )
-from gateway.simkit import (
+from simulators.kit import (
     Code,
     NonceMemory,
     RunningServer,

@@ -9,7 +9,7 @@ import orjson
 import pytest
 from pydantic import ValidationError
 
-from gateway.simkit import (
+from simulators.kit import (
     Code,
     FaultInjector,
     FaultSettings,

@@ -8,10 +8,10 @@ import socket
 import httpx
 import pytest
 
-import gateway.simkit as simkit
+import simulators.kit as simkit
 from gateway.errors import ConfigError, GatewayError
-from gateway.simkit import FaultSettings, bind, echo_platform, run_in_thread
-from gateway.simkit.cli import (
+from simulators.kit import FaultSettings, bind, echo_platform, run_in_thread
+from simulators.kit.cli import (
     add_fault_arguments,
     common_settings,
     fault_settings,
@@ -109,7 +109,7 @@ def test_fault_assignments_for_a_repeatable_option() -> None:
 
 
 def test_public_names_are_exported() -> None:
-    """Every name in gateway.simkit.__all__ exists, and __all__ is sorted."""
+    """Every name in simulators.kit.__all__ exists, and __all__ is sorted."""
     assert simkit.__all__ == sorted(simkit.__all__)
     missing = [name for name in simkit.__all__ if not hasattr(simkit, name)]
     assert not missing

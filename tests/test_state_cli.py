@@ -12,10 +12,10 @@ from typer.testing import CliRunner
 
 from gateway.cli.root import app
 from gateway.config import load_config
-from gateway.demo import DemoContext, write_config
 from gateway.errors import GatewayError
 from gateway.store import Store, schema
 from gateway.store.keyring import data_sealer
+from simulators.demo.config import DemoContext, write_config
 
 ID_NUMBER = "520102199001011234"
 

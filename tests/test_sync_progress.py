@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from adapters.labor_force.population import Population
-from adapters.labor_force.sim_store import PersonStore
 from gateway.cli import progress
 from gateway.cli.progress import plain_line
 from gateway.cli.root import app
+from simulators.labor_force.population import Population
+from simulators.labor_force.state import PersonStore
 from tests.helpers.resilience_kit import PERSONS_JOB, make_world, reset_logging
 
 SIZE = 300

@@ -8,8 +8,7 @@ Requests are signed with HMAC-SHA256. ``gateway report inspection`` sums up a pe
 
 from __future__ import annotations
 
-from adapters.inspection.models import PUSH_PATHS
-from adapters.inspection.streams import RecordsPushStream, TasksStream
+from adapters.inspection.streams import PUSH_PATHS, RecordsPushStream, TasksStream
 from gateway.adapter import DeclaredAdapter
 
 
@@ -19,8 +18,6 @@ class InspectionAdapter(DeclaredAdapter):
         "Double-random inspection platform: check items, subjects, inspectors, results (push); "
         "tasks (pull)"
     )
-    simulator_ref = "adapters.inspection.simulator:build_app"
-    demo_ref = "adapters.inspection.demo:demo_part"
     report_refs = {"inspection": "adapters.inspection.report:inspection"}  # noqa: RUF012
     headline_refs = {"inspection": "adapters.inspection.report:headline"}  # noqa: RUF012
 

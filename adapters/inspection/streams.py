@@ -6,14 +6,20 @@ with another path.
 
 from __future__ import annotations
 
-from adapters.inspection.models import (
-    MAX_BATCH,
-    PUSH_PATHS,
-    TASK_HOLDINGS_PATH,
-    TASK_RANGE_PATH,
-    TASKS_PATH,
-)
 from gateway.http.streams import IncrementalPullStream, ReceiptPushStream
+
+# The platform's routes and limits, as its interface document gives them.
+API = "/api/v1"
+PUSH_PATHS = {
+    "check_items": f"{API}/check-items",
+    "subjects": f"{API}/subjects",
+    "inspectors": f"{API}/inspectors",
+    "results": f"{API}/results",
+}
+TASKS_PATH = f"{API}/tasks"
+TASK_HOLDINGS_PATH = f"{API}/tasks/holdings"
+TASK_RANGE_PATH = f"{API}/tasks/range"
+MAX_BATCH = 500
 
 MAX_PAGE_SIZE = 1000
 

@@ -17,8 +17,6 @@ class LaborForceAdapter(DeclaredAdapter):
     description = (
         "Provincial labor-force data platform: persons (pull), verifications and jobs (push)"
     )
-    simulator_ref = "adapters.labor_force.simulator:build_app"
-    demo_ref = "adapters.labor_force.demo:demo_part"
     report_refs = {"labor": "adapters.labor_force.report:labor"}  # noqa: RUF012
     headline_refs = {"labor": "adapters.labor_force.report:headline"}  # noqa: RUF012
 

@@ -11,7 +11,6 @@ stream).
 
 from __future__ import annotations
 
-from adapters.service_network.handling import HandlingStream
 from adapters.service_network.notice import JusticeNoticeStream
 from adapters.service_network.streams import CaseEventsStream, CasesStream, ItemsStream
 from gateway.adapter import DeclaredAdapter
@@ -22,8 +21,6 @@ class ServiceNetworkAdapter(DeclaredAdapter):
     description = (
         "Provincial government service network: items and case events (push), cases (pull)"
     )
-    simulator_ref = "adapters.service_network.simulator:build_app"
-    demo_ref = "adapters.service_network.demo:demo_part"
     report_refs = {  # noqa: RUF012
         "cases": "adapters.service_network.report:cases",
         "catalogue": "adapters.service_network.catalogue_report:catalogue",
@@ -35,6 +32,5 @@ class ServiceNetworkAdapter(DeclaredAdapter):
 
 
 adapter = ServiceNetworkAdapter(
-    pull=[CasesStream(), HandlingStream()],
-    push=[ItemsStream(), CaseEventsStream(), JusticeNoticeStream()],
+    pull=[CasesStream()], push=[ItemsStream(), CaseEventsStream(), JusticeNoticeStream()]
 )

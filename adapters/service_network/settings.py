@@ -1,4 +1,4 @@
-"""Settings of a service-network platform and of its local handling job, checked once.
+"""Settings of a service-network platform, checked once.
 
 ``platforms.NAME.options`` may carry ``calendar``: the office hours deadlines count in, and days
 that differ on this platform alone (``extra_holidays``, ``extra_workdays``). Each year's State
@@ -12,9 +12,9 @@ from __future__ import annotations
 from datetime import date
 from zoneinfo import ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict
 
-from gateway.adapter import StreamOptions, parse_options
+from gateway.adapter import parse_options
 from gateway.calendar_years import DEFAULT_BOOK, HolidayBook
 from gateway.config import PlatformConfig
 from gateway.errors import ConfigError
@@ -36,25 +36,6 @@ class PlatformOptions(_Settings):
     """``options`` of a platform whose adapter is ``service_network``."""
 
     calendar: CalendarSettings = CalendarSettings()
-
-
-class HandlingOptions(StreamOptions):
-    """Job options of the local handling rule engine (``service_network.handling``)."""
-
-    page_size: int = Field(1000, ge=1)
-    desks: int = Field(2, ge=1, le=100)
-    review_minutes: tuple[int, int] = (10, 25)
-    decision_minutes: tuple[int, int] = (10, 35)
-    completion_minutes: tuple[int, int] = (5, 10)
-    handler_dept: str = "州社会保险事业局"
-
-    @model_validator(mode="after")
-    def _ranges(self) -> HandlingOptions:
-        for name in ("review_minutes", "decision_minutes", "completion_minutes"):
-            low, high = getattr(self, name)
-            if not 0 <= low <= high:
-                raise ValueError(f"{name} must be [low, high] with 0 <= low <= high")
-        return self
 
 
 def calendar_for(platform: PlatformConfig, book: HolidayBook = DEFAULT_BOOK) -> WorkCalendar:

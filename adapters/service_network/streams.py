@@ -8,18 +8,19 @@ became of earlier sends.
 
 from __future__ import annotations
 
-from adapters.service_network.api import (
-    CASE_HOLDINGS_PATH,
-    CASE_RANGE_PATH,
-    CASES_PATH,
-    EVENT_RECEIPTS_PATH,
-    EVENTS_PATH,
-    ITEM_RECEIPTS_PATH,
-    ITEMS_PATH,
-    MAX_BATCH,
-    MAX_PAGE,
-)
 from gateway.http.streams import IncrementalPullStream, ReceiptPushStream
+
+# The platform's routes and limits, as its interface document gives them.
+API = "/api/v1"
+ITEMS_PATH = f"{API}/items"
+ITEM_RECEIPTS_PATH = f"{API}/items/receipts"
+CASES_PATH = f"{API}/cases"
+CASE_HOLDINGS_PATH = f"{API}/cases/holdings"
+CASE_RANGE_PATH = f"{API}/cases/range"
+EVENTS_PATH = f"{API}/case-events"
+EVENT_RECEIPTS_PATH = f"{API}/case-events/receipts"
+MAX_BATCH = 500
+MAX_PAGE = 1000
 
 
 class CasesStream(IncrementalPullStream):

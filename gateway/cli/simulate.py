@@ -1,16 +1,41 @@
-"""``gateway simulate``: run the simulators a configuration names, on their ports."""
+"""``gateway simulate``: run the simulators a configuration names, on their ports.
+
+The simulators are not part of the runtime: this command finds them through the
+``gateway.sim_commands`` entry-point group, and names the extra to install when they are not
+there.
+"""
 
 from __future__ import annotations
 
-import threading
-from typing import Annotated
+from collections.abc import Callable
+from importlib.metadata import entry_points
+from typing import Annotated, Any
 
 import typer
 
-from gateway.cli.common import console, setup
+from gateway.cli.common import setup
 from gateway.cli.options import ConfigOption
-from gateway.demo import running_simulators
-from gateway.simkit.cli import parse_fault_assignments
+
+SIM_COMMANDS_GROUP = "gateway.sim_commands"
+SIM_EXTRA = "gov-exchange-gateway[sim]"
+# What the [sim] extra brings: without one of these the simulators cannot be imported.
+_SIM_MODULES = frozenset({"simulators", "fastapi", "starlette", "uvicorn"})
+
+
+def sim_command(name: str) -> Callable[..., Any]:
+    """The simulators' side of ``gateway NAME``; without them, one line naming the extra to
+    install, and exit code 2."""
+    command: Callable[..., Any] | None = None
+    for ep in entry_points(group=SIM_COMMANDS_GROUP, name=name):
+        try:
+            command = ep.load()
+        except ModuleNotFoundError as exc:
+            if (exc.name or "").partition(".")[0] not in _SIM_MODULES:
+                raise
+    if command is None:
+        typer.echo(f"gateway {name} needs the simulators: pip install '{SIM_EXTRA}'", err=True)
+        raise typer.Exit(2)
+    return command
 
 
 def simulate(
@@ -29,22 +54,14 @@ def simulate(
     ] = None,
 ) -> None:
     """Serve each configured platform's simulator on 127.0.0.1 until Ctrl-C."""
+    serve = sim_command("simulate")
     cfg = setup(config)
     unknown = [p for p in platforms or [] if p not in cfg.platforms]
     if unknown:
         raise typer.BadParameter(f"unknown platform(s): {', '.join(unknown)}")
-    faults = parse_fault_assignments(fault or []).model_dump(exclude_defaults=True)
-    with running_simulators(cfg, only=platforms, faults=faults) as urls:
-        if not urls:
-            console.print("no platform in this configuration has simulator settings")
-            raise typer.Exit(1)
-        for name, url in urls.items():
-            console.print(f"{name:20} {url}")
-        console.print("serving; Ctrl-C stops")
-        try:
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            console.print("stopped")
+    code: int = serve(cfg, platforms or [], fault or [])
+    if code:
+        raise typer.Exit(code)
 
 
 def register(app: typer.Typer) -> None:

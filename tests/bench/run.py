@@ -43,7 +43,7 @@ PG_ADMIN = os.environ.get("GATEWAY_TEST_PG_ADMIN", "postgresql://postgres@127.0.
 @contextmanager
 def simulator(size: int, seed: int, env: dict[str, str]) -> Iterator[str]:
     command = [
-        sys.executable, "-m", "adapters.labor_force.simulator", "--port", "0",
+        sys.executable, "-m", "simulators.labor_force.simulator", "--port", "0",
         "--size", str(size), "--seed", str(seed), "--app-key", "bench",
         "--secret-env", "BENCH_SECRET",
     ]  # fmt: skip

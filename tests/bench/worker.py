@@ -154,9 +154,9 @@ def reconcile(config_path: str, job: str) -> dict[str, Any]:
 
 def mapping_only(count: int) -> dict[str, Any]:
     """The persons mapping alone, on simulator-generated records: where the time per record goes."""
-    from adapters.labor_force.population import Population
     from gateway.mapping import load_mapping
     from mappings import MAPPINGS_DIR
+    from simulators.labor_force.population import Population
 
     mapping = load_mapping(MAPPINGS_DIR / "labor_force" / "persons.yaml")
     population = Population(size=count, seed=2022)

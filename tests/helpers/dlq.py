@@ -8,7 +8,6 @@ from typing import Any
 import orjson
 from typer.testing import CliRunner
 
-from adapters.labor_force.population import Population
 from gateway.cli.root import app as gateway_app
 from gateway.config import GatewayConfig, parse_config
 from gateway.mapping import CompiledMapping
@@ -18,6 +17,7 @@ from gateway.store import RecordRow, Store
 from gateway.store.dlq import DeadLetter, add_dead_letters
 from gateway.store.records import upsert_records
 from mappings import MAPPINGS_DIR
+from simulators.labor_force.population import Population
 
 SEED = 7
 SIZE = 400

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from adapters.labor_force.population import Population
+from simulators.labor_force.population import Population
 
 ROOT = Path(__file__).resolve().parents[2]
-# What ``gateway demo`` builds by default (gateway.demo.DemoContext); the tests use this size.
+# What ``gateway demo`` builds by default (simulators.demo.config.DemoContext); tests use this size.
 DEMO_SIZE = 300
 DEMO_SEED = 2022
 

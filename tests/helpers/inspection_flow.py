@@ -7,8 +7,8 @@ from typing import Any
 import yaml
 
 from gateway.config import GatewayConfig, load_config
-from gateway.demo import DemoContext, job_order
 from gateway.pipeline import JobRunner, RunSummary
+from simulators.demo.config import DemoContext, job_order
 
 
 def write_config(

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 
 from adapters.inspection import demodata
-from adapters.inspection.draw import DrawPlan
+from simulators.inspection.draw import DrawPlan
 
 APP_KEY = "bureau-test"
 SECRET = "test-secret-inspection"

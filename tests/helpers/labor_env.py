@@ -11,10 +11,11 @@ import httpx
 import yaml
 
 from gateway.config import GatewayConfig, load_config
-from gateway.demo import DemoContext, running_simulators, write_config
 from gateway.pipeline import JobRunner, RunSummary
 from gateway.store import Store
 from gateway.store.keyring import data_sealer
+from simulators.demo.config import DemoContext, write_config
+from simulators.serve import running_simulators
 
 
 @dataclass

@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from aiosmtpd.controller import Controller
 
-from gateway.demo import free_port
+from simulators.demo.config import free_port
 
 
 @dataclass

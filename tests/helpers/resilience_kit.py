@@ -25,15 +25,16 @@ import orjson
 import structlog
 import yaml
 
-from adapters.labor_force.population import Population
 from gateway.config import GatewayConfig, load_config
-from gateway.demo import free_port, running_simulators
 from gateway.mapping import load_mapping
 from gateway.pipeline.context import content_hash
 from gateway.store import Store
 from gateway.store.keyring import data_sealer
 from gateway.store.records import iter_hashes
 from mappings import MAPPINGS_DIR
+from simulators.demo.config import free_port
+from simulators.labor_force.population import Population
+from simulators.serve import running_simulators
 
 PERSONS_JOB = "labor-persons"
 LOAD_JOB = "verifications-load"

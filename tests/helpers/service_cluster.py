@@ -23,8 +23,9 @@ from sqlalchemy import func, select
 
 from gateway.clock import parse_iso
 from gateway.config import GatewayConfig, load_config
-from gateway.demo import DemoContext, build_config, free_port, running_simulators
 from gateway.store import Store, schema
+from simulators.demo.config import DemoContext, build_config, free_port
+from simulators.serve import running_simulators
 
 JOB = "labor-persons"
 

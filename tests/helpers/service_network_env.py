@@ -15,11 +15,13 @@ import yaml
 import gateway.adapter
 from adapters.service_network import adapter
 from gateway.config import GatewayConfig, load_config
-from gateway.demo import DemoContext, running_simulators
 from gateway.http.signing import SignatureAlgorithm
 from gateway.pipeline import JobRunner, RunSummary
-from gateway.simkit import signed_client
 from gateway.store import Store
+from simulators.demo.config import DemoContext
+from simulators.demo.service_network import demo_part
+from simulators.kit import signed_client
+from simulators.serve import running_simulators
 
 PLATFORM = "service_network"
 
@@ -66,7 +68,7 @@ def service_network_env(
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(gateway.adapter, "discover_adapters", _with_this_adapter)
         ctx = DemoContext(directory, size=100, seed=2022)
-        part = adapter.demo_part(ctx)
+        part = demo_part(ctx)
         part.platforms[PLATFORM].update(platform or {})
         if "cases" in simulator:
             simulator = {"licence_cases": 0, **simulator}
