@@ -1,0 +1,57 @@
+"""The contract suite's fixtures: one store per backend and one platform per stream, each made
+once for the whole suite (the checks keep their jobs, runs and records apart)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+
+from gateway.audit import AuditLog
+from gateway.store import Store
+from tests.contract.platforms import Rig, StreamCase, make_rig
+from tests.pg import temporary_database
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def contract_store(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Store]:
+    if request.param == "sqlite":
+        store = Store(f"sqlite:///{tmp_path_factory.mktemp('contract') / 'store.db'}")
+        yield store
+        store.close()
+        return
+    with temporary_database("gateway_contract") as url:
+        store = Store(url)
+        yield store
+        store.close()
+
+
+@pytest.fixture(scope="session")
+def audit() -> AuditLog:
+    return AuditLog(b"contract-suite-audit-key-0123456")
+
+
+class Rigs:
+    """Platforms started on first use and stopped when the suite ends."""
+
+    def __init__(self, stack: ExitStack, base: Path) -> None:
+        self._stack = stack
+        self._base = base
+        self._rigs: dict[StreamCase, Rig] = {}
+
+    def __call__(self, case: StreamCase) -> Rig:
+        rig = self._rigs.get(case)
+        if rig is None:
+            rig = self._rigs[case] = make_rig(case, self._base / f"{case.label}-{case.kind}")
+            rig.start(self._stack)
+        return rig
+
+
+@pytest.fixture(scope="session")
+def rigs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rigs]:
+    with ExitStack() as stack:
+        yield Rigs(stack, tmp_path_factory.mktemp("platforms"))
