@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from gateway.adapter import PullStream, PushStream
 from gateway.audit import AuditLog
 from gateway.store import Store
 from tests.contract.platforms import Rig, StreamCase, make_rig
@@ -41,12 +42,15 @@ class Rigs:
     def __init__(self, stack: ExitStack, base: Path) -> None:
         self._stack = stack
         self._base = base
-        self._rigs: dict[StreamCase, Rig] = {}
+        self._rigs: dict[tuple[StreamCase, int], Rig] = {}
 
-    def __call__(self, case: StreamCase) -> Rig:
-        rig = self._rigs.get(case)
+    def __call__(self, case: StreamCase, stream: PullStream | PushStream | None = None) -> Rig:
+        """``case``'s platform, for its stream or for ``stream`` in its place (its own)."""
+        found = (case, id(stream))
+        rig = self._rigs.get(found)
         if rig is None:
-            rig = self._rigs[case] = make_rig(case, self._base / f"{case.label}-{case.kind}")
+            place = self._base / f"{case.label}-{case.kind}-{len(self._rigs)}"
+            rig = self._rigs[found] = make_rig(case, place, stream)
             rig.start(self._stack)
         return rig
 

@@ -9,6 +9,7 @@ configured and what a push stream's records look like; the checks and the tests 
 from __future__ import annotations
 
 import csv
+import functools
 import itertools
 import shutil
 import uuid
@@ -88,9 +89,9 @@ PAGE_SIZES: dict[str, int] = {"labor_force.persons": 40, "inspection.tasks": 3}
 DEFAULT_PAGE_SIZE = 25
 
 
-def _verification(person: str, n: int) -> dict[str, Any]:
+def _verification(known: list[dict[str, Any]], n: int) -> dict[str, Any]:
     return {
-        "AAC002": person,
+        "AAC002": known[n % len(known)]["AAC002"],
         # Every fifth record has a status the platform rejects: outcomes of both kinds.
         "HCZT": "1" if n % 5 else "7",
         "AAC008": "1",
@@ -100,27 +101,63 @@ def _verification(person: str, n: int) -> dict[str, Any]:
     }
 
 
-_SAMPLES: dict[str, Callable[[int], list[dict[str, Any]]]] = {
-    "inspection.check_items": items,
-    "inspection.subjects": subjects,
-    "inspection.inspectors": inspectors,
+def _catalogue_item(known: list[dict[str, Any]], n: int) -> dict[str, Any]:
+    code = f"XK{n:08d}" if n % 5 else f"bad-{n}"  # every fifth code breaks the coding rule
+    return {
+        "itemCode": code,
+        "itemName": "劳务派遣经营许可",
+        "itemType": "XK",
+        "implementer": "黔东南州人力资源和社会保障局",
+        "legalBasis": "《中华人民共和国劳动合同法》第五十七条",
+        "statutoryLimit": "20",
+        "promisedLimit": "10",
+        "onlineDepth": "4",
+        "crossProvince": "0",
+    }
+
+
+def _case_event(known: list[dict[str, Any]], n: int) -> dict[str, Any]:
+    # Acceptance of each listed case once; past the cases listed, a second one is refused.
+    case = known[n % len(known)]
+    return {"caseNo": case["caseNo"], "eventType": "1", "eventTime": case["receiveTime"]}
+
+
+def _sampled(sample: Callable[[int], list[dict[str, Any]]]) -> Payload:
+    pool = functools.cache(lambda: sample(64))
+
+    def payload(known: list[dict[str, Any]], n: int) -> dict[str, Any]:
+        # The sample's records are sent again under new keys: updates, accepted as well.
+        records = pool()
+        return records[n % len(records)]
+
+    return payload
+
+
+Payload = Callable[[list[dict[str, Any]], int], dict[str, Any]]
+
+# What a push stream sends, from what its platform lists (``KNOWN``) and the record's number.
+# A stream not named sends records of no known shape, which its platform rejects one by one.
+PAYLOADS: dict[str, Payload] = {
+    "labor_force.verifications": _verification,
+    "service_network.items": _catalogue_item,
+    "service_network.case_events": _case_event,
+    "inspection.check_items": _sampled(items),
+    "inspection.subjects": _sampled(subjects),
+    "inspection.inspectors": _sampled(inspectors),
+}
+KNOWN: dict[str, tuple[str, int]] = {
+    "labor_force.verifications": ("/api/v1/persons", 5000),
+    "service_network.case_events": ("/api/v1/cases", 1000),
 }
 
 
-def _payload(rig: HttpRig, n: int) -> dict[str, Any]:
-    if rig.label == "labor_force.verifications":
-        return _verification(rig.persons()[n % len(rig.persons())], n)
-    sample = _SAMPLES.get(rig.label)
-    if sample is not None:
-        if n >= len(rig.samples):
-            # A finite sample (the catalogue's items) is sent again under new keys: an update.
-            rig.samples = sample(2 * n + 64) or [{}]
-        return rig.samples[n % len(rig.samples)]
-    # A record of no known shape: the platform rejects it, record by record.
+def _unknown_shape(known: list[dict[str, Any]], n: int) -> dict[str, Any]:
     return {"contractRecord": n}
 
 
-def _platform_config(name: str, base_url: str | None, signature: str, **extra: Any) -> PlatformConfig:
+def _platform_config(
+    name: str, base_url: str | None, signature: str, **extra: Any
+) -> PlatformConfig:
     return PlatformConfig.model_validate(
         {
             "adapter": name,
@@ -137,6 +174,21 @@ def _platform_config(name: str, base_url: str | None, signature: str, **extra: A
     )
 
 
+def _context(
+    label: str, platform: PlatformConfig, options: Mapping[str, Any], base_dir: Path
+) -> StreamContext:
+    """A fresh run's context: its own run id (and so its own breaker), its own recorder."""
+    return StreamContext(
+        job=f"contract-{label}",
+        run_id=str(uuid.uuid4()),
+        platform_name=platform.adapter,
+        platform=platform,
+        options=options,
+        exchanges=ExchangeRecorder(),
+        base_dir=str(base_dir),
+    )
+
+
 @dataclass
 class HttpRig:
     """One stream against its own simulator (pushes change what a platform serves)."""
@@ -148,8 +200,8 @@ class HttpRig:
     label: str = ""
     _server: RunningServer | None = None
     _gate: FaultGate | None = None
-    _persons: list[str] = field(default_factory=list)
-    samples: list[dict[str, Any]] = field(default_factory=list)
+    # Records the platform lists that the push stream's records name (persons, cases).
+    known: list[dict[str, Any]] = field(default_factory=list)
     _sent: Iterator[int] = field(default_factory=itertools.count)
 
     def __post_init__(self) -> None:
@@ -179,6 +231,11 @@ class HttpRig:
         if self.platform.setup is not None:
             with self.client() as client:
                 self.platform.setup(client)
+        if self.label in KNOWN:
+            path, size = KNOWN[self.label]
+            with self.client() as client:
+                response = client.get(path, params={"page_size": size})
+            self.known = response.raise_for_status().json()["data"]["items"]
 
     def client(self) -> httpx.Client:
         assert self._server is not None
@@ -188,15 +245,7 @@ class HttpRig:
     def context(self, **options: Any) -> StreamContext:
         assert self._server is not None
         config = _platform_config(self.adapter.name, self._server.url, self.platform.signature)
-        return StreamContext(
-            job=f"contract-{self.label}",
-            run_id=str(uuid.uuid4()),
-            platform_name=self.adapter.name,
-            platform=config,
-            options=options,
-            exchanges=ExchangeRecorder(),
-            base_dir=str(self.base_dir),
-        )
+        return _context(self.label, config, options, self.base_dir)
 
     def prepare(self) -> None:
         """A simulator's pull lists do not change while the suite reads them."""
@@ -218,21 +267,16 @@ class HttpRig:
         assert not data["has_more"], f"{self.label}: the population outgrew one page"
         return [str(item[stream.key_field]) for item in data["items"]]
 
-    def persons(self) -> list[str]:
-        """ID numbers of persons the labor-force platform holds (verifications name them)."""
-        if not self._persons:
-            with self.client() as client:
-                response = client.get("/api/v1/persons", params={"page_size": 5000})
-            people = response.raise_for_status().json()["data"]["items"]
-            self._persons = [p["AAC002"] for p in people]
-        return self._persons
-
     def outgoing(self, count: int) -> list[OutgoingRecord]:
         batch = []
         for _ in range(count):
             n = next(self._sent)
             key = f"{self.label}-{n}-{uuid.uuid4().hex[:8]}"
-            batch.append(OutgoingRecord(f"key-{n}", key, _payload(self, n)))
+            batch.append(
+                OutgoingRecord(
+                    f"key-{n}", key, PAYLOADS.get(self.label, _unknown_shape)(self.known, n)
+                )
+            )
         return batch
 
     def served(self) -> list[Served]:
@@ -269,15 +313,7 @@ class FolderRig:
             if isinstance(self.stream, PullStream)
             else {"format": "jsonl"}
         )
-        return StreamContext(
-            job=f"contract-{self.label}",
-            run_id=str(uuid.uuid4()),
-            platform_name=self.adapter.name,
-            platform=config,
-            options=job_options,
-            exchanges=ExchangeRecorder(),
-            base_dir=str(self.base_dir),
-        )
+        return _context(self.label, config, job_options, self.base_dir)
 
     def prepare(self) -> None:
         """The inbox holds one CSV file again, nothing else; finished files are gone."""
@@ -346,9 +382,13 @@ def stream_cases() -> list[StreamCase]:
     return cases
 
 
-def make_rig(case: StreamCase, base_dir: Path) -> Rig:
+def make_rig(
+    case: StreamCase, base_dir: Path, stream: PullStream | PushStream | None = None
+) -> Rig:
+    """The platform of ``case``'s stream, for that stream or for ``stream`` in its place (a
+    deliberately broken copy)."""
     adapter = discover_adapters()[case.adapter]
-    stream = adapter.stream(case.stream, case.direction)
+    stream = stream or adapter.stream(case.stream, case.direction)
     if adapter.any_stream:
         return FolderRig(adapter, stream, base_dir)
     platform = PLATFORMS.get(case.adapter)
