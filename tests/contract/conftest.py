@@ -3,14 +3,15 @@ once for the whole suite (the checks keep their jobs, runs and records apart).""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 
 from gateway.adapter import PullStream, PushStream
 from gateway.audit import AuditLog
+from gateway.simkit import RunningServer
 from gateway.store import Store
 from tests.contract.platforms import Rig, StreamCase, make_rig
 from tests.pg import temporary_database
@@ -39,9 +40,9 @@ def audit() -> AuditLog:
 class Rigs:
     """Platforms started on first use and stopped when the suite ends."""
 
-    def __init__(self, stack: ExitStack, base: Path) -> None:
-        self._stack = stack
+    def __init__(self, base: Path) -> None:
         self._base = base
+        self.servers: list[RunningServer] = []
         self._rigs: dict[tuple[StreamCase, int], Rig] = {}
 
     def __call__(self, case: StreamCase, stream: PullStream | PushStream | None = None) -> Rig:
@@ -51,11 +52,19 @@ class Rigs:
         if rig is None:
             place = self._base / f"{case.label}-{case.kind}-{len(self._rigs)}"
             rig = self._rigs[found] = make_rig(case, place, stream)
-            rig.start(self._stack)
+            server = rig.start()
+            if server is not None:
+                self.servers.append(server)
         return rig
 
 
 @pytest.fixture(scope="session")
 def rigs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rigs]:
-    with ExitStack() as stack:
-        yield Rigs(stack, tmp_path_factory.mktemp("platforms"))
+    started = Rigs(tmp_path_factory.mktemp("platforms"))
+    yield started
+    # Side by side: each waits up to a second for the requests it still holds.
+    stopping = [threading.Thread(target=server.stop) for server in started.servers]
+    for thread in stopping:
+        thread.start()
+    for thread in stopping:
+        thread.join()

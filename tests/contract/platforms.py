@@ -14,7 +14,6 @@ import itertools
 import shutil
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -122,6 +121,19 @@ def _case_event(known: list[dict[str, Any]], n: int) -> dict[str, Any]:
     return {"caseNo": case["caseNo"], "eventType": "1", "eventTime": case["receiveTime"]}
 
 
+def _result(known: list[dict[str, Any]], n: int) -> dict[str, Any]:
+    task = known[n % len(known)]
+    return {
+        "taskId": task["taskId"],
+        "uscc": task["subjects"][n // len(known) % len(task["subjects"])],
+        "itemCode": task["itemCode"],
+        "resultCode": "01" if n % 5 else "ZZ",  # every fifth result code is not in the table
+        "inspectors": task["inspectors"],
+        "checkDate": "2022-06-01",
+        "publishDate": "2022-06-20",
+    }
+
+
 def _sampled(sample: Callable[[int], list[dict[str, Any]]]) -> Payload:
     pool = functools.cache(lambda: sample(64))
 
@@ -144,10 +156,12 @@ PAYLOADS: dict[str, Payload] = {
     "inspection.check_items": _sampled(items),
     "inspection.subjects": _sampled(subjects),
     "inspection.inspectors": _sampled(inspectors),
+    "inspection.results": _result,
 }
 KNOWN: dict[str, tuple[str, int]] = {
     "labor_force.verifications": ("/api/v1/persons", 5000),
     "service_network.case_events": ("/api/v1/cases", 1000),
+    "inspection.results": ("/api/v1/tasks", 1000),
 }
 
 
@@ -211,9 +225,9 @@ class HttpRig:
     def secret(self) -> str:
         return f"contract-secret-{self.adapter.name}"
 
-    def start(self, stack: ExitStack) -> None:
-        if self._server is not None:
-            return
+    def start(self) -> RunningServer:
+        """Serve the simulator; the caller stops the server it answers."""
+        assert self._server is None
         secrets = self.base_dir / "secrets"
         secrets.mkdir(parents=True, exist_ok=True)
         (secrets / f"{self.adapter.name}.txt").write_text(self.secret, encoding="utf-8")
@@ -227,7 +241,16 @@ class HttpRig:
             },
         )
         self._gate = FaultGate(app, delay=HELD_FOR)
-        self._server = stack.enter_context(run_in_thread(self._gate))
+        self._server = server = run_in_thread(self._gate)
+        try:
+            self._fill()
+        except BaseException:
+            server.stop()
+            raise
+        return server
+
+    def _fill(self) -> None:
+        """What the platform must hold before the checks, and what its push records name."""
         if self.platform.setup is not None:
             with self.client() as client:
                 self.platform.setup(client)
@@ -301,7 +324,7 @@ class FolderRig:
     def __post_init__(self) -> None:
         self.label = f"{self.adapter.name}.{self.stream.name}"
 
-    def start(self, stack: ExitStack) -> None:
+    def start(self) -> None:
         self.base_dir.mkdir(parents=True, exist_ok=True)
 
     def context(self, **options: Any) -> StreamContext:

@@ -14,13 +14,14 @@ from gateway.adapter import (
     CURSOR_VERSION,
     Direction,
     Exchange,
+    ExchangeRecorder,
     OutgoingRecord,
     PushOutcome,
     StreamContext,
 )
 from gateway.audit import AuditLog
 from gateway.errors import RetryableError
-from gateway.http.client import Envelope, ResponseClassifier
+from gateway.http.client import Envelope, PlatformClient, ResponseClassifier
 from gateway.http.streams import Position, RunClients, push_outcome, require_list
 from gateway.store import Store
 from tests.contract import checks
@@ -95,6 +96,31 @@ class RetriesA400(VerificationsStream):
         self._clients = RunClients(RetriesClientErrors())
 
 
+class KeepsAnswersOnly(ExchangeRecorder):
+    """Passes on the exchanges that succeeded; failed attempts vanish."""
+
+    def __init__(self, recorder: ExchangeRecorder) -> None:
+        super().__init__()
+        self._recorder = recorder
+
+    def record(self, exchange: Exchange) -> None:
+        if exchange.outcome == "ok":
+            self._recorder.record(exchange)
+
+
+class ForgetfulClients(RunClients):
+    def get(self, ctx: StreamContext) -> PlatformClient:
+        client = super().get(ctx)
+        client.recorder = KeepsAnswersOnly(ctx.exchanges)
+        return client
+
+
+class RecordsSuccessesOnly(VerificationsStream):
+    def __init__(self) -> None:
+        super().__init__()
+        self._clients = ForgetfulClients()
+
+
 class AnswersOneShort(VerificationsStream):
     """Loses the last record's outcome of every send."""
 
@@ -134,6 +160,11 @@ BROKEN = [
         PERSONS, ReadsAnyVersion(), checks.CURSOR_VERSIONS,
         "a cursor of version 2 was read from",
         id="cursor of any version read",
+    ),
+    pytest.param(
+        VERIFICATIONS, RecordsSuccessesOnly(), checks.EXCHANGES,
+        "the platform received 4 requests, the audit log holds 2 exchanges (2 answered)",
+        id="failed attempts not recorded",
     ),
     pytest.param(
         VERIFICATIONS, RetriesA400(), checks.CLASSIFIED,
