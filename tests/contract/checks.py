@@ -61,8 +61,9 @@ class Rig(Protocol):
 
     label: str
 
-    def context(self, **options: Any) -> StreamContext:
-        """A fresh run's context (its own run id) for the stream; ``options`` are job options."""
+    def context(self, *, timing_out: bool = False, **options: Any) -> StreamContext:
+        """A fresh run's context (its own run id) for the stream; ``options`` are job options.
+        ``timing_out``: a read timeout short enough for :data:`Fault.TIMEOUT` to meet."""
         ...
 
     def prepare(self) -> None:
@@ -346,11 +347,11 @@ def check_every_attempt_recorded(
     asked = len(rig.served())
     rig.script(*faults)
     if isinstance(stream, PullStream):
-        ctx = rig.context(page_size=page_size)
+        ctx = rig.context(timing_out=True, page_size=page_size)
         for page in stream.read(ctx, None):
             committer.commit(ctx, page, rig.record_key)
     else:
-        ctx = rig.context()
+        ctx = rig.context(timing_out=True)
         try:
             stream.send(ctx, batch)
             stream.lookup(ctx, [r.idempotency_key for r in batch])
@@ -375,7 +376,7 @@ def _one_call(stream: PullStream | PushStream, rig: Rig, fault: Fault) -> None:
     """One platform operation, its first request answered with ``fault``: the first page of a
     pull, or a send of two records."""
     batch = rig.outgoing(2) if isinstance(stream, PushStream) else []
-    ctx = rig.context(page_size=10)
+    ctx = rig.context(timing_out=fault is Fault.TIMEOUT, page_size=10)
     rig.script(fault)
     if isinstance(stream, PullStream):
         reading = stream.read(ctx, None)

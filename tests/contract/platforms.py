@@ -38,9 +38,11 @@ from tests.contract.gate import Fault, FaultGate, Served
 from tests.test_inspection_simulator import inspectors, items, subjects
 
 APP_KEY = "bureau-contract"
-# Past the read timeout the contexts configure: a request held this long is a timeout.
-READ_TIMEOUT = 0.4
-HELD_FOR = 0.8
+# A context's read timeout: long, so a loaded machine times nothing out by accident; short
+# where a check meets a timeout on purpose, the gate holding that request past it.
+READ_TIMEOUT = 5.0
+SHORT_READ_TIMEOUT = 0.2
+HELD_FOR = 0.5
 FILES_LABEL = "contract"
 FILE_ROWS = 120
 
@@ -170,7 +172,7 @@ def _unknown_shape(known: list[dict[str, Any]], n: int) -> dict[str, Any]:
 
 
 def _platform_config(
-    name: str, base_url: str | None, signature: str, **extra: Any
+    name: str, base_url: str | None, signature: str, read: float = READ_TIMEOUT, **extra: Any
 ) -> PlatformConfig:
     return PlatformConfig.model_validate(
         {
@@ -179,8 +181,8 @@ def _platform_config(
             "app_key": APP_KEY if base_url else None,
             "app_secret": f"file:secrets/{name}.txt" if base_url else None,
             "signature": signature,
-            "timeout": {"connect": 2, "read": READ_TIMEOUT},
-            "retry": {"max_attempts": 3, "initial_backoff": 0, "max_backoff": 0, "jitter": 0},
+            "timeout": {"connect": 2, "read": read},
+            "retry": {"max_attempts": 5, "initial_backoff": 0, "max_backoff": 0, "jitter": 0},
             "rate_limit": {"per_second": 100_000, "burst": 100_000},
             "breaker": {"failure_threshold": 1000},
             **extra,
@@ -265,9 +267,12 @@ class HttpRig:
         algorithm = SignatureAlgorithm(self.platform.signature)
         return signed_client(self._server.url, APP_KEY, self.secret.encode(), algorithm)
 
-    def context(self, **options: Any) -> StreamContext:
+    def context(self, *, timing_out: bool = False, **options: Any) -> StreamContext:
         assert self._server is not None
-        config = _platform_config(self.adapter.name, self._server.url, self.platform.signature)
+        read = SHORT_READ_TIMEOUT if timing_out else READ_TIMEOUT
+        config = _platform_config(
+            self.adapter.name, self._server.url, self.platform.signature, read
+        )
         return _context(self.label, config, options, self.base_dir)
 
     def prepare(self) -> None:
@@ -327,7 +332,7 @@ class FolderRig:
     def start(self) -> None:
         self.base_dir.mkdir(parents=True, exist_ok=True)
 
-    def context(self, **options: Any) -> StreamContext:
+    def context(self, *, timing_out: bool = False, **options: Any) -> StreamContext:
         config = _platform_config(
             self.adapter.name, None, "hmac-sha256", options={"inbox": "inbox", "outbox": "outbox"}
         )
