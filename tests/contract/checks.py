@@ -98,7 +98,6 @@ class Committer:
     store: Store
     audit: AuditLog
     job: str
-    run_id: str = ""
     delivered: list[str] = field(default_factory=list)
 
     def commit(

@@ -43,6 +43,8 @@ APP_KEY = "bureau-contract"
 READ_TIMEOUT = 5.0
 SHORT_READ_TIMEOUT = 0.2
 HELD_FOR = 0.5
+# Adapters whose platform is a folder (an inbox and an outbox), not a server.
+FOLDERS = frozenset({"files"})
 FILES_LABEL = "contract"
 FILE_ROWS = 120
 
@@ -118,9 +120,9 @@ def _catalogue_item(known: list[dict[str, Any]], n: int) -> dict[str, Any]:
 
 
 def _case_event(known: list[dict[str, Any]], n: int) -> dict[str, Any]:
-    # Acceptance of each listed case once; past the cases listed, a second one is refused.
     case = known[n % len(known)]
-    return {"caseNo": case["caseNo"], "eventType": "1", "eventTime": case["receiveTime"]}
+    event = "1" if n % 5 else "X"  # acceptance (受理); every fifth event is of no known type
+    return {"caseNo": case["caseNo"], "eventType": event, "eventTime": case["receiveTime"]}
 
 
 def _result(known: list[dict[str, Any]], n: int) -> dict[str, Any]:
@@ -150,7 +152,8 @@ def _sampled(sample: Callable[[int], list[dict[str, Any]]]) -> Payload:
 Payload = Callable[[list[dict[str, Any]], int], dict[str, Any]]
 
 # What a push stream sends, from what its platform lists (``KNOWN``) and the record's number.
-# A stream not named sends records of no known shape, which its platform rejects one by one.
+# A stream not named (labor_force.jobs: its employers are the simulator's own) sends records of
+# no known shape, which its platform rejects one by one.
 PAYLOADS: dict[str, Payload] = {
     "labor_force.verifications": _verification,
     "service_network.items": _catalogue_item,
@@ -393,7 +396,7 @@ class StreamCase:
     @property
     def kind(self) -> str:
         """What the applicability table is keyed by."""
-        transport = "files" if self.adapter == "files" else "http"
+        transport = "files" if self.adapter in FOLDERS else "http"
         return f"{transport}-{self.direction.value}"
 
 
@@ -417,7 +420,7 @@ def make_rig(
     deliberately broken copy)."""
     adapter = discover_adapters()[case.adapter]
     stream = stream or adapter.stream(case.stream, case.direction)
-    if adapter.any_stream:
+    if case.adapter in FOLDERS:
         return FolderRig(adapter, stream, base_dir)
     platform = PLATFORMS.get(case.adapter)
     if platform is None:

@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from gateway.adapter import PullStream, PushStream
+from gateway.adapter import PullStream, PushStream, discover_adapters
 from gateway.audit import AuditLog
 from gateway.http.streams import ReceiptPushStream
 from gateway.store import Store
@@ -65,8 +65,6 @@ def test_the_table_names_every_kind_and_contract() -> None:
 
 def test_every_adapter_is_in_the_suite() -> None:
     """An installed adapter without streams here would be a hole in the suite."""
-    from gateway.adapter import discover_adapters
-
     assert {case.adapter for case in CASES} == set(discover_adapters())
 
 
