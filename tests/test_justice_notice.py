@@ -15,7 +15,6 @@ from typing import Any
 import orjson
 import pytest
 import structlog
-from adapters.service_network.demo import NOTICE_MONTH
 from openpyxl import load_workbook
 from sqlalchemy import select
 from typer.testing import CliRunner, Result
@@ -29,6 +28,7 @@ from gateway.pipeline.context import content_hash
 from gateway.store import schema
 from gateway.store.records import RecordRow, upsert_records
 from simulators.demo.config import job_order
+from simulators.demo.service_network import NOTICE_MONTH
 from tests.helpers.service_network_env import ServiceNetworkEnv, service_network_env
 
 JOB = "sn-justice-notice"

@@ -432,6 +432,7 @@ _NO_LOOKUPS = "a pull sends nothing to look up"
 _NO_CURSOR = "a push keeps no cursor: the outbox table says what is left to send"
 _NO_ATTEMPTS = "a folder has no attempts to count: a file is read or written once, never retried"
 _NO_STATUSES = "a folder answers no statuses: an unreadable file is a dead letter"
+_EXPORT = "an export writes one whole file per month from the store, sends no batches"
 APPLICABILITY: dict[str, dict[str, str | None]] = {
     "http-pull": {
         RESUME: APPLIES,
@@ -465,6 +466,16 @@ APPLICABILITY: dict[str, dict[str, str | None]] = {
         LOOKUPS: APPLIES,
         EXCHANGES: _NO_ATTEMPTS,
         CLASSIFIED: _NO_STATUSES,
+    },
+    # A monthly file built whole from the store (the justice bureau's notice): no cursor, no
+    # batches, one file write; tests/test_justice_notice.py checks it row by row.
+    "export": {
+        RESUME: _EXPORT,
+        CURSOR_VERSIONS: _EXPORT,
+        ONE_OUTCOME: _EXPORT,
+        LOOKUPS: _EXPORT,
+        EXCHANGES: _EXPORT,
+        CLASSIFIED: _EXPORT,
     },
 }
 

@@ -11,10 +11,10 @@ import pytest
 
 from gateway.adapter import PullStream, PushStream
 from gateway.audit import AuditLog
-from gateway.simkit import RunningServer
 from gateway.store import Store
+from simulators.kit import RunningServer
 from tests.contract.platforms import Rig, StreamCase, make_rig
-from tests.pg import temporary_database
+from tests.helpers.pg import temporary_database
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

@@ -24,6 +24,7 @@ from gateway.adapter import (
     Adapter,
     Direction,
     ExchangeRecorder,
+    ExportStream,
     OutgoingRecord,
     PullStream,
     PushStream,
@@ -33,9 +34,10 @@ from gateway.adapter import (
 from gateway.config import PlatformConfig
 from gateway.http.signing import SignatureAlgorithm
 from gateway.http.streams import IncrementalPullStream
-from gateway.simkit import RunningServer, run_in_thread, signed_client
+from simulators.kit import RunningServer, run_in_thread, signed_client
+from simulators.serve import simulator_factory
 from tests.contract.gate import Fault, FaultGate, Served
-from tests.test_inspection_simulator import inspectors, items, subjects
+from tests.helpers.inspection_platform import inspectors, items, subjects
 
 APP_KEY = "bureau-contract"
 # A context's read timeout: long, so a loaded machine times nothing out by accident; short
@@ -49,9 +51,10 @@ FILES_LABEL = "contract"
 FILE_ROWS = 120
 
 
-def simulator_app(adapter: Adapter, settings: Mapping[str, Any]) -> Any:
-    """The adapter's simulator as an ASGI app."""
-    return adapter.simulator_app(settings)
+def simulator_app(name: str, settings: Mapping[str, Any]) -> Any:
+    """The simulator of adapter ``name`` as an ASGI app, found through the
+    ``gateway.simulators`` entry-point group."""
+    return simulator_factory(name)(settings)
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,9 @@ class Platform:
     settings: Mapping[str, Any]
     # Called once the simulator serves, with a client signing like the gateway.
     setup: Callable[[httpx.Client], None] | None = None
+    # Whose simulator serves it, when the platform is another adapter's (the demo's handling
+    # stand-in reads the service network's cases).
+    simulator: str | None = None
 
 
 def _fill_inspection(client: httpx.Client) -> None:
@@ -85,6 +91,9 @@ PLATFORMS: dict[str, Platform] = {
         _fill_inspection,
     ),
     "service_network": Platform("hmac-sm3", {"cases": 200, "seed": 14}),
+    "bureau_handling": Platform(
+        "hmac-sm3", {"cases": 200, "seed": 14}, simulator="service_network"
+    ),
 }
 
 # Page sizes that give a pull stream several pages of its small population.
@@ -237,7 +246,7 @@ class HttpRig:
         secrets.mkdir(parents=True, exist_ok=True)
         (secrets / f"{self.adapter.name}.txt").write_text(self.secret, encoding="utf-8")
         app = simulator_app(
-            self.adapter,
+            self.platform.simulator or self.adapter.name,
             {
                 **self.platform.settings,
                 "app_key": APP_KEY,
@@ -396,6 +405,9 @@ class StreamCase:
     @property
     def kind(self) -> str:
         """What the applicability table is keyed by."""
+        stream = discover_adapters()[self.adapter].stream(self.stream, self.direction)
+        if isinstance(stream, ExportStream):
+            return "export"
         transport = "files" if self.adapter in FOLDERS else "http"
         return f"{transport}-{self.direction.value}"
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from adapters.inspection import demodata
+from simulators.demo.inspection import data as demodata
 from simulators.inspection.draw import DrawPlan
 
 APP_KEY = "bureau-test"
