@@ -33,6 +33,7 @@ from gateway.errors import ConfigError
 if TYPE_CHECKING:
     from gateway.config import GatewayConfig, PlatformConfig
     from gateway.demo import DemoContext, DemoPart
+    from gateway.reporting import ReportViewer
     from gateway.store import Store
 
 ENTRY_POINT_GROUP = "gateway.adapters"
@@ -293,6 +294,11 @@ class Adapter(ABC):
         """Typer command functions mounted as ``gateway report NAME`` (e.g. ``inspection``)."""
         return {}
 
+    def report_views(self) -> Mapping[str, ReportViewer]:
+        """Per report, a function giving what the web console shows of it (its figures,
+        tables and charts), by the same name as :meth:`reports`."""
+        return {}
+
     def demo_part(self, ctx: DemoContext) -> DemoPart | None:
         """Platforms, jobs and inbox files this adapter adds to ``gateway demo``, or ``None``."""
         return None
@@ -335,6 +341,7 @@ class DeclaredAdapter(Adapter):
     simulator_ref: str | None = None
     demo_ref: str | None = None
     report_refs: Mapping[str, str] = {}
+    view_refs: Mapping[str, str] = {}
     headline_refs: Mapping[str, str] = {}
 
     def __init__(self, pull: Iterable[PullStream] = (), push: Iterable[PushStream] = ()) -> None:
@@ -361,6 +368,9 @@ class DeclaredAdapter(Adapter):
 
     def headlines(self) -> Mapping[str, Callable[[GatewayConfig, Store, date], str]]:
         return {name: _load_reference(ref) for name, ref in self.headline_refs.items()}
+
+    def report_views(self) -> Mapping[str, ReportViewer]:
+        return {name: _load_reference(ref) for name, ref in self.view_refs.items()}
 
 
 def discover_adapters() -> dict[str, Adapter]:

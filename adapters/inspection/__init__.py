@@ -23,6 +23,7 @@ class InspectionAdapter(DeclaredAdapter):
     demo_ref = "adapters.inspection.demo:demo_part"
     report_refs = {"inspection": "adapters.inspection.report:inspection"}  # noqa: RUF012
     headline_refs = {"inspection": "adapters.inspection.report:headline"}  # noqa: RUF012
+    view_refs = {"inspection": "adapters.inspection.report:view"}  # noqa: RUF012
 
 
 adapter = InspectionAdapter(

@@ -21,6 +21,7 @@ class LaborForceAdapter(DeclaredAdapter):
     demo_ref = "adapters.labor_force.demo:demo_part"
     report_refs = {"labor": "adapters.labor_force.report:labor"}  # noqa: RUF012
     headline_refs = {"labor": "adapters.labor_force.report:headline"}  # noqa: RUF012
+    view_refs = {"labor": "adapters.labor_force.report:view"}  # noqa: RUF012
 
 
 adapter = LaborForceAdapter(pull=[PersonsStream()], push=[VerificationsStream(), PostingsStream()])

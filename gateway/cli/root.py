@@ -11,6 +11,7 @@ from gateway.cli import (
     breakers,
     calendar,
     config,
+    console,
     erase,
     jobs,
     reconcile,
@@ -18,6 +19,7 @@ from gateway.cli import (
     simulate,
     state,
     store,
+    users,
 )
 from gateway.cli.common import opened_stores
 from gateway.errors import GatewayError
@@ -50,6 +52,8 @@ config.register(app)
 reconcile.register(app)
 store.register(app)
 erase.register(app)
+console.register(app)
+users.register(app)
 
 
 def _mount_optional() -> None:
