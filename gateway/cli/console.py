@@ -16,8 +16,9 @@ def console(
     config: ConfigOption = None,
     host: Annotated[
         str | None,
-        typer.Option(help="Address to listen on (default: console.host, 127.0.0.1).",
-                     show_default=False),
+        typer.Option(
+            help="Address to listen on (default: console.host, 127.0.0.1).", show_default=False
+        ),
     ] = None,
     port: Annotated[
         int | None,

@@ -20,6 +20,7 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.datastructures import URL
 from starlette.middleware import Middleware
@@ -30,6 +31,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from gateway.audit import SearchFilter
+from gateway.audit.export import ExportFormat
 from gateway.audit.query import parse_moment
 from gateway.audit.settings import audit_key
 from gateway.audit.verify import VerifyReport
@@ -71,12 +73,16 @@ NAV = (
     ("trace", "/trace", AUDITOR),
     ("exports", "/exports", AUDITOR),
 )
+EXPORT_FORMATS: dict[str, ExportFormat] = {"jsonl": "jsonl", "csv": "csv"}
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 def _finalize(value: Any) -> Any:
-    """Every value a template prints passes the free-text net of the masking policy too."""
-    return scrub_text(value) if isinstance(value, str) else value
+    """Every value a template prints passes the free-text net of the masking policy too (a
+    macro's output is made of values that passed it already)."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return scrub_text(value)
+    return value
 
 
 class Console:
@@ -198,9 +204,7 @@ def guarded(console: Console, roles: frozenset[Role], view: Callable[..., Respon
         try:
             return await run_in_threadpool(view, request, user, form)
         except GatewayError as exc:
-            return console.page(
-                request, "error.html", user, code=400, message=scrub_text(str(exc))
-            )
+            return console.page(request, "error.html", user, code=400, message=scrub_text(str(exc)))
 
     return endpoint
 
@@ -224,7 +228,12 @@ def build_app(config: GatewayConfig, store: Store) -> Starlette:
     def runs(request: Request, user: User, _form: Any) -> Response:
         job = _query(request, "job")
         return console.page(
-            request, "runs.html", user, runs=views.runs(store, job), job=job, jobs=sorted(config.jobs)
+            request,
+            "runs.html",
+            user,
+            runs=views.runs(store, job),
+            job=job,
+            jobs=sorted(config.jobs),
         )
 
     def run(request: Request, user: User, _form: Any) -> Response:
@@ -323,8 +332,8 @@ def build_app(config: GatewayConfig, store: Store) -> Starlette:
         return console.page(request, "exports.html", user)
 
     def download(request: Request, user: User, _form: Any) -> Response:
-        fmt = _query(request, "format") or "jsonl"
-        if fmt not in ("jsonl", "csv"):
+        fmt = EXPORT_FORMATS.get(_query(request, "format") or "jsonl")
+        if fmt is None:
             raise ConfigError("the format is csv or jsonl")
         name, body = views.export_zip(
             config, store, fmt, _moment(_query(request, "since")), _moment(_query(request, "until"))
@@ -341,20 +350,23 @@ def build_app(config: GatewayConfig, store: Store) -> Starlette:
         if shown is None:
             return console.page(request, "error.html", user, code=404, message="")
         return console.page(
-            request, "report.html", user, name=name, report=shown, names=list(views.report_viewers())
+            request,
+            "report.html",
+            user,
+            name=name,
+            report=shown,
+            names=list(views.report_viewers()),
         )
 
     async def login(request: Request) -> Response:
         from starlette.concurrency import run_in_threadpool
 
         target = _local_path(request.query_params.get("next", "/"))
-        if request.method == "GET":
+        if request.method != "POST":
             return console.page(request, "login.html", None, target=target)
         form = await request.form()
         name, password = str(form.get("user", "")).strip(), str(form.get("password", ""))
-        outcome, user = await run_in_threadpool(
-            sign_in, store, config.console, name, password
-        )
+        outcome, user = await run_in_threadpool(sign_in, store, config.console, name, password)
         await run_in_threadpool(
             views.audit_sign_in, config, store, name, outcome.value, _client(request)
         )
@@ -406,6 +418,7 @@ def build_app(config: GatewayConfig, store: Store) -> Starlette:
         route("/exports/download", download, AUDITOR),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
+
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         yield

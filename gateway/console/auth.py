@@ -108,7 +108,9 @@ def sign_in(
             return Outcome.LOCKED, None
         if _verify(row.password_hash, password):
             values: dict[str, object] = {
-                "failures": 0, "locked_until": None, "last_sign_in_at": to_iso(now)
+                "failures": 0,
+                "locked_until": None,
+                "last_sign_in_at": to_iso(now),
             }
             if _hasher.check_needs_rehash(row.password_hash):
                 values["password_hash"] = _hasher.hash(password)

@@ -89,7 +89,10 @@ _WORDS: dict[str, tuple[str, str]] = {
     "head_hash": ("链头哈希", "Head hash"),
     "entries": ("条目数", "Entries"),
     "verify_now": ("立即校验", "Verify now"),
-    "verifying": ("正在校验，完成后本页自动显示结果……", "Verifying; this page shows the result when done…"),
+    "verifying": (
+        "正在校验，完成后本页自动显示结果……",
+        "Verifying; this page shows the result when done…",
+    ),
     "last_verified": ("最近一次校验", "Last verification"),
     "not_verified": ("本次启动后尚未校验。", "Not verified since the console started."),
     "checkpoints": ("签名检查点与见证", "Signed checkpoints and witnesses"),

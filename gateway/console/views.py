@@ -31,6 +31,7 @@ from gateway.audit.checkpoints import (
     witnessed_checkpoints,
 )
 from gateway.audit.events import DigestedKey, Kind, console_event
+from gateway.audit.export import ExportFormat
 from gateway.audit.render import entry_dict
 from gateway.audit.settings import (
     audit_key,
@@ -169,7 +170,7 @@ def verify(config: GatewayConfig, store: Store) -> VerifyReport:
 def export_zip(
     config: GatewayConfig,
     store: Store,
-    fmt: str,
+    fmt: ExportFormat,
     since: datetime | None,
     until: datetime | None,
 ) -> tuple[str, bytes]:
@@ -244,7 +245,9 @@ def trace_value(
     return TraceAnswer(shown, refused, [shown_entry(e) for e in entries], len(rows) - len(entries))
 
 
-def audit_sign_in(config: GatewayConfig, store: Store, name: str, outcome: str, client: str) -> None:
+def audit_sign_in(
+    config: GatewayConfig, store: Store, name: str, outcome: str, client: str
+) -> None:
     """Every sign-in and every failure, in the exchange log."""
     event = console_event(
         action=SIGN_IN_ACTION, outcome=outcome, actor=name[:64], values={"client": client}
