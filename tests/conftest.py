@@ -7,7 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.console_env import console_demo, console_session
 from tests.pg import temporary_database
+
+# The console tests' demo, built once per session for both of their modules.
+__all__ = ["console_demo", "console_session"]
 
 
 @pytest.fixture

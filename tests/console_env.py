@@ -18,7 +18,7 @@ from gateway.store import Store
 from gateway.store.keyring import data_sealer
 from tests.test_leak import _environment, _gateway
 
-DEMO_SIZE = 1000
+DEMO_SIZE = 2000
 USERS = {"alice": ("auditor", "alice-password-1"), "bob": ("operator", "bob-password-1")}
 
 

@@ -20,11 +20,9 @@ from gateway.demo import free_port
 from gateway.store import Store, dlq, schema
 from gateway.store.keyring import data_sealer
 from gateway.store.records import iter_payloads
-from tests.console_env import USERS, ConsoleDemo, console_demo, console_session
+from tests.console_env import USERS, ConsoleDemo
 from tests.test_leak import ID_RE, _secret_values, find_leaks
 from tests.test_reidentification import MIN_CANDIDATES, candidates
-
-__all__ = ["console_demo", "console_session"]
 
 OPERATOR_PAGES = ["/", "/runs", "/dlq", "/reports", "/reports/inspection", "/reports/cases",
                   "/reports/labor", "/reports/catalogue"]  # fmt: skip

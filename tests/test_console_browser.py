@@ -15,11 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.console_env import USERS, ConsoleDemo, console_demo, console_session
+from tests.console_env import USERS, ConsoleDemo
 from tests.test_console import _people
 from tests.test_leak import _environment, _gateway
-
-__all__ = ["console_demo", "console_session"]
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -100,6 +98,8 @@ def test_auditor_verifies_traces_and_exports(page, console_demo, tmp_path: Path)
     assert page.inner_text("#verify-status") == "完整"
     page.goto(console_demo.url + "/log")
     assert "完整" in page.inner_text("#last-verified")
+    page.goto(console_demo.url + "/log?kind=exchange")
+    assert "sn-case-events-push" in page.inner_text("#entries")
     _shot(page, "console-exchange-log.png")
 
     person = _people(console_demo)[2]
