@@ -6,8 +6,10 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -41,17 +43,20 @@ class ConsoleDemo:
         return client
 
 
-def _serve(config: GatewayConfig, store: Store, port: int) -> tuple[object, threading.Thread]:
-    from gateway.console.server import server_for
-
-    server = server_for(config, store, "127.0.0.1", port)
+@contextmanager
+def _stop_when_done(server: Any) -> Iterator[None]:
+    """A uvicorn server on a thread while the block runs."""
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
     while not server.started:
         assert time.monotonic() < deadline, "the console did not start"
         time.sleep(0.05)
-    return server, thread
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 @pytest.fixture(scope="session")
@@ -69,13 +74,13 @@ def console_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Consol
         assert added.returncode == 0, added.stderr
     config = load_config(directory / "gateway.yaml")
     store = Store(config.store_url, sealer=data_sealer(config))
+    from gateway.console.server import server_for
+
     port = free_port()
-    server, thread = _serve(config, store, port)
     try:
-        yield ConsoleDemo(directory, config, store, f"http://127.0.0.1:{port}")
+        with _stop_when_done(server_for(config, store, "127.0.0.1", port)):
+            yield ConsoleDemo(directory, config, store, f"http://127.0.0.1:{port}")
     finally:
-        server.should_exit = True  # type: ignore[attr-defined]
-        thread.join(timeout=10)
         store.close()
 
 

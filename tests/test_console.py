@@ -4,7 +4,9 @@ re-identification test's attack on each page)."""
 
 from __future__ import annotations
 
+import logging
 import re
+import time
 
 import httpx
 import orjson
@@ -115,7 +117,11 @@ def test_lockout_after_repeated_failures_and_every_attempt_logged(
 
 def test_a_trace_is_audited_and_the_eleventh_in_a_minute_is_refused(
     console_demo: ConsoleDemo,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
+    """Each query is an entry (who, the digest, when); the value is in no page, URL or log."""
+    caplog.set_level(logging.DEBUG)
     add_user(console_demo.store, "carol", Role.AUDITOR, "carol-password-1")
     client = console_demo.client()
     client.post("/login", data={"user": "carol", "password": "carol-password-1"})
@@ -141,6 +147,8 @@ def test_a_trace_is_audited_and_the_eleventh_in_a_minute_is_refused(
     for entry in mine:
         assert orjson.loads(str(entry["key_digests"])) == [digest]
         assert person not in str(entry)
+    printed = capsys.readouterr()
+    assert person not in caplog.text + printed.out + printed.err
     # The index finds the queries too: who asked about this person is itself traceable.
     with console_demo.store.connect() as conn:
         seqs = (
@@ -242,3 +250,61 @@ def test_gateway_run_without_the_extra_runs_the_jobs_only(
         wiring, "missing_extra", lambda: "the web console needs the 'console' extra"
     )
     assert wiring.console_for(console_demo.config, console_demo.store) is None
+
+
+@pytest.mark.postgres
+def test_accounts_sign_in_and_traces_on_postgresql(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Migration 7, the lockout counter, the audited trace and the verification on PostgreSQL."""
+    from gateway.config import GatewayConfig
+    from gateway.console.server import server_for
+    from tests.console_env import _stop_when_done
+
+    monkeypatch.setenv("CONSOLE_TEST_AUDIT_KEY", "k" * 32)
+    config = GatewayConfig(
+        store={"url": pg_url},  # type: ignore[arg-type]
+        audit={"key": "env:CONSOLE_TEST_AUDIT_KEY"},  # type: ignore[arg-type]
+        logging={"file": None},  # type: ignore[arg-type]
+    )
+    store = Store(config.store_url)
+    add_user(store, "erin", Role.AUDITOR, "erin-password-1")
+    port = free_port()
+    server = server_for(config, store, "127.0.0.1", port)
+    with (
+        _stop_when_done(server),
+        httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client,
+    ):
+        wrong = client.post("/login", data={"user": "erin", "password": "wrong-password"})
+        assert wrong.status_code == 401
+        signed = client.post("/login", data={"user": "erin", "password": "erin-password-1"})
+        assert signed.status_code == 303
+        traced = client.post("/trace", data={"kind": "id", "value": "11010519491231002X"})
+        assert traced.status_code == 200
+        assert "11010519491231002X" not in traced.text
+        verified = client.get("/log/verify", follow_redirects=True)
+        deadline = time.monotonic() + 30
+        while 'id="verify-status"' not in verified.text and time.monotonic() < deadline:
+            time.sleep(0.2)
+            verified = client.get(str(verified.url))
+        assert "完整" in verified.text
+    with store.connect() as conn:
+        rows = search(conn, SearchFilter(kind="console"), limit=10)
+    assert [r["outcome"] for r in rows[::-1]] == ["refused", "ok", "ok"]
+    store.close()
+
+
+def test_gateway_console_without_the_extra_says_so_in_one_line() -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "import gateway.console as c; c.find_spec = lambda name: None; "
+        "from gateway.cli.root import main; main()"
+    )
+    answer = subprocess.run(
+        [sys.executable, "-c", script, "console"], capture_output=True, text=True, check=False
+    )
+    assert answer.returncode == 2
+    assert answer.stderr.strip().count("\n") == 0
+    assert "'console' extra" in answer.stderr
