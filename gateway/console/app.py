@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import URL
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
@@ -36,6 +37,7 @@ from gateway.audit.query import parse_moment
 from gateway.audit.settings import audit_key
 from gateway.audit.verify import VerifyReport
 from gateway.clock import parse_iso
+from gateway.codes.idnumber import is_valid_id_number
 from gateway.config import GatewayConfig
 from gateway.console import views
 from gateway.console.auth import Outcome, Role, Sessions, User, get_user, sign_in
@@ -192,8 +194,6 @@ def _client(request: Request) -> str:
 def guarded(console: Console, roles: frozenset[Role], view: Callable[..., Response]) -> Endpoint:
     """The page for signed-in users of ``roles``: others are sent to sign in or refused (403).
     The view runs in a worker thread: it reads the store synchronously."""
-    from starlette.concurrency import run_in_threadpool
-
     async def endpoint(request: Request) -> Response:
         user = await run_in_threadpool(console.user, request)
         if user is None:
@@ -359,8 +359,6 @@ def build_app(config: GatewayConfig, store: Store) -> Starlette:
         )
 
     async def login(request: Request) -> Response:
-        from starlette.concurrency import run_in_threadpool
-
         target = _local_path(request.query_params.get("next", "/"))
         if request.method != "POST":
             return console.page(request, "login.html", None, target=target)
@@ -430,8 +428,6 @@ def build_app(config: GatewayConfig, store: Store) -> Starlette:
 
 
 def _valid_id(value: str) -> bool:
-    from gateway.codes.idnumber import is_valid_id_number
-
     return is_valid_id_number(value.upper())
 
 
