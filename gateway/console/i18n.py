@@ -144,10 +144,22 @@ _WORDS: dict[str, tuple[str, str]] = {
 }
 
 
+# Outcomes and states as the store writes them, in Chinese; English shows the stored word.
+_OUTCOMES = {
+    "succeeded": "成功", "partial": "部分完成", "failed": "失败", "interrupted": "已中断",
+    "running": "运行中", "started": "开始", "ok": "成功", "retry": "重试", "error": "错误",
+    "refused": "拒绝", "locked": "已锁定", "closed": "正常", "open": "熔断",
+    "half_open": "半开", "stale": "已过期", "consistent": "一致", "differences": "有差异",
+}  # fmt: skip
+
+
 def translator(lang: str) -> Callable[..., str]:
     index = 1 if lang == "en" else 0
 
     def t(word: str, **values: object) -> str:
+        if word.startswith("outcome:"):
+            stored = word.removeprefix("outcome:")
+            return stored if index else _OUTCOMES.get(stored, stored)
         pair = _WORDS.get(word)
         text = pair[index] if pair else word
         return text.format(**values) if values else text
