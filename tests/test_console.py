@@ -94,6 +94,13 @@ def test_security_headers_cookies_and_no_script(console_demo: ConsoleDemo) -> No
         follow_redirects=False,
     )
     assert away.headers["location"] == "/"
+    # A form posted from another site is refused before it is read.
+    forged = console_demo.client().post(
+        "/login",
+        data={"user": "bob", "password": USERS["bob"][1]},
+        headers={"Origin": "http://elsewhere.example"},
+    )
+    assert forged.status_code == 403
 
 
 def test_lockout_after_repeated_failures_and_every_attempt_logged(
