@@ -88,10 +88,11 @@ def runs(store: Store, job: str | None, last: int = 100) -> list[dict[str, Any]]
 
 
 def run_detail(store: Store, run_id: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
-    found = [run_json(r) for r in history.runs(store, None) if r["id"] == run_id]
+    found = history.run(store, run_id)
     with reading(store) as conn:
         entries = search(conn, SearchFilter(run_id=run_id), limit=1000)
-    return (mask_data(found[0]) if found else None), [shown_entry(e) for e in entries]
+    shown = mask_data(run_json(found)) if found is not None else None
+    return shown, [shown_entry(e) for e in entries]
 
 
 def letters(
