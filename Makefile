@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,sim]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,sim,console]'
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
@@ -34,8 +34,8 @@ bench: $(STAMP)
 
 wheelhouse: $(STAMP)
 	rm -rf wheelhouse build
-	$(BIN)/python -m pip wheel --quiet -c constraints.txt -w wheelhouse .
-	@echo "offline bundle in wheelhouse/: pip install --no-index --find-links wheelhouse gov-exchange-gateway"
+	$(BIN)/python -m pip wheel --quiet -c constraints.txt -w wheelhouse '.[console]'
+	@echo "offline bundle in wheelhouse/: pip install --no-index --find-links wheelhouse 'gov-exchange-gateway[console]'"
 
 clean:
 	rm -rf $(VENV) wheelhouse build *.egg-info .pytest_cache .mypy_cache .ruff_cache

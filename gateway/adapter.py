@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     import httpx
 
     from gateway.config import GatewayConfig, PlatformConfig, SecretRef
+    from gateway.reporting import ReportViewer
     from gateway.store import Store
 
 __all__ = [
@@ -434,6 +435,11 @@ class Adapter(ABC):
         """Typer command functions mounted as ``gateway report NAME`` (e.g. ``inspection``)."""
         return {}
 
+    def report_views(self) -> Mapping[str, ReportViewer]:
+        """Per report, a function giving what the web console shows of it (its figures,
+        tables and charts), by the same name as :meth:`reports`."""
+        return {}
+
     def headlines(self) -> Mapping[str, Callable[[GatewayConfig, Store, date], str]]:
         """Per report, a function giving its headline figures on a day in one line
         (``gateway demo`` ends with them)."""
@@ -470,6 +476,7 @@ class DeclaredAdapter(Adapter):
     discovering adapters (every CLI start) stays cheap."""
 
     report_refs: Mapping[str, str] = {}
+    view_refs: Mapping[str, str] = {}
     headline_refs: Mapping[str, str] = {}
 
     def __init__(self, pull: Iterable[PullStream] = (), push: Iterable[PushStream] = ()) -> None:
@@ -487,6 +494,9 @@ class DeclaredAdapter(Adapter):
 
     def headlines(self) -> Mapping[str, Callable[[GatewayConfig, Store, date], str]]:
         return {name: _load_reference(ref) for name, ref in self.headline_refs.items()}
+
+    def report_views(self) -> Mapping[str, ReportViewer]:
+        return {name: _load_reference(ref) for name, ref in self.view_refs.items()}
 
 
 def discover_adapters() -> dict[str, Adapter]:

@@ -290,6 +290,21 @@ class ServiceConfig(_Model):
     lease_seconds: float = Field(60.0, gt=0)
 
 
+class ConsoleConfig(_Model):
+    """The read-only web console (docs/console.md): served by ``gateway run`` and
+    ``gateway console`` on ``host:port``, loopback unless a reverse proxy needs otherwise."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(8470, ge=0, le=65535)
+    # Who may set X-Forwarded-Proto/-For: the reverse proxy that terminates TLS.
+    trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1"])
+    session_hours: float = Field(8.0, gt=0, le=24)
+    lockout_failures: int = Field(5, ge=1)
+    lockout_minutes: float = Field(15.0, gt=0)
+    traces_per_minute: int = Field(10, ge=1)
+
+
 def _days(items: list[date | str], year: int, what: str) -> list[date]:
     """Dates and ``YYYY-MM-DD..YYYY-MM-DD`` ranges (as the notices write them) → days."""
     found: list[date] = []
@@ -400,6 +415,7 @@ class GatewayConfig(_Model):
     logging: LoggingConfig = LoggingConfig()
     service: ServiceConfig = ServiceConfig()
     display: DisplayConfig = DisplayConfig()
+    console: ConsoleConfig = ConsoleConfig()
     notify: NotifyConfig = NotifyConfig()
     platforms: dict[str, PlatformConfig] = Field(default_factory=dict)
     jobs: dict[str, JobConfig] = Field(default_factory=dict)

@@ -1,10 +1,15 @@
 """What the adapters' reports share: the platform they report on and the jobs of a stream.
 
 A report reads only the store; the configuration says which jobs filled it. Finding them here
-keeps the reports' refusals the same everywhere: one line naming what is missing.
+keeps the reports' refusals the same everywhere: one line naming what is missing. A report's
+:class:`ReportView` is what the web console draws of it.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 from gateway.config import GatewayConfig
 from gateway.errors import ConfigError
@@ -50,3 +55,41 @@ def accepted_keys(store: Store, jobs: list[str]) -> frozenset[str]:
     accepted."""
     with store.connect() as conn:
         return frozenset(outbox.accepted_keys(conn, jobs))
+
+
+@dataclass(frozen=True)
+class Text:
+    """A label in both of the console's languages."""
+
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True)
+class ViewTable:
+    title: Text
+    columns: list[Text]
+    rows: list[list[Any]]
+
+
+@dataclass(frozen=True)
+class ViewBars:
+    """Stacked bars: one per group (a month, a category), one segment per series."""
+
+    title: Text
+    series: list[Text]
+    groups: list[tuple[str, list[int]]]
+
+
+@dataclass(frozen=True)
+class ReportView:
+    """A report as the web console shows it: headline figures, tables and bar charts, computed
+    by the same functions as ``gateway report NAME``."""
+
+    title: Text
+    figures: list[tuple[Text, Any]]
+    tables: list[ViewTable] = field(default_factory=list)
+    charts: list[ViewBars] = field(default_factory=list)
+
+
+ReportViewer = Callable[[GatewayConfig, Store], ReportView]

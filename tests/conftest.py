@@ -16,7 +16,11 @@ from pathlib import Path
 import pytest
 
 from gateway.store import Store
+from tests.helpers.console_env import console_demo, console_session
 from tests.helpers.pg import STORE_KINDS, database_url, open_store, temporary_database
+
+# The console tests' demo, built once per session for both of their modules.
+__all__ = ["console_demo", "console_session"]
 
 
 @pytest.fixture

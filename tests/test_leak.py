@@ -11,26 +11,20 @@ Findings are reported masked: this test must not leak what it looks for.
 from __future__ import annotations
 
 import json
-import re
-import subprocess
-import sys
-from collections.abc import Iterable
 from pathlib import Path
 
 from sqlalchemy import Table, select
 from stdnum.iso7064 import mod_11_2
 
-from gateway.config import GatewayConfig, SecretRef, load_config
-from gateway.masking import mask_id_number, mask_phone
+from gateway.config import load_config
+from gateway.masking import mask_id_number
 from gateway.store import Store, schema
 from gateway.store.keyring import data_sealer
 from gateway.store.records import iter_payloads
 from tests.helpers.gateway_cli import gateway_env
+from tests.helpers.leaks import ID_RE, find_leaks, gateway_in, secret_values
 
 ROOT = Path(__file__).resolve().parents[1]
-_ALONE = r"(?:(?<=\\[ntr])|(?<![0-9A-Za-z]))"
-ID_RE = re.compile(_ALONE + r"(\d{17}[\dXx])(?![0-9A-Za-z])")
-MOBILE_RE = re.compile(_ALONE + r"(?:\+?86[- ]?)?(1[3-9]\d{9})(?![0-9A-Za-z])")
 FOLLOW_UPS = (
     ["status"],
     ["audit", "verify"],
@@ -39,52 +33,6 @@ FOLLOW_UPS = (
     ["report", "labor", "--by", "county"],
     ["report", "catalogue", "--json"],
 )
-
-
-def _decoded_json(text: str) -> Iterable[str]:
-    """Each JSON line re-rendered without escapes, so ``\\u4e09`` cannot hide what follows."""
-    for line in text.splitlines():
-        try:
-            yield json.dumps(json.loads(line), ensure_ascii=False)
-        except ValueError:
-            continue
-
-
-def find_leaks(where: str, text: str, secrets: Iterable[str]) -> list[str]:
-    """Descriptions (masked) of every ID number, mobile number and secret in ``text``."""
-    found: list[str] = []
-    for variant in (text, *_decoded_json(text)):
-        found += [
-            f"{where}: ID number {mask_id_number(m)}"
-            for m in ID_RE.findall(variant)
-            if mod_11_2.is_valid(m.upper())
-        ]
-        found += [f"{where}: mobile {mask_phone(m)}" for m in MOBILE_RE.findall(variant)]
-        found += [f"{where}: secret {s[:3]}…" for s in secrets if s in variant]
-    return sorted(set(found))
-
-
-def _gateway(
-    args: list[str], cwd: Path, env: dict[str, str], stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "gateway", *args],
-        cwd=cwd,
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
-
-
-def _secret_values(config: GatewayConfig, directory: Path) -> list[str]:
-    refs: list[SecretRef] = [p.app_secret for p in config.platforms.values() if p.app_secret]
-    refs += [ref for ref in (config.audit.key, *config.secrets) if ref is not None]
-    values = {ref.resolve(config.base_dir) for ref in refs}
-    values |= {p.read_text(encoding="utf-8").strip() for p in directory.glob("secrets/*.txt")}
-    return sorted(v for v in values if v)
 
 
 def _table_text(store: Store, table: Table, skip: tuple[str, ...] = ()) -> str:
@@ -123,7 +71,7 @@ def test_detector_finds_what_it_must() -> None:
 def test_demo_and_follow_up_commands_leak_nothing(tmp_path: Path) -> None:
     """After the demo, no output, log file or audit entry holds personal data or a secret."""
     directory = tmp_path / "demo"
-    demo = _gateway(["demo", "--dir", str(directory), "--size", "3000"], tmp_path, gateway_env())
+    demo = gateway_in(["demo", "--dir", str(directory), "--size", "3000"], tmp_path, gateway_env())
     assert demo.returncode == 0, demo.stderr[-2000:]
     # The demo ends with every report's headline, computed from what it synced.
     assert "the bureau's figures on 2022-11-30" in demo.stdout
@@ -133,14 +81,14 @@ def test_demo_and_follow_up_commands_leak_nothing(tmp_path: Path) -> None:
     env = gateway_env(config_path)
     outputs = {"demo": demo}
     for args in FOLLOW_UPS:
-        result = _gateway(args, directory, env)
+        result = gateway_in(args, directory, env)
         if "No such command" in result.stderr:
             continue
         outputs[" ".join(args)] = result
     assert outputs["audit verify"].returncode == 0, outputs["audit verify"].stdout
 
     config = load_config(config_path)
-    secrets = _secret_values(config, directory)
+    secrets = secret_values(config, directory)
     assert secrets, "the demo configured no secrets to look for"
     store = Store(config.store_url, sealer=data_sealer(config))
     moved = _opened_records(store)
@@ -148,7 +96,7 @@ def test_demo_and_follow_up_commands_leak_nothing(tmp_path: Path) -> None:
     assert len(people) > 100, "the demo moved too few persons for this scan to mean anything"
 
     person = sorted(people)[0]
-    outputs["audit trace"] = _gateway(
+    outputs["audit trace"] = gateway_in(
         ["audit", "trace", "--id-number", "-"], directory, env, person
     )
     assert outputs["audit trace"].returncode == 0, outputs["audit trace"].stderr[-2000:]

@@ -20,6 +20,7 @@ class InspectionAdapter(DeclaredAdapter):
     )
     report_refs = {"inspection": "adapters.inspection.report:inspection"}  # noqa: RUF012
     headline_refs = {"inspection": "adapters.inspection.report:headline"}  # noqa: RUF012
+    view_refs = {"inspection": "adapters.inspection.report:view"}  # noqa: RUF012
 
 
 adapter = InspectionAdapter(

@@ -13,6 +13,7 @@ from gateway.cli.common import console, open_store, print_json, setup
 from gateway.cli.options import ConfigOption, JsonOption
 from gateway.config import GatewayConfig
 from gateway.errors import ConfigError
+from gateway.reporting import ReportView, Text, ViewBars, ViewTable
 from gateway.store import Store
 
 DAY = ["%Y-%m-%d"]
@@ -95,4 +96,35 @@ def headline(config: GatewayConfig, store: Store, on: date) -> str:
         f"{figures.tasks_drawn:,} checks drawn, {figures.subjects_checked:,} subjects checked, "
         f"{figures.inspector_assignments:,} inspector assignments, "
         f"{figures.results_published:,} results published ({figures.published_late:,} late)"
+    )
+
+
+def view(config: GatewayConfig, store: Store) -> ReportView:
+    """What the web console shows: the same figures, with the bureau's terms."""
+    figures = compute(store, config, Period(None, None)).as_dict()
+    categories = [(f"{e['code']} {e['label']}", int(e["count"])) for e in figures["by_category"]]
+    return ReportView(
+        title=Text("双随机抽查", "Double-random inspection"),
+        figures=[
+            (Text("抽查次数", "tasks drawn"), figures["tasks_drawn"]),
+            (Text("抽查企业户数", "subjects checked"), figures["subjects_checked"]),
+            (Text("抽取执法人员人次", "inspector assignments"), figures["inspector_assignments"]),
+            (Text("结果公开次数", "results published"), figures["results_published"]),
+            (Text("逾期公开", "published late"), figures["published_late"]),
+            (Text("待公开结果", "awaiting results"), figures["awaiting_results"]),
+        ],
+        tables=[
+            ViewTable(
+                Text("检查结果分类", "Results published by category"),
+                [Text("检查结果", "category"), Text("次数", "count")],
+                [[label, count] for label, count in categories],
+            )
+        ],
+        charts=[
+            ViewBars(
+                Text("检查结果分类", "Results by category"),
+                [Text("次数", "count")],
+                [(label, [count]) for label, count in categories],
+            )
+        ],
     )

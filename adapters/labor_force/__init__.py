@@ -19,6 +19,7 @@ class LaborForceAdapter(DeclaredAdapter):
     )
     report_refs = {"labor": "adapters.labor_force.report:labor"}  # noqa: RUF012
     headline_refs = {"labor": "adapters.labor_force.report:headline"}  # noqa: RUF012
+    view_refs = {"labor": "adapters.labor_force.report:view"}  # noqa: RUF012
 
 
 adapter = LaborForceAdapter(pull=[PersonsStream()], push=[VerificationsStream(), PostingsStream()])

@@ -35,7 +35,15 @@ from gateway.config import GatewayConfig
 from gateway.errors import ConfigError
 from gateway.mapping import CompiledMapping, load_mapping
 from gateway.mapping.steps import FieldReject
-from gateway.reporting import accepted_keys, report_platform, stream_jobs
+from gateway.reporting import (
+    ReportView,
+    Text,
+    ViewBars,
+    ViewTable,
+    accepted_keys,
+    report_platform,
+    stream_jobs,
+)
 from gateway.store import Store
 from gateway.store.dlq import OPEN, Letter, list_letters
 from gateway.store.records import iter_payloads
@@ -329,3 +337,39 @@ def headline(config: GatewayConfig, store: Store, on: date) -> str:
             f"{report.postings.valid:,} valid on {on}"
         )
     return text
+
+
+def view(config: GatewayConfig, store: Store) -> ReportView:
+    """What the web console shows: the totals, the verification rate and why persons failed."""
+    report = build_report(config, store)
+    totals = report.totals.as_dict()
+    reasons = [(rule, count) for rule, count in report.reasons]
+    figures: list[tuple[Text, Any]] = [
+        (Text("接收人数", "persons received"), totals["received"]),
+        (Text("入库人数", "persons stored"), totals["stored"]),
+        (Text("拒收人数", "persons rejected"), totals["rejected"]),
+        (Text("已核查人数", "persons verified"), totals["verified"]),
+        (Text("核查率（入库）", "verification rate (stored)"), _percent(totals["rate_of_stored"])),
+        (Text("核查率（接收）", "verification rate (received)"),
+         _percent(totals["rate_of_received"])),
+    ]  # fmt: skip
+    if report.postings is not None:
+        figures.append((Text("岗位信息", "job postings entered"), report.postings.entered))
+    return ReportView(
+        title=Text("劳动力资源", "Labor force"),
+        figures=figures,
+        tables=[
+            ViewTable(
+                Text("拒收原因", "Persons rejected, by reason"),
+                [Text("规则", "rule"), Text("人数", "persons")],
+                [[rule, count] for rule, count in reasons],
+            )
+        ],
+        charts=[
+            ViewBars(
+                Text("拒收原因", "Rejections by reason"),
+                [Text("人数", "persons")],
+                [(rule, [count]) for rule, count in reasons],
+            )
+        ],
+    )

@@ -25,6 +25,10 @@ class ServiceNetworkAdapter(DeclaredAdapter):
         "cases": "adapters.service_network.report:cases",
         "catalogue": "adapters.service_network.catalogue_report:catalogue",
     }
+    view_refs = {  # noqa: RUF012
+        "cases": "adapters.service_network.report:view",
+        "catalogue": "adapters.service_network.catalogue_report:view",
+    }
     headline_refs = {  # noqa: RUF012
         "cases": "adapters.service_network.report:headline",
         "catalogue": "adapters.service_network.catalogue_report:headline",

@@ -21,7 +21,15 @@ from gateway.cli.common import console, open_store, print_json, setup
 from gateway.cli.options import ConfigOption, JsonOption
 from gateway.config import GatewayConfig
 from gateway.errors import ConfigError
-from gateway.reporting import accepted_keys, report_platform, stream_jobs
+from gateway.reporting import (
+    ReportView,
+    Text,
+    ViewBars,
+    ViewTable,
+    accepted_keys,
+    report_platform,
+    stream_jobs,
+)
 from gateway.store import Store
 from gateway.store.records import iter_payloads
 
@@ -171,4 +179,35 @@ def headline(config: GatewayConfig, store: Store, on: date) -> str:
         f"{report.items.held:,} items, {report.power_items.held} power items ({kinds}), "
         f"{report.fully_online.held} fully online, {report.cross_province.held} cross-province, "
         f"{len(report.high_frequency)} high-frequency; {report.items.accepted:,} accepted"
+    )
+
+
+def view(config: GatewayConfig, store: Store) -> ReportView:
+    """What the web console shows: the catalogue's counts, by item type."""
+    report = build_report(config, store)
+    types = sorted(report.by_type.items())
+    return ReportView(
+        title=Text("政务服务事项目录", "Service catalogue"),
+        figures=[
+            (Text("事项数", "items"), report.items.held),
+            (Text("权力事项", "power items"), report.power_items.held),
+            (Text("全程网办", "fully online"), report.fully_online.held),
+            (Text("跨省通办", "cross-province"), report.cross_province.held),
+            (Text("高频事项", "high-frequency"), len(report.high_frequency)),
+            (Text("平台已接收", "accepted by the platform"), report.items.accepted),
+        ],
+        tables=[
+            ViewTable(
+                Text("按事项类型", "By item type"),
+                [Text("类型", "type"), Text("事项数", "items"), Text("已接收", "accepted")],
+                [[f"{code} {ITEM_TYPES.get(code, code)}", c.held, c.accepted] for code, c in types],
+            )
+        ],
+        charts=[
+            ViewBars(
+                Text("按事项类型", "Items by type"),
+                [Text("事项数", "items")],
+                [(ITEM_TYPES.get(code, code), [c.held]) for code, c in types],
+            )
+        ],
     )

@@ -25,6 +25,7 @@ from gateway.cli.options import ConfigOption, JsonOption
 from gateway.config import GatewayConfig
 from gateway.errors import ConfigError
 from gateway.mapping import load_mapping
+from gateway.reporting import ReportView, Text, ViewBars, ViewTable
 from gateway.store import Store, outbox
 from gateway.store.records import iter_payloads
 from mappings import resolve_mapping
@@ -231,4 +232,62 @@ def headline(config: GatewayConfig, store: Store, on: date) -> str:
         f"{totals.received:,} cases received to {on}, {totals.handled:,} handled "
         f"({totals.on_time:,} on time, {totals.late:,} late), {totals.open:,} open "
         f"({totals.open_overdue:,} overdue), {totals.reported:,} reported to the platform"
+    )
+
+
+_STATES = ("on_time", "late", "open")
+
+
+def view(config: GatewayConfig, store: Store) -> ReportView:
+    """What the web console shows: the totals, each item, and cases by month and outcome."""
+    report = build_report(config, store)
+    totals = report.totals.as_dict()
+    months: dict[str, list[int]] = {}
+    for outcome in report.outcomes:
+        counts = months.setdefault(outcome.received_at.strftime("%Y-%m"), [0, 0, 0])
+        state = outcome.state
+        counts[_STATES.index(state if state in _STATES else "open")] += 1
+    rate = totals["on_time_rate"]
+    return ReportView(
+        title=Text("政务服务办件", "Service cases"),
+        figures=[
+            (Text("收件数", "cases received"), totals["received"]),
+            (Text("办结数", "cases handled"), totals["handled"]),
+            (Text("按时办结", "on time"), totals["on_time"]),
+            (Text("超期办结", "late"), totals["late"]),
+            (Text("未办结", "open"), totals["open"]),
+            (Text("按时办结率", "on-time rate"), "–" if rate is None else f"{rate:.2%}"),
+            (Text("已报送平台", "reported to the platform"), totals["reported"]),
+        ],
+        tables=[
+            ViewTable(
+                Text("按事项", "By item"),
+                [
+                    Text("事项", "item"),
+                    Text("收件", "received"),
+                    Text("办结", "handled"),
+                    Text("按时", "on time"),
+                    Text("超期", "late"),
+                    Text("未办结", "open"),
+                ],
+                [
+                    [
+                        f"{r.item_code} {r.item_name}",
+                        r.received,
+                        r.handled,
+                        r.on_time,
+                        r.late,
+                        r.open,
+                    ]
+                    for r in report.items
+                ],
+            )
+        ],
+        charts=[
+            ViewBars(
+                Text("按月收件与办结情况", "Cases by month and outcome"),
+                [Text("按时办结", "on time"), Text("超期办结", "late"), Text("未办结", "open")],
+                sorted(months.items()),
+            )
+        ],
     )

@@ -29,6 +29,7 @@ class Kind(StrEnum):
     PRUNE_CHECKPOINT = "prune_checkpoint"
     OPERATOR_ACTION = "operator_action"
     RECONCILE = "reconcile"
+    CONSOLE = "console"
 
 
 @dataclass(frozen=True)
@@ -240,6 +241,26 @@ def operator_event(
         job=job,
         operation=action,
         detail=detail_json({"actor": actor or current_actor(), **values}),
+    )
+
+
+def console_event(
+    *,
+    action: str,
+    outcome: str,
+    actor: str,
+    values: Mapping[str, Any] | None = None,
+    keys: Sequence[DigestedKey] = (),
+) -> AuditEvent:
+    """A sign-in (or its failure) or a trace query in the web console; a trace carries the
+    digest of the value asked for, never the value."""
+    return AuditEvent(
+        kind=Kind.CONSOLE,
+        outcome=outcome,
+        operation=action,
+        record_count=len(keys),
+        digested_keys=list(keys),
+        detail=detail_json({"actor": actor, **(values or {})}),
     )
 
 

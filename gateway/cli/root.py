@@ -12,6 +12,7 @@ from gateway.cli import (
     breakers,
     calendar,
     config,
+    console,
     demo,
     dlq,
     erase,
@@ -25,6 +26,7 @@ from gateway.cli import (
     simulate,
     state,
     store,
+    users,
 )
 from gateway.cli.common import opened_stores
 from gateway.errors import GatewayError
@@ -64,6 +66,8 @@ for group in (
     dlq,
     service,
     schema,
+    console,
+    users,
     reports,
 ):
     group.register(app)

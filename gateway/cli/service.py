@@ -91,6 +91,7 @@ def run(
         instance=instance,
         metrics_port=metrics_port,
         reconcile=reconcile_executor(cfg, store),
+        console=True,
     )
     raise typer.Exit(service.run_until_signalled())
 

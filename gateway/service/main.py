@@ -28,6 +28,7 @@ from gateway.config import GatewayConfig
 from gateway.errors import ConfigError
 from gateway.logging import get_logger
 from gateway.mapping import load_mapping
+from gateway.service.console import Served, console_for
 from gateway.service.health import HealthServer
 from gateway.service.leases import LeaseManager
 from gateway.service.metrics import ServiceMetrics
@@ -68,6 +69,7 @@ class Service:
         instance: str,
         metrics_port: int | None = None,
         reconcile: Reconcile | None = None,
+        console: bool = False,
     ) -> None:
         self.config = config
         self.store = store
@@ -92,6 +94,8 @@ class Service:
             alive=self._alive,
             ready=self._ready,
         )
+        # ``gateway run`` serves the web console too; an embedded service (tests) does not.
+        self.console: Served | None = console_for(config, store) if console else None
         self.signalled = threading.Event()
         self._signal_time: float | None = None
 
@@ -121,6 +125,8 @@ class Service:
         logging.getLogger("apscheduler").setLevel(logging.ERROR)
         self.leases.start_renewing()
         self.health.start()
+        if self.console is not None:
+            self.console.start()
         self.scheduler.start()
         log.info("service started", instance=self.instance, store=self.store.safe_url)
 
@@ -148,6 +154,8 @@ class Service:
             return False
         self.leases.close()
         self.health.stop()
+        if self.console is not None:
+            self.console.stop()
         self.store.close()
         log.info("service stopped")
         return True

@@ -41,6 +41,14 @@ def runs(
         return [_row(row) for row in conn.execute(query)]
 
 
+def run(store: Store, run_id: str) -> dict[str, Any] | None:
+    """One run by its id."""
+    table = schema.runs
+    with store.connect() as conn:
+        row = conn.execute(select(table).where(table.c.id == run_id)).first()
+    return _row(row) if row is not None else None
+
+
 def latest(
     store: Store, jobs: list[str], *, status: str | None = None
 ) -> dict[str, dict[str, Any]]:

@@ -121,6 +121,11 @@ def _v6_data_keys(conn: Connection) -> None:
         conn.exec_driver_sql("ALTER TABLE outbox ADD COLUMN sealed_key TEXT")
 
 
+def _v7_console_users(conn: Connection) -> None:
+    """The web console's local accounts."""
+    schema.console_users.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[tuple[int, Migration]] = [
     (1, _v1_initial),
     (2, _v2_audit_append_only),
@@ -128,6 +133,7 @@ MIGRATIONS: list[tuple[int, Migration]] = [
     (4, _v4_unreadable_and_letter_identity),
     (5, _v5_reconciliation),
     (6, _v6_data_keys),
+    (7, _v7_console_users),
 ]
 
 LATEST = MIGRATIONS[-1][0]

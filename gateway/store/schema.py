@@ -247,3 +247,17 @@ breakers = Table(
     Column("reason", Text),
     Column("updated_at", Timestamp, nullable=False),
 )
+
+# The web console's local accounts (decision 0016): an argon2 hash, never a password; failures
+# in a row and the time a lockout ends.
+console_users = Table(
+    "console_users",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", String(255), nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Column("failures", Integer, nullable=False, default=0),
+    Column("locked_until", Timestamp),
+    Column("last_sign_in_at", Timestamp),
+)
