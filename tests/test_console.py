@@ -11,7 +11,6 @@ import time
 import httpx
 import orjson
 import pytest
-from gateway.demo import free_port
 from sqlalchemy import select
 from stdnum.iso7064 import mod_11_2
 
@@ -21,21 +20,15 @@ from gateway.console import missing_extra
 from gateway.console.auth import Role, add_user
 from gateway.store import Store, dlq, schema
 from gateway.store.keyring import data_sealer
-from gateway.store.records import iter_payloads
-from tests.helpers.console_env import USERS, ConsoleDemo
-from tests.helpers.leaks import ID_RE, find_leaks
+from simulators.demo.config import free_port
+from tests.helpers.console_env import USERS, ConsoleDemo, demo_people
+from tests.helpers.leaks import find_leaks
 from tests.helpers.leaks import secret_values as _secret_values
 from tests.helpers.reidentify import MIN_CANDIDATES, candidates
 
 OPERATOR_PAGES = ["/", "/runs", "/dlq", "/reports", "/reports/inspection", "/reports/cases",
                   "/reports/labor", "/reports/catalogue"]  # fmt: skip
 AUDITOR_PAGES = ["/", "/log", "/trace", "/exports", "/log?direction=push&job=sn-cases"]
-
-
-def _people(demo: ConsoleDemo) -> list[str]:
-    with demo.store.connect() as conn:
-        keys = [key for key, _payload in iter_payloads(conn, "person")]
-    return sorted(k for k in keys if ID_RE.fullmatch(k) and mod_11_2.is_valid(k.upper()))
 
 
 def _console_entries(demo: ConsoleDemo, action: str) -> list[dict[str, object]]:
@@ -133,7 +126,7 @@ def test_a_trace_is_audited_and_the_eleventh_in_a_minute_is_refused(
     add_user(console_demo.store, "carol", Role.AUDITOR, "carol-password-1")
     client = console_demo.client()
     client.post("/login", data={"user": "carol", "password": "carol-password-1"})
-    person = _people(console_demo)[0]
+    person = demo_people(console_demo)[0]
     digest = key_digester(console_demo.config).digest(person)
     limit = console_demo.config.console.traces_per_minute
     for number in range(limit):
@@ -188,7 +181,7 @@ def test_no_page_shows_or_rebuilds_personal_data(console_demo: ConsoleDemo) -> N
     entries = re.findall(r'href="(/log/\d+)"', auditor.get("/log").text)
     for page in [*AUDITOR_PAGES, *entries[:40]]:
         pages[f"auditor {page}"] = auditor.get(page).text
-    person = _people(console_demo)[1]
+    person = demo_people(console_demo)[1]
     traced = auditor.post("/trace", data={"kind": "id", "value": person}).text
     pages["auditor trace result"] = traced
     leaks = [leak for name, html in pages.items() for leak in find_leaks(name, html, secrets)]
@@ -267,7 +260,7 @@ def test_accounts_sign_in_and_traces_on_postgresql(
     """Migration 7, the lockout counter, the audited trace and the verification on PostgreSQL."""
     from gateway.config import GatewayConfig
     from gateway.console.server import server_for
-    from tests.console_env import _stop_when_done
+    from tests.helpers.console_env import _stop_when_done
 
     monkeypatch.setenv("CONSOLE_TEST_AUDIT_KEY", "k" * 32)
     config = GatewayConfig(

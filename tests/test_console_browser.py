@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.console_env import USERS, ConsoleDemo
-from tests.test_console import _people
-from tests.test_leak import _environment, _gateway
+from tests.helpers.console_env import USERS, ConsoleDemo, demo_people
+from tests.helpers.gateway_cli import gateway_env as _environment
+from tests.helpers.leaks import gateway_in as _gateway
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -81,7 +81,8 @@ def test_operator_follows_a_run_reads_letters_and_reports(page, console_demo) ->
                          ("抽取执法人员人次", "206"), ("结果公开次数", "270")):  # fmt: skip
         assert re.search(label + r"\s+" + value + r"\b", figures), (label, figures)
     page.goto(console_demo.url + "/reports/cases")
-    assert re.search(r"收件数\s+2,551\b", page.inner_text("#figures"))
+    # The bureau's 2,551 are the enterprise registrations: their row of the by-item table.
+    assert re.search(r"企业开办社会保险参保登记\s+2,551\b", page.inner_text("main"))
     assert page.locator("figure.chart svg rect").count() > 10
     _shot(page, "console-report-cases.png")
     page.goto(console_demo.url + "/trace")
@@ -102,7 +103,7 @@ def test_auditor_verifies_traces_and_exports(page, console_demo, tmp_path: Path)
     assert "sn-case-events-push" in page.inner_text("#entries")
     _shot(page, "console-exchange-log.png")
 
-    person = _people(console_demo)[2]
+    person = demo_people(console_demo)[2]
     page.click("nav >> text=追溯查询")
     page.fill("#trace-value", person)
     page.click("#trace-search")

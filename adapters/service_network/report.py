@@ -227,9 +227,12 @@ def cases(
 
 
 def headline(config: GatewayConfig, store: Store, on: date) -> str:
-    totals = build_report(config, store, until=on).totals
+    report = build_report(config, store, until=on)
+    totals = report.totals
+    # Each item's own count: the bureau's report names the registrations' alone (2,551).
+    items = ", ".join(f"{r.received:,} {r.item_name}" for r in report.items)
     return (
-        f"{totals.received:,} cases received to {on}, {totals.handled:,} handled "
+        f"{totals.received:,} cases received to {on} ({items}), {totals.handled:,} handled "
         f"({totals.on_time:,} on time, {totals.late:,} late), {totals.open:,} open "
         f"({totals.open_overdue:,} overdue), {totals.reported:,} reported to the platform"
     )

@@ -13,12 +13,15 @@ from typing import Any
 
 import httpx
 import pytest
+from stdnum.iso7064 import mod_11_2
 
 from gateway.config import GatewayConfig, load_config
 from gateway.store import Store
 from gateway.store.keyring import data_sealer
+from gateway.store.records import iter_payloads
 from simulators.demo.config import free_port
 from tests.helpers.gateway_cli import gateway_env as _environment
+from tests.helpers.leaks import ID_RE
 from tests.helpers.leaks import gateway_in as _gateway
 
 DEMO_SIZE = 2000
@@ -91,3 +94,10 @@ def console_demo(console_session: ConsoleDemo) -> Iterator[ConsoleDemo]:
     yield console_session
     while console_session.clients:
         console_session.clients.pop().close()
+
+
+def demo_people(demo: ConsoleDemo) -> list[str]:
+    """The demo's stored persons' ID numbers (valid ones only), to trace."""
+    with demo.store.connect() as conn:
+        keys = [key for key, _payload in iter_payloads(conn, "person")]
+    return sorted(k for k in keys if ID_RE.fullmatch(k) and mod_11_2.is_valid(k.upper()))
