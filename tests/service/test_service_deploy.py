@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -18,9 +17,10 @@ from gateway.config import load_config
 from gateway.service import LeaseManager, lease_holders
 from gateway.store import Store, schema
 from mappings import resolve_mapping
+from tests.helpers.paths import ROOT
 from tests.helpers.pg import PG_ADMIN
 
-DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
+DEPLOY = ROOT / "deploy"
 
 
 def test_example_configuration_is_valid_and_complete() -> None:

@@ -18,8 +18,8 @@ import pytest
 from tests.helpers.console_env import USERS, ConsoleDemo, demo_people
 from tests.helpers.gateway_cli import gateway_env as _environment
 from tests.helpers.leaks import gateway_in as _gateway
+from tests.helpers.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 IMAGES = ROOT / "docs" / "images"
 

@@ -22,8 +22,8 @@ from gateway.mapping import check_mapping
 from gateway.mapping.spec import DERIVE_KEYS, FIELD_KEYS, RULE_KEYS, TOP_KEYS
 from gateway.schemas import SCHEMAS
 from mappings import MAPPINGS_DIR
+from tests.helpers.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = {
     "mapping": MAPPINGS_DIR / "mapping.schema.json",
     "config": ROOT / "deploy" / "config.schema.json",
@@ -52,7 +52,7 @@ def test_the_shipped_schema_files_are_the_generated_ones(kind: str) -> None:
     if os.environ.get("GATEWAY_REGENERATE_DOCS") == "1":
         SHIPPED[kind].write_text(text, encoding="utf-8")
     assert json.loads(SHIPPED[kind].read_text(encoding="utf-8")) == json.loads(text), (
-        f"{SHIPPED[kind].name} is stale: GATEWAY_REGENERATE_DOCS=1 pytest tests/test_schemas.py"
+        f"{SHIPPED[kind].name} is stale: GATEWAY_REGENERATE_DOCS=1 pytest tests/architecture/test_schemas.py"
     )
 
 

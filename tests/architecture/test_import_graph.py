@@ -29,7 +29,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.helpers.paths import ROOT
+
 RUNTIME_PACKAGES = ("gateway", "adapters")
 # What the runtime must not import: the simulators and the demo (moving out to `simulators`).
 SIMULATOR_MODULES = ("simulators",)

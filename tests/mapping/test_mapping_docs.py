@@ -9,8 +9,9 @@ from gateway.mapping import load_mapping
 from gateway.mapping.transforms import TRANSFORMS
 from gateway.mapping.validators import VALIDATORS
 from tests.helpers.mapping import make_id, make_uscc, write_mapping
+from tests.helpers.paths import ROOT
 
-DOCS = Path(__file__).resolve().parents[1] / "docs" / "mappings.md"
+DOCS = ROOT / "docs" / "mappings.md"
 
 
 def yaml_blocks() -> list[str]:

@@ -22,9 +22,9 @@ from gateway.audit.export import file_sha256, manifest_path
 from gateway.audit.signing import generate_key_pair
 from gateway.store import Store
 from tests.helpers.audit import ID_A, KEY, exchange, run_cli, write_config
+from tests.helpers.paths import ROOT
 from tests.helpers.pg import open_store
 
-ROOT = Path(__file__).resolve().parents[1]
 TOOL = ROOT / "tools" / "verify_export.py"
 
 

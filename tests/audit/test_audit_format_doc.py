@@ -27,11 +27,11 @@ from gateway.audit.hashing import canonical_bytes
 from gateway.audit.keys import Sealer
 from gateway.audit.signing import CheckpointSigner, public_pem, seal_key_id
 from gateway.store import Store, schema
+from tests.helpers.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "audit-format.md"
 TOOL = ROOT / "tools" / "verify_export.py"
-BEGIN = "<!-- BEGIN GENERATED EXAMPLES: tests/test_audit_format_doc.py -->"
+BEGIN = "<!-- BEGIN GENERATED EXAMPLES: tests/audit/test_audit_format_doc.py -->"
 END = "<!-- END GENERATED EXAMPLES -->"
 # Example keys, published here on purpose: never use them for a real log.
 AUDIT_KEY = b"example-audit-key-0123456789"
@@ -167,7 +167,7 @@ def test_worked_examples_match_the_code(tmp_path: Path) -> None:
         return
     assert text[start:end] == generated, (
         "docs/audit-format.md's examples are stale: run "
-        "GATEWAY_REGENERATE_DOCS=1 pytest tests/test_audit_format_doc.py"
+        "GATEWAY_REGENERATE_DOCS=1 pytest tests/audit/test_audit_format_doc.py"
     )
 
 

@@ -42,8 +42,7 @@ from tests.helpers.audit import (
     write_config,
     write_entries,
 )
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.helpers.paths import ROOT
 
 
 def _entries(store: Store) -> list[dict[str, Any]]:

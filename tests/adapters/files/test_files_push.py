@@ -29,6 +29,7 @@ from gateway.adapter import (
     StreamContext,
 )
 from gateway.errors import ConfigError, PermanentError
+from tests.helpers.paths import ROOT
 
 
 def make_ctx(tmp_path: Path, run_id: str = "r1", **options: Any) -> StreamContext:
@@ -295,7 +296,7 @@ os._exit(0)  # dies like kill -9: acknowledged, never closed
 
 
 def die_after_two_batches(outbox: Path, fmt: str) -> None:
-    root = Path(__file__).resolve().parents[1]
+    root = ROOT
     subprocess.run(
         [sys.executable, "-c", DEAD_RUN, str(outbox), fmt], cwd=root, check=True, timeout=60
     )

@@ -24,7 +24,6 @@ from gateway.store.records import iter_payloads
 from tests.helpers.gateway_cli import gateway_env
 from tests.helpers.leaks import ID_RE, find_leaks, gateway_in, secret_values
 
-ROOT = Path(__file__).resolve().parents[1]
 FOLLOW_UPS = (
     ["status"],
     ["audit", "verify"],

@@ -12,8 +12,9 @@ from typer.testing import CliRunner
 
 from gateway.audit.witnesses import read_lines
 from tests.helpers.audit import run_cli
+from tests.helpers.paths import ROOT
 
-TOOL = Path(__file__).resolve().parents[1] / "tools" / "verify_export.py"
+TOOL = ROOT / "tools" / "verify_export.py"
 
 
 def test_demo_log_is_witnessed_and_its_export_verifies_independently(tmp_path: Path) -> None:

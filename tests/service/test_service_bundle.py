@@ -17,8 +17,7 @@ import pytest
 from gateway.config import load_config
 from simulators.demo.config import DemoContext, write_config
 from simulators.serve import running_simulators
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers.paths import ROOT
 
 pytestmark = [
     pytest.mark.slow,
