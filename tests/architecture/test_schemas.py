@@ -52,7 +52,8 @@ def test_the_shipped_schema_files_are_the_generated_ones(kind: str) -> None:
     if os.environ.get("GATEWAY_REGENERATE_DOCS") == "1":
         SHIPPED[kind].write_text(text, encoding="utf-8")
     assert json.loads(SHIPPED[kind].read_text(encoding="utf-8")) == json.loads(text), (
-        f"{SHIPPED[kind].name} is stale: GATEWAY_REGENERATE_DOCS=1 pytest tests/architecture/test_schemas.py"
+        f"{SHIPPED[kind].name} is stale: "
+        "GATEWAY_REGENERATE_DOCS=1 pytest tests/architecture/test_schemas.py"
     )
 
 

@@ -26,7 +26,8 @@ CASES = 40
 AS_OF = datetime(2027, 2, 20, 9, 0, tzinfo=SHANGHAI)
 OFFICE = ((time(9), time(12)), (time(13), time(17)))
 # Weekdays off in February 2027: by the statutory days alone (除夕 02-05, 春节 02-06..02-08),
-# and by the invented notice in tests/calendar/test_calendar_years.py (02-05..02-12, Sunday 02-14 worked).
+# and by the invented notice in tests/calendar/test_calendar_years.py (02-05..02-12,
+# Sunday 02-14 worked).
 STATUTORY_OFF = {date(2027, 2, 5), date(2027, 2, 8)}
 NOTICE_OFF = {date(2027, 2, d) for d in (5, 8, 9, 10, 11, 12)}
 NOTICE_WORKED = {date(2027, 2, 14)}

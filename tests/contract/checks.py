@@ -468,7 +468,8 @@ APPLICABILITY: dict[str, dict[str, str | None]] = {
         CLASSIFIED: _NO_STATUSES,
     },
     # A monthly file built whole from the store (the justice bureau's notice): no cursor, no
-    # batches, one file write; tests/adapters/service_network/test_justice_notice.py checks it row by row.
+    # batches, one file write; tests/adapters/service_network/test_justice_notice.py checks
+    # it row by row.
     "export": {
         RESUME: _EXPORT,
         CURSOR_VERSIONS: _EXPORT,

@@ -213,7 +213,8 @@ def test_a_lost_lease_stops_the_run(store: Store, tmp_path: Path) -> None:
 
 def test_two_live_schedulers_run_each_due_time_exactly_once(tmp_path: Path) -> None:
     """Two instances on one SQLite store with a job every second: every due second runs once,
-    on one of them, and no two runs of the job overlap (PostgreSQL: tests/service/test_service_e2e)."""
+    on one of them, and no two runs of the job overlap (PostgreSQL:
+    tests/service/test_service_e2e)."""
     store = Store(f"sqlite:///{tmp_path / 'store.db'}")
     config = config_for(tmp_path, {"tick": {"schedule": "every 1s"}})
     instances = [
