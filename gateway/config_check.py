@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from gateway.adapter import Direction, load_adapter, options_issue
+from gateway.calendar_years import holiday_book
 from gateway.config import GatewayConfig
 from gateway.errors import ConfigError
 
@@ -107,7 +108,8 @@ def structural_problems(config: GatewayConfig) -> list[Problem]:
                 add(("jobs", name, side), str(exc))
         if job.schedule is not None:
             try:
-                make_trigger(name, job.schedule).get_next_fire_time(None, datetime.now(UTC))
+                trigger = make_trigger(name, job.schedule, holiday_book(config))
+                trigger.get_next_fire_time(None, datetime.now(UTC))
             except (ConfigError, ValueError) as exc:
                 message = str(exc).removeprefix(f"job {name!r}: ")
                 add(("jobs", name, "schedule"), message)

@@ -136,16 +136,47 @@ def _issued(run: RunContext) -> dict[str, dict[str, Any]]:
     return issued
 
 
-def _publish(final: Path, body: bytes) -> None:
-    """Write the file under a hidden name, then rename: a reader never sees half a workbook."""
+def _stage(final: Path, body: bytes) -> Path:
+    """Write the file under a hidden name beside its final one; :func:`_publish` renames it
+    once its audit entry is committed, so a reader never sees half a workbook and no file is
+    issued unrecorded."""
     part = final.with_name(f".{final.name}.part")
     try:
         write_private(part, body)
-        os.replace(part, final)
     except OSError as exc:
         raise PermanentError(
             "cannot write the outbox file", file=final.name, reason=exc.strerror
         ) from exc
+    return part
+
+
+def _publish(part: Path, final: Path) -> None:
+    try:
+        os.replace(part, final)
+    except OSError as exc:
+        raise PermanentError(
+            "the outbox file was recorded but could not be put in place; the next run writes it",
+            file=final.name, reason=exc.strerror,
+        ) from exc  # fmt: skip
+
+
+def _unrecorded(final: Path, digest: str, label: str) -> None:
+    """A file of this name the job has no record of issuing, with other content, is left
+    alone: it may be one the justice bureau already has."""
+    try:
+        present = hashlib.sha256(final.read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise PermanentError(
+            "cannot read the outbox file", file=final.name, reason=exc.strerror
+        ) from exc
+    if present != digest:
+        raise PermanentError(
+            "a file of this name is in the outbox with other content and no record of its "
+            "issue; not replaced (docs/operations.md: correcting an issued notice)",
+            month=label, file=final.name,
+        )  # fmt: skip
 
 
 def run_export(run: RunContext, stream: ExportStream, now: datetime) -> None:
@@ -170,7 +201,9 @@ def run_export(run: RunContext, stream: ExportStream, now: datetime) -> None:
             rows_now=len(keys),
         )  # fmt: skip
     final = _outbox(run) / document.file_name
-    _publish(final, body)
+    if earlier is None:
+        _unrecorded(final, digest, label)
+    part = _stage(final, body)
     exchange = Exchange(
         platform=run.job.platform,
         direction=Direction.PUSH,
@@ -194,5 +227,6 @@ def run_export(run: RunContext, stream: ExportStream, now: datetime) -> None:
         counts = {"read": len(keys), "inserted": 0 if earlier else len(keys)}
         counts["unchanged"] = len(keys) - counts["inserted"]
         run.commit_counts(conn, counts)
+    _publish(part, final)
     run.counted(counts)
     run.report()

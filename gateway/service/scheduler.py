@@ -43,7 +43,7 @@ from gateway.logging import get_logger
 from gateway.service.leases import LeaseManager
 from gateway.service.metrics import ServiceMetrics
 from gateway.service.outcome import RunOutcome
-from gateway.service.triggers import make_trigger, previous_fire
+from gateway.service.triggers import FirstWorkingDayTrigger, make_trigger, previous_fire
 from gateway.store import Store, schema
 from gateway.store.holdings import reconciled_since
 
@@ -102,7 +102,7 @@ class JobScheduler:
             if config.jobs[name].schedule
         }
         self.reconcile_triggers = {
-            name: make_trigger(name, settings.schedule)
+            name: make_trigger(name, settings.schedule, book)
             for name in enabled
             if reconcile is not None and (settings := config.jobs[name].reconcile) is not None
         }
@@ -138,8 +138,31 @@ class JobScheduler:
                 self._on_reconcile, trigger, args=[name], id=f"reconcile:{name}", name=name
             )
         self._aps.start()
+        self._catch_up_monthly()
         unscheduled = sorted(set(self._local) - set(self.triggers))
         log.info("scheduler started", jobs=sorted(self.triggers), on_demand_only=unscheduled)
+
+    def _catch_up_monthly(self) -> None:
+        """A monthly job (the justice bureau's notice) whose last due time passed while no
+        instance ran, and that has not run since, runs once now: a month's file is owed, not
+        skipped like a missed interval. ``fire`` keeps it to one run across instances."""
+        now = datetime.now(SHANGHAI)
+        for name, trigger in self.triggers.items():
+            if not isinstance(trigger, FirstWorkingDayTrigger):
+                continue
+            due = previous_fire(trigger, now)
+            if due is None or ran_since(self.store, name, due):
+                continue
+            log.info("catching up a missed monthly run", job=name, due=to_iso(due))
+            self._aps.add_job(
+                self.fire,
+                DateTrigger(run_date=utc_now()),
+                args=[name, due],
+                kwargs={"reason": "catch-up"},
+                id=f"catch-up:{name}",
+                replace_existing=True,
+                misfire_grace_time=None,
+            )
 
     @property
     def running(self) -> bool:

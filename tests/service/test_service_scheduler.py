@@ -251,3 +251,33 @@ def test_skips_are_counted_by_reason(store: Store, tmp_path: Path) -> None:
     skipped = sample(a, "gateway_runs_skipped_total", job="persons", reason="already_ran")
     assert skipped == 1
     assert sample(a, "gateway_records_total", job="persons", outcome="inserted") == 2
+
+
+def test_a_monthly_run_missed_while_down_runs_once_at_start(store: Store, tmp_path: Path) -> None:
+    """The month's notice is owed: an instance starting after the first working day's due time,
+    with no run since, runs it once; the next instance to start sees it done. An interval job
+    is not caught up: its next due time comes soon enough."""
+    config = config_for(
+        tmp_path,
+        {
+            "notice": {"schedule": "first working day of month 09:00"},
+            "hourly": {"schedule": "every 1h"},
+        },
+    )
+    a = scheduler(config, store, "a", FakeRunner(store, "a"))
+    a.start()
+    try:
+        wait_for(lambda: [r["job"] for r in runs(store)] == ["notice"])
+        assert a.wait_idle(10)
+    finally:
+        a.stop()
+    b = scheduler(config, store, "b", FakeRunner(store, "b"))
+    b.start()
+    try:
+        time.sleep(0.5)
+        assert b.wait_idle(10)
+    finally:
+        b.stop()
+    assert [(r["job"], r["instance"], r["status"]) for r in runs(store)] == [
+        ("notice", "a", "succeeded")
+    ]
