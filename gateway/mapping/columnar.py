@@ -465,18 +465,35 @@ class _Compiler:
         pairs = []
         for n, op in enumerate(node.ops):
             a, b = values[n], values[n + 1]
+            if isinstance(op, ast.In | ast.NotIn):
+                found = a.is_in(self.members(operands[n + 1], typed))
+                pairs.append(found if isinstance(op, ast.In) else ~found)
+                continue
             compare = _COMPARE.get(type(op).__name__)
             if compare is None:
                 raise Unsupported(f"rule operator {type(op).__name__}")
             pairs.append(compare(a, b))
-        nulls = [v.is_null() for v in values]
+        nulls = [v.is_null() for v in values if v is not _MEMBERS]
         return (
             pl.when(pl.any_horizontal(nulls))
             .then(pl.lit(None, pl.Boolean))
             .otherwise(pl.all_horizontal(pairs))
         )
 
+    def members(self, node: Any, typed: FieldPlan | None) -> pl.Expr:
+        """The literal list after ``in``: texts only (other types compare by Python rules)."""
+        if not isinstance(node, ast.List | ast.Tuple) or typed is None:
+            raise Unsupported("rule: in needs a list of literals")
+        if typed.spec.type_name != "str":
+            raise Unsupported(f"rule: in on a field of type {typed.spec.type_name}")
+        items = [e.value for e in node.elts if isinstance(e, ast.Constant)]
+        if len(items) != len(node.elts) or not all(isinstance(i, str) for i in items):
+            raise Unsupported("rule: in needs a list of texts")
+        return _among(items)
+
     def operand(self, node: Any, typed: FieldPlan | None, names: dict[str, FieldPlan]) -> pl.Expr:
+        if isinstance(node, ast.List | ast.Tuple):
+            return _MEMBERS
         if isinstance(node, ast.Name):
             if node.id in _WORDS:
                 word = _WORDS[node.id]
@@ -488,6 +505,9 @@ class _Compiler:
             return self.literal(typed, _parse_literal(self.plan, typed, node.value))
         raise Unsupported("rule literal")
 
+
+# Stands for a literal list in a rule's operands: never null, read by ``members``.
+_MEMBERS = pl.lit(True)
 
 _COMPARE: dict[str, Callable[[pl.Expr, pl.Expr], pl.Expr]] = {
     "Eq": lambda a, b: a == b,
