@@ -145,6 +145,9 @@ class JobConfig(_Model):
     mapping: str
     schedule: str | None = None
     batch_size: int = Field(1000, ge=1, le=50_000)
+    # A pull maps each page with the columnar engine when its mapping has one (both engines
+    # give the same records and issues); ``row`` forces the row-at-a-time engine.
+    mapping_engine: Literal["columnar", "row"] = "columnar"
     depends_on: list[str] = Field(default_factory=list)
     options: dict[str, Any] = Field(default_factory=dict)
     enabled: bool = True

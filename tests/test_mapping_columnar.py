@@ -396,5 +396,23 @@ def test_unsupported_step_falls_back_with_a_reason(tmp_path: Path) -> None:
     )
     mapping = load_mapping(path)
     assert mapping.engine == "row"
-    assert mapping.columnar_reason == "field 'b': list values"
+    assert mapping.columnar_reason == "no columnar form for field 'b': list values"
     assert mapping.map_page([{"A": "1", "B": "x,y"}]).payloads == ['{"a":"1","b":["x","y"]}']
+
+
+def test_explain_names_the_engine() -> None:
+    """``gateway mappings explain`` says which engine a mapping gets, and why not columnar."""
+    from typer.testing import CliRunner
+
+    from gateway.cli_mappings import app
+
+    runner = CliRunner()
+    persons = runner.invoke(app, ["explain", str(MAPPINGS_DIR / "labor_force" / "persons.yaml")])
+    assert persons.exit_code == 0
+    assert "engine=columnar" in persons.output
+    items = runner.invoke(app, ["explain", str(MAPPINGS_DIR / "files" / "items.yaml"), "--json"])
+    shown = orjson.loads(items.output)
+    assert shown["engine"] == "row"
+    assert (
+        shown["engine_reason"] == "no columnar form for field 'statutory_limit_days': type decimal"
+    )

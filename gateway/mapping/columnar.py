@@ -486,8 +486,10 @@ class _Compiler:
             raise Unsupported("rule: in needs a list of literals")
         if typed.spec.type_name != "str":
             raise Unsupported(f"rule: in on a field of type {typed.spec.type_name}")
-        items = [e.value for e in node.elts if isinstance(e, ast.Constant)]
-        if len(items) != len(node.elts) or not all(isinstance(i, str) for i in items):
+        items = [
+            e.value for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)
+        ]
+        if len(items) != len(node.elts):
             raise Unsupported("rule: in needs a list of texts")
         return _among(items)
 
@@ -805,4 +807,4 @@ def compile_columnar(
     try:
         return ColumnarMapping(plan, row), None
     except Unsupported as exc:
-        return None, str(exc)
+        return None, f"no columnar form for {exc}"
