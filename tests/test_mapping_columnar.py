@@ -416,3 +416,12 @@ def test_explain_names_the_engine() -> None:
     assert (
         shown["engine_reason"] == "no columnar form for field 'statutory_limit_days': type decimal"
     )
+
+
+def test_space_is_what_python_strips() -> None:
+    """The columnar trim strips exactly what ``str.strip()`` strips, on this Python."""
+    import sys
+
+    from gateway.mapping.columnar import _PY_SPACE
+
+    assert "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()) == _PY_SPACE
