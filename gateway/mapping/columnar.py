@@ -15,7 +15,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
@@ -32,7 +32,7 @@ from gateway.codes.uscc import CATEGORIES, USCC_ALPHABET
 from gateway.mapping.compiler import mask_value
 from gateway.mapping.formats import _TOKENS, Pattern
 from gateway.mapping.plan import NO_DEFAULT, FieldPlan, Plan, RulePlan, literal_parser
-from gateway.mapping.result import FieldIssue, MapResult
+from gateway.mapping.result import FieldIssue, MappedPage, MapResult
 from gateway.mapping.rules import _WORDS
 from gateway.mapping.validators import _ID_WARNINGS, _issue
 
@@ -58,29 +58,6 @@ _SAFE_REGEX = re.compile(r"[^\\()]|\\[^A-Za-z0-9]|\((?!\?)")
 
 class Unsupported(Exception):
     """A step of the mapping has no vectorised form; the message names it."""
-
-
-@dataclass(frozen=True)
-class MappedPage:
-    """A page mapped: per record its key and canonical JSON (``None`` for a reject), and the
-    row engine's results for the records it mapped (every record with an issue among them)."""
-
-    keys: list[str | None]
-    payloads: list[str | None]
-    row_results: dict[int, MapResult]
-    # The informational warnings of records the columnar engine mapped, where they have any.
-    notes: dict[int, list[FieldIssue]] = field(default_factory=dict)
-
-    def result(self, index: int, names: Sequence[str]) -> MapResult:
-        """Record ``index`` as a :class:`MapResult` (its record in field order)."""
-        found = self.row_results.get(index)
-        if found is not None:
-            return found
-        payload = self.payloads[index]
-        assert payload is not None
-        record = orjson.loads(payload)
-        notes = list(self.notes.get(index, ()))
-        return MapResult({name: record[name] for name in names}, self.keys[index], [], notes)
 
 
 @dataclass

@@ -6,19 +6,22 @@ import hashlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from gateway.errors import MappingFileError
-from gateway.mapping.columnar import ColumnarMapping, MappedPage, compile_columnar
 from gateway.mapping.compiler import compile_plan
 from gateway.mapping.plan import Plan, build_plan
-from gateway.mapping.result import MapResult
+from gateway.mapping.result import MappedPage, MapResult
 from gateway.mapping.spec import read_spec
 from gateway.mapping.yamlnodes import Problem, parse_yaml
 from gateway.masking import PiiClass, mask, mask_data
+
+if TYPE_CHECKING:
+    from gateway.mapping.columnar import ColumnarMapping
 
 
 @dataclass(frozen=True)
@@ -80,10 +83,24 @@ class CompiledMapping:
             source.split(".")[0] for fp in plan.fields for source in fp.spec.sources
         )
         self._map = function
-        self.columnar: ColumnarMapping | None
-        # Why the mapping has no columnar form (a step without a vectorised one), if it has none.
-        self.columnar_reason: str | None
-        self.columnar, self.columnar_reason = compile_columnar(plan, function)
+
+    @cached_property
+    def _columnar(self) -> tuple[ColumnarMapping | None, str | None]:
+        # Compiled when first asked for: a command that only checks or maps single records
+        # does not load Polars.
+        from gateway.mapping.columnar import compile_columnar
+
+        return compile_columnar(self.plan, self._map)
+
+    @property
+    def columnar(self) -> ColumnarMapping | None:
+        """The columnar form of the mapping, if every step it uses has one."""
+        return self._columnar[0]
+
+    @property
+    def columnar_reason(self) -> str | None:
+        """Why the mapping has no columnar form (the step without one), if it has none."""
+        return self._columnar[1]
 
     @property
     def engine(self) -> str:
