@@ -78,6 +78,12 @@ def _among(values: Sequence[str]) -> pl.Expr:
     return pl.lit(pl.Series(values, dtype=pl.String)).implode()
 
 
+def _member(v: pl.Expr, values: Sequence[str]) -> pl.Expr:
+    """Whether the text is one of ``values`` (null for null): a cast to an enumeration of
+    them, which costs no hash table per page as ``is_in`` does."""
+    return v.cast(pl.Enum(sorted(set(values))), strict=False).is_not_null()
+
+
 def _all_of(exprs: Sequence[pl.Expr]) -> pl.Expr:
     return pl.all_horizontal(exprs) if exprs else pl.lit(True)
 
@@ -224,7 +230,7 @@ class _Compiler:
         if fp.spec.code_table is not None:
             if fp.table_inline is None:
                 raise Unsupported(f"field {fp.name!r}: code table on type {fp.spec.type_name}")
-            checks.append(typed.is_in(_among(sorted(fp.table_inline[0]))))
+            checks.append(_member(typed, list(fp.table_inline[0])))
         for step in fp.spec.validators:
             checks.append(self.validator(fp, step.name, step.args, typed))
         return checks
@@ -313,7 +319,7 @@ class _Compiler:
         if name == "mobile":
             return v.str.contains(_MOBILE)
         if name == "region":
-            return v.is_in(_among(sorted(regions.current_codes())))
+            return _member(v, list(regions.current_codes()))
         if name == "regex":
             return v.str.contains(_safe_regex(args[0].pattern))
         if name == "length":
@@ -345,7 +351,8 @@ class _Compiler:
         last = v.str.slice(17, 1)
         given = pl.when(last == "X").then(10).otherwise(last.str.to_integer(strict=False))
         region, birth = v.str.slice(0, 6), v.str.slice(6, 8)
-        since = region.replace_strict(_quiet_regions(), default=None, return_dtype=pl.String)
+        codes, years = _quiet_table()
+        since = pl.lit(years).gather(region.cast(codes, strict=False).to_physical())
         permit = region.is_in(_among(sorted(RESIDENCE_PERMIT_REGIONS)))
         plain = (
             v.str.contains(_ID_FORMAT)
@@ -623,12 +630,20 @@ def _uscc_plain(v: pl.Expr) -> pl.Expr:
     return (
         v.str.contains(_USCC_SHAPE)
         & (check == v.str.slice(17, 1))
-        & v.str.slice(0, 2).is_in(_among(pairs))
+        & _member(v.str.slice(0, 2), pairs)
         & (org_check == v.str.slice(16, 1))
     )
 
 
 _QUIET: dict[str, str] | None = None
+
+
+@cache
+def _quiet_table() -> tuple[pl.Enum, pl.Series]:
+    """:func:`_quiet_regions` as an enumeration of the codes and their years in its order."""
+    quiet = _quiet_regions()
+    codes = sorted(quiet)
+    return pl.Enum(codes), pl.Series([quiet[code] for code in codes], dtype=pl.String)
 
 
 def _quiet_regions() -> dict[str, str]:
