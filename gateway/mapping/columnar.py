@@ -150,8 +150,11 @@ class _Compiler:
             self.steps[n].append(result.alias(f"t{i}_{n}"))
             value = pl.col(f"t{i}_{n}")
         missing = value.is_null() | (value == "")
-        self.parsed.append(self.parse(fp, value).alias(f"p{i}"))
-        typed = pl.col(f"p{i}")
+        parsed = self.parse(fp, value)
+        typed = value
+        if parsed is not value:  # text without a code map is its own typed value
+            self.parsed.append(parsed.alias(f"p{i}"))
+            typed = pl.col(f"p{i}")
         checks = [typed.is_not_null(), *self.checks(fp, typed)]
         plain += [_ok(missing | c) for c in checks]
         if fs.derive is not None:
