@@ -45,7 +45,6 @@ _PY_SPACE = (
 _SPACE_CLASS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in _PY_SPACE) + "]"
 _ASCII = r"^[\x00-\x7f]*$"
 _FULLWIDTH = {chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)} | {"\u3000": " "}
-_ID_CHECK = "10X98765432"
 _ID_FORMAT = r"^[0-9]{17}[0-9X]$"
 _MOBILE = r"^1[3-9][0-9]{9}$"
 _EXCEL_ASCII = r"^[0-9](?:\.[0-9]+)?[eE]\+?[0-9]+$"
@@ -101,8 +100,13 @@ def _safe_regex(pattern: str) -> str:
     """A Python pattern Rust's regex reads the same way, or :class:`Unsupported`.
 
     Only literals, escaped punctuation, classes, quantifiers, alternation and plain groups:
-    no ``\\d``/``\\s``/``\\w`` (their Unicode tables differ) and no ``(?…)`` constructs."""
-    if "".join(_SAFE_REGEX.findall(pattern)) != pattern or "[:" in pattern:
+    no ``\\d``/``\\s``/``\\w`` (their Unicode tables differ), no ``(?…)`` constructs, no
+    anchors (Python's ``$`` also matches before a final line break) and no ``{,n}``."""
+    unsafe = ("[:", "$", "{,")
+    anchored = re.search(r"(?<!\[)\^", pattern) is not None
+    if "".join(_SAFE_REGEX.findall(pattern)) != pattern or anchored or any(
+        u in pattern for u in unsafe
+    ):
         raise Unsupported(f"regular expression {pattern!r}")
     return f"^(?:{pattern})$"
 
