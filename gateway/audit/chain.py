@@ -28,7 +28,7 @@ from gateway.audit.events import AuditEvent
 from gateway.audit.hashing import FORMAT_VERSION, GENESIS, body_digest, entry_hash
 from gateway.audit.keys import KeyDigester, Sealer
 from gateway.clock import utc_now_iso
-from gateway.masking import redact_secrets, scrub_text
+from gateway.masking import redact_secrets, scrub_text, scrub_texts
 from gateway.store import schema
 from gateway.store.bulk import insert_rows
 
@@ -116,11 +116,13 @@ class AuditLog:
 
     def entry_body(self, event: AuditEvent) -> dict[str, Any]:
         """The entry's columns except numbering, time and hashes; nothing raw survives here."""
-        masked = [scrub_text(event.key_masker(key)) for key in event.record_keys]
-        masked += [scrub_text(key.masked) for key in event.digested_keys]
+        # A page's keys are masked, scrubbed and digested together: thousands per entry.
+        masker = event.key_masker
+        masked = scrub_texts(
+            [masker(key) for key in event.record_keys] + [key.masked for key in event.digested_keys]
+        )
         digests = {key.digest for key in event.digested_keys}
-        for key in event.record_keys:
-            digests |= self._digester.digests_for(key)
+        digests |= self._digester.digests_for_all(event.record_keys)
         count = event.record_count if event.record_count is not None else len(masked)
         duration = round(event.duration_ms, 3) if event.duration_ms is not None else None
         mapping = event.mapping

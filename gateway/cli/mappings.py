@@ -103,6 +103,16 @@ def _shown(path: Path) -> str:
     return str(path)
 
 
+def engine_text(mapping: CompiledMapping) -> str:
+    """Which engine maps a pull page, and why not the columnar one when it does not."""
+    if mapping.columnar_reason is None:
+        return (
+            "columnar for a job with mapping_engine: columnar (pages mapped as columns; records "
+            "with an issue by the row engine), row by default"
+        )
+    return f"row ({scrub_text(mapping.columnar_reason)})"
+
+
 @app.command()
 def check(
     files: Annotated[
@@ -220,6 +230,8 @@ def explain(
         _echo_json(
             {
                 "mapping": mapping.name,
+                "engine": mapping.engine,
+                "engine_reason": mapping.columnar_reason,
                 "fields": [
                     dict(zip(("field", "source", "type", "steps", "need", "pii"), row, strict=True))
                     for row in describe_fields(mapping.plan)
@@ -242,6 +254,7 @@ def explain(
     )
     if mapping.description:
         console.print(mapping.description, highlight=False)
+    console.print(f"engine={engine_text(mapping)}", highlight=False, markup=False)
     # Field names stay whole; steps (code table names included) wrap rather than being cut.
     fields = [Column("field", "key"), Column("source"), Column("type"), Column("steps"),
               Column("required / default"), Column("pii", "key")]  # fmt: skip

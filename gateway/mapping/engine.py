@@ -6,16 +6,22 @@ import hashlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import orjson
 
 from gateway.errors import MappingFileError
 from gateway.mapping.compiler import compile_plan
 from gateway.mapping.plan import Plan, build_plan
-from gateway.mapping.result import MapResult
+from gateway.mapping.result import MappedPage, MapResult
 from gateway.mapping.spec import read_spec
 from gateway.mapping.yamlnodes import Problem, parse_yaml
 from gateway.masking import PiiClass, mask, mask_data
+
+if TYPE_CHECKING:
+    from gateway.mapping.columnar import ColumnarMapping
 
 
 @dataclass(frozen=True)
@@ -78,6 +84,29 @@ class CompiledMapping:
         )
         self._map = function
 
+    @cached_property
+    def _columnar(self) -> tuple[ColumnarMapping | None, str | None]:
+        # Compiled when first asked for: a command that only checks or maps single records
+        # does not load Polars.
+        from gateway.mapping.columnar import compile_columnar
+
+        return compile_columnar(self.plan, self._map)
+
+    @property
+    def columnar(self) -> ColumnarMapping | None:
+        """The columnar form of the mapping, if every step it uses has one."""
+        return self._columnar[0]
+
+    @property
+    def columnar_reason(self) -> str | None:
+        """Why the mapping has no columnar form (the step without one), if it has none."""
+        return self._columnar[1]
+
+    @property
+    def engine(self) -> str:
+        """``columnar`` when pages can be mapped by the columnar engine, else ``row``."""
+        return "row" if self.columnar is None else "columnar"
+
     def __repr__(self) -> str:
         return f"CompiledMapping({self.name!r}, {self.direction}, {str(self.path)!r})"
 
@@ -89,6 +118,24 @@ class CompiledMapping:
         """Map a batch, in order."""
         function = self._map
         return [function(raw) for raw in raws]
+
+    def map_page(self, raws: list[Any], *, engine: str = "columnar") -> MappedPage:
+        """Map a page: the columnar engine when it has this mapping and ``engine`` allows it.
+
+        Both engines give the same keys, canonical JSON (sorted keys) and issues."""
+        if engine == "columnar" and self.columnar is not None:
+            return self.columnar.map_page(raws)
+        results = self.map_many(raws)
+        return MappedPage(
+            [r.key for r in results],
+            [
+                orjson.dumps(r.record, option=orjson.OPT_SORT_KEYS).decode()
+                if r.ok and r.record is not None
+                else None
+                for r in results
+            ],
+            dict(enumerate(results)),
+        )
 
     def mask_raw(self, raw: dict[str, Any]) -> dict[str, Any]:
         """``raw`` fit for a dead letter or a log: PII fields masked, everything else scrubbed."""

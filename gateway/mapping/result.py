@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 
@@ -49,3 +52,26 @@ class MapResult:
     def problems(self) -> list[FieldIssue]:
         """The warnings worth a look: every warning but the informational ones."""
         return [w for w in self.warnings if w.level != INFO]
+
+
+@dataclass(frozen=True)
+class MappedPage:
+    """A page mapped: per record its key and canonical JSON (``None`` for a reject), and the
+    row engine's results for the records it mapped (every record with an issue among them)."""
+
+    keys: list[str | None]
+    payloads: list[str | None]
+    row_results: dict[int, MapResult]
+    # The informational warnings of records the columnar engine mapped, where they have any.
+    notes: dict[int, list[FieldIssue]] = field(default_factory=dict)
+
+    def result(self, index: int, names: Sequence[str]) -> MapResult:
+        """Record ``index`` as a :class:`MapResult` (its record in field order)."""
+        found = self.row_results.get(index)
+        if found is not None:
+            return found
+        payload = self.payloads[index]
+        assert payload is not None
+        record = orjson.loads(payload)
+        notes = list(self.notes.get(index, ()))
+        return MapResult({name: record[name] for name in names}, self.keys[index], [], notes)

@@ -18,8 +18,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
 from gateway.adapter import MALFORMED, Exchange, Page, PullStream, UnreadableInput
 from gateway.mapping.result import FieldIssue
 from gateway.pipeline.context import RunContext, content_hash, key_masker
@@ -30,10 +28,6 @@ from gateway.store.records import RecordRow, refresh_statistics, upsert_records
 
 # The raw input of a whole-input letter: what a replay recognises as "read this file again".
 UNREADABLE = "__unreadable__"
-
-
-def _sorted_json(record: dict[str, Any]) -> bytes:
-    return orjson.dumps(record, option=orjson.OPT_SORT_KEYS)
 
 
 @dataclass
@@ -59,33 +53,37 @@ def split_page(run: RunContext, page: Page) -> SplitPage:
     rejected: list[Rejected] = []
     refs = page.refs
     origins = page.origins
-    for index, (raw, result) in enumerate(
-        zip(page.records, mapping.map_many(page.records), strict=True)
+    records = page.records
+    # Keys and canonical JSON for the whole page at once (the columnar engine when it has
+    # the mapping); only the rejects carry a MapResult with their issues.
+    mapped = mapping.map_page(records, engine=run.job.mapping_engine)
+    for index, (raw, key, payload) in enumerate(
+        zip(records, mapped.keys, mapped.payloads, strict=True)
     ):
-        if result.key:
-            keys.append(result.key)
+        if key:
+            keys.append(key)
         malformed = MALFORMED in raw
-        if not malformed and result.ok and result.record is not None and result.key:
-            payload = _sorted_json(result.record)
-            rows.append(
-                RecordRow(result.key, payload.decode(), content_hash(payload), record_digest(raw))
-            )
+        if not malformed and payload is not None and key:
+            body = payload.encode()
+            rows.append(RecordRow(key, payload, content_hash(body), record_digest(raw)))
             continue
-        reject_key = result.key or (run.raw_key(raw) if run.raw_key and not malformed else None)
+        result = mapped.row_results.get(index)
+        errors = result.errors if result is not None else []
+        reject_key = key or (run.raw_key(raw) if run.raw_key and not malformed else None)
         if not malformed and reject_key:
             rejected.append(Rejected(reject_key, record_digest(raw)))
         reasons = (
             [FieldIssue("(record)", "malformed", None, str(raw[MALFORMED]))]
             if MALFORMED in raw
-            else result.errors or [FieldIssue("(record)", "no_key")]
+            else errors or [FieldIssue("(record)", "no_key")]
         )
         letters.append(
             DeadLetter(
                 source=refs[index] if refs else f"{page.source} [{index + 1}]",
                 raw=raw,
                 reasons=reasons,
-                record_key=masker(result.key) if result.key else None,
-                key_digest=run.audit.key_digest(result.key) if result.key else None,
+                record_key=masker(key) if key else None,
+                key_digest=run.audit.key_digest(key) if key else None,
                 origin=origins[index] if origins else "",
             )
         )

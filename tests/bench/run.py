@@ -81,7 +81,13 @@ def worker(
 
 
 def write_config(
-    directory: Path, url: str, store_url: str, page_size: int, *, sealed: bool = False
+    directory: Path,
+    url: str,
+    store_url: str,
+    page_size: int,
+    *,
+    sealed: bool = False,
+    engine: str = "columnar",
 ) -> Path:
     (directory / "audit.key").write_text(secrets.token_hex(16), encoding="utf-8")
     store: dict[str, Any] = {"url": store_url}
@@ -109,6 +115,7 @@ def write_config(
                 "target": "store",
                 "mapping": "labor_force/persons.yaml",
                 "batch_size": page_size,
+                "mapping_engine": engine,
             }
         },
     }
@@ -157,6 +164,7 @@ def measure(
 ) -> dict[str, Any]:
     env = {**os.environ, "BENCH_SECRET": secrets.token_hex(16)}
     steps: dict[str, Any] = {}
+    digests: dict[str, str] = {}
     with (
         tempfile.TemporaryDirectory(prefix="gateway-bench-") as tmp,
         simulator(size, seed, env) as url,
@@ -170,6 +178,16 @@ def measure(
         steps["full_sqlite"] = worker(
             ["gateway", str(config), "labor-persons"], env, partial, "full_sqlite"
         )
+        digests["sqlite_full"] = store_digest(sqlite_url)
+        # The same full pull with the row engine, into a store of its own.
+        (work / "row").mkdir()
+        row_config = write_config(
+            work / "row", url, f"sqlite:///{work / 'row' / 'gateway.db'}", page_size, engine="row"
+        )
+        steps["full_sqlite_row"] = worker(
+            ["gateway", str(row_config), "labor-persons"], env, partial, "full_sqlite_row"
+        )
+        digests["sqlite_row"] = store_digest(f"sqlite:///{work / 'row' / 'gateway.db'}")
         # The same full pull into a store that seals personal data (SM4), in the same run.
         (work / "sealed").mkdir()
         sealed = write_config(
@@ -187,10 +205,13 @@ def measure(
             ["gateway", str(config), "labor-persons"], env, partial, "incremental"
         )
         steps["incremental"]["changed_at_source"] = changed.get("changed", changed)
-        digests = {"sqlite": store_digest(sqlite_url)}
+        digests["sqlite"] = store_digest(sqlite_url)
         if with_pg:
             with pg_database() as pg_url:
                 if pg_url is not None:
+                    steps["bare_postgresql"] = worker(
+                        ["bare_pg", url, pg_url, str(page_size)], env, partial, "bare_postgresql"
+                    )
                     (work / "pg").mkdir()
                     pg_config = write_config(work / "pg", url, pg_url, page_size)
                     steps["full_postgresql"] = worker(
@@ -211,7 +232,9 @@ def measure(
             ["reconcile", str(config), "labor-persons"], env, partial, "reconcile_changed"
         )
         steps["reconcile_changed"]["moved_at_source"] = {k: len(v) for k, v in moved.items()}
-    steps["mapping_only"] = worker(["mapping", str(min(size, 200_000))], env)
+    mapped = str(min(size, 200_000))
+    steps["mapping_only"] = worker(["mapping", mapped, "columnar"], env, partial, "mapping_only")
+    steps["mapping_row"] = worker(["mapping", mapped, "row"], env, partial, "mapping_row")
     with tempfile.TemporaryDirectory(prefix="gateway-bench-xlsx-") as tmp:
         steps["xlsx_load"] = worker(["xlsx", tmp, str(xlsx_rows)], env, partial, "xlsx_load")
     bare_rate = steps["bare"]["records"] / steps["bare"]["seconds"]
@@ -252,9 +275,23 @@ def print_report(report: dict[str, Any]) -> None:
     steps = report["steps"]
     sealed_cost = steps["full_sqlite_sm4"]["seconds"] / steps["full_sqlite"]["seconds"]
     console.print(f"full pull with SM4 at rest / without: {sealed_cost:.2f}x the time")
-    mapping = report["steps"]["mapping_only"]
-    per_record = 1e6 * mapping["seconds"] / mapping["records"]
-    console.print(f"persons mapping alone: {per_record:.1f} µs/record")
+    steps = report["steps"]
+    per_record = {
+        name: 1e6 * steps[name]["seconds"] / steps[name]["records"]
+        for name in ("mapping_only", "mapping_row")
+    }
+    console.print(
+        f"persons mapping alone: columnar {per_record['mapping_only']:.1f} µs/record, "
+        f"row {per_record['mapping_row']:.1f} µs/record (target ≤ 3 for the columnar engine)"
+    )
+    for name, engine in (("full_sqlite", "columnar"), ("full_sqlite_row", "row")):
+        console.print(
+            f"full pull into SQLite, {engine} engine: {steps[name]['ratio_to_bare']:.2f} of bare"
+        )
+    if "bare_postgresql" in steps and "full_postgresql" in steps:
+        floor = steps["bare_postgresql"]["records_per_s"]
+        ratio = steps["full_postgresql"]["records_per_s"] / floor if floor else 0.0
+        console.print(f"full pull into PostgreSQL: {ratio:.2f} of the bare COPY loop")
     for name in ("reconcile_full", "reconcile_changed"):
         counts = report["steps"][name]["counts"]
         console.print(

@@ -26,7 +26,10 @@ def test_small_benchmark_counts_and_store_digests_agree() -> None:
     assert steps["no_change"]["counts"]["updated"] == 0
     changed = steps["incremental"]["changed_at_source"]
     assert steps["incremental"]["records"] == changed
-    assert steps["mapping_only"]["records"] == size
+    assert steps["mapping_only"]["records"] == steps["mapping_row"]["records"] == size
+    # The columnar and the row engine leave the same store after the same full pull.
+    assert steps["full_sqlite_row"]["counts"] == counts
+    assert report["store_digests"]["sqlite_row"] == report["store_digests"]["sqlite_full"]
     assert steps["reconcile_full"]["records"] == size
     assert sum(steps["reconcile_full"]["counts"][k] for k in DIFFERENCES) == 0
     moved = steps["reconcile_changed"]["moved_at_source"]
@@ -38,3 +41,4 @@ def test_small_benchmark_counts_and_store_digests_agree() -> None:
     if pg_required() or "postgresql" in report["store_digests"]:
         assert report["store_digests"]["postgresql"] == report["store_digests"]["sqlite"]
         assert steps["full_postgresql"]["records"] == size
+        assert steps["bare_postgresql"]["records"] == size

@@ -1,7 +1,9 @@
 """One measured step of the benchmark, in its own process so its peak RSS is its own.
 
     python -m tests.bench.worker bare URL DB_PATH PAGE_SIZE
+    python -m tests.bench.worker bare_pg URL DATABASE_URL PAGE_SIZE
     python -m tests.bench.worker gateway CONFIG JOB
+    python -m tests.bench.worker mapping COUNT ENGINE
 
 Prints one JSON line: records, seconds, peak_rss_mb (and the run's counts for ``gateway``).
 """
@@ -15,6 +17,7 @@ import sqlite3
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,19 +34,10 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def bare(url: str, db_path: str, page_size: int) -> dict[str, Any]:
-    """Fetch every page, parse it and insert it: no mapping, no validation, no audit."""
+def _pages(url: str, page_size: int) -> Iterator[list[dict[str, Any]]]:
+    """The simulator's signed pages, parsed, as the gateway's reader gets them."""
     secret = os.environ["BENCH_SECRET"].encode()
-    db = sqlite3.connect(db_path, isolation_level=None)
-    # The same SQLite settings as the gateway's store: the floor, not a handicap.
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=NORMAL")
-    db.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
-    db.execute(f"PRAGMA wal_autocheckpoint={SQLITE_WAL_CHECKPOINT_PAGES}")
-    db.execute("CREATE TABLE IF NOT EXISTS persons (key TEXT PRIMARY KEY, payload TEXT NOT NULL)")
-    records = 0
     params: dict[str, str] = {"page_size": str(page_size)}
-    started = time.perf_counter()
     with httpx.Client(base_url=url, timeout=60) as client:
         while True:
             query = sorted(params.items())
@@ -53,19 +47,56 @@ def bare(url: str, db_path: str, page_size: int) -> dict[str, Any]:
             response = client.get(PERSONS, params=query, headers=headers)
             data = orjson.loads(response.content)["data"]
             response.stream = httpx.ByteStream(b"")  # as the gateway does: see its http client
-            items = data["items"]
-            db.execute("BEGIN")
-            db.executemany(
-                "INSERT OR REPLACE INTO persons VALUES (?, ?)",
-                [(item["AAC002"], orjson.dumps(item).decode()) for item in items],
-            )
-            db.execute("COMMIT")
-            records += len(items)
+            yield data["items"]
             if not data["has_more"]:
                 break
             params = {"page_size": str(page_size), **data["next"]}
+
+
+def bare(url: str, db_path: str, page_size: int) -> dict[str, Any]:
+    """Fetch every page, parse it and insert it: no mapping, no validation, no audit."""
+    db = sqlite3.connect(db_path, isolation_level=None)
+    # The same SQLite settings as the gateway's store: the floor, not a handicap.
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+    db.execute(f"PRAGMA wal_autocheckpoint={SQLITE_WAL_CHECKPOINT_PAGES}")
+    db.execute("CREATE TABLE IF NOT EXISTS persons (key TEXT PRIMARY KEY, payload TEXT NOT NULL)")
+    records = 0
+    started = time.perf_counter()
+    for items in _pages(url, page_size):
+        db.execute("BEGIN")
+        db.executemany(
+            "INSERT OR REPLACE INTO persons VALUES (?, ?)",
+            [(item["AAC002"], orjson.dumps(item).decode()) for item in items],
+        )
+        db.execute("COMMIT")
+        records += len(items)
     seconds = time.perf_counter() - started
     db.close()
+    return {"records": records, "seconds": seconds, "peak_rss_mb": peak_rss_mb()}
+
+
+def bare_pg(url: str, database_url: str, page_size: int) -> dict[str, Any]:
+    """The PostgreSQL floor: fetch and parse every page, COPY it into a keyed table."""
+    import psycopg
+
+    records = 0
+    with psycopg.connect(database_url.replace("+psycopg", "")) as db:
+        db.execute("CREATE TABLE bare_persons (key TEXT PRIMARY KEY, payload TEXT NOT NULL)")
+        db.commit()
+        started = time.perf_counter()
+        for items in _pages(url, page_size):
+            with (
+                db.cursor() as cur,
+                cur.copy("COPY bare_persons (key, payload) FROM STDIN") as copy,
+            ):
+                for item in items:
+                    copy.write_row((item["AAC002"], orjson.dumps(item).decode()))
+            db.commit()
+            records += len(items)
+        seconds = time.perf_counter() - started
+        db.execute("DROP TABLE bare_persons")
     return {"records": records, "seconds": seconds, "peak_rss_mb": peak_rss_mb()}
 
 
@@ -152,20 +183,22 @@ def reconcile(config_path: str, job: str) -> dict[str, Any]:
     }
 
 
-def mapping_only(count: int) -> dict[str, Any]:
-    """The persons mapping alone, on simulator-generated records: where the time per record goes."""
+def mapping_only(count: int, engine: str) -> dict[str, Any]:
+    """The persons mapping alone, on simulator-generated records, pages of 2,000: keys and
+    canonical JSON of every record, issues of the rejects, by one engine."""
     from gateway.mapping import load_mapping
     from mappings import MAPPINGS_DIR
     from simulators.labor_force.population import Population
 
     mapping = load_mapping(MAPPINGS_DIR / "labor_force" / "persons.yaml")
     population = Population(size=count, seed=2022)
-    records = [population.person(i) for i in range(count)]
+    records: list[Any] = [population.person(i) for i in range(count)]
+    mapping.map_page(records[:2000], engine=engine)  # tables built, as in a running pull
     started = time.perf_counter()
-    for start in range(0, count, 1000):
-        mapping.map_many(records[start : start + 1000])
+    for start in range(0, count, 2000):
+        mapping.map_page(records[start : start + 2000], engine=engine)
     seconds = time.perf_counter() - started
-    return {"records": count, "seconds": seconds, "peak_rss_mb": peak_rss_mb()}
+    return {"records": count, "seconds": seconds, "peak_rss_mb": peak_rss_mb(), "engine": engine}
 
 
 def xlsx(directory: str, rows: int) -> dict[str, Any]:
@@ -239,8 +272,10 @@ def main(argv: list[str]) -> None:
         result = xlsx(rest[0], int(rest[1]))
     elif mode == "bare":
         result = bare(rest[0], rest[1], int(rest[2]))
+    elif mode == "bare_pg":
+        result = bare_pg(rest[0], rest[1], int(rest[2]))
     elif mode == "mapping":
-        result = mapping_only(int(rest[0]))
+        result = mapping_only(int(rest[0]), rest[1])
     elif mode == "reconcile":
         result = reconcile(rest[0], rest[1])
     else:
