@@ -71,7 +71,9 @@ def _paging(stream: PullStream | PushStream) -> dict[str, Any] | None:
         return None
     paginator = stream.paging()
     kind = _PAGING_KINDS.get(type(paginator), type(paginator).__name__)
-    fields = dataclasses.asdict(paginator) if dataclasses.is_dataclass(paginator) else {}
+    fields: dict[str, Any] = (
+        dataclasses.asdict(paginator) if dataclasses.is_dataclass(paginator) else {}
+    )
     return {"kind": kind, **fields}
 
 
@@ -98,13 +100,14 @@ def stream_record(stream: PullStream | PushStream) -> dict[str, Any]:
 def describe(installed: InstalledAdapter) -> dict[str, Any]:
     """An installed adapter as ``gateway adapters list --json`` gives it."""
     adapter = installed.adapter
-    sides = {Direction.PULL: adapter.pull_streams(), Direction.PUSH: adapter.push_streams()}
-    streams = [
-        stream_record(stream)
-        for direction, found in sides.items()
-        if direction not in adapter.any_stream
-        for _, stream in sorted(found.items())
-    ]
+    sides: dict[Direction, Mapping[str, PullStream] | Mapping[str, PushStream]] = {
+        Direction.PULL: adapter.pull_streams(),
+        Direction.PUSH: adapter.push_streams(),
+    }
+    streams: list[dict[str, Any]] = []
+    for direction, found in sides.items():
+        if direction not in adapter.any_stream:
+            streams += [stream_record(found[name]) for name in sorted(found)]
     return {
         "adapter": installed.name,
         "description": adapter.description,

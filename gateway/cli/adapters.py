@@ -72,9 +72,7 @@ def new_adapter(
     plan = Plan(name, pulls, pushes, paging, signing)
     root = write_package(plan, directory)
     console.print(f"wrote {root}", highlight=False)
-    console.print(
-        f"next: pip install -e {root}  then  (cd {root} && pytest)", highlight=False
-    )
+    console.print(f"next: pip install -e {root}  then  (cd {root} && pytest)", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -17,8 +17,8 @@ from pathlib import Path
 from string import Template
 
 from gateway.errors import ConfigError
-from gateway.schemas import SCHEMAS
 from gateway.scaffold.openapi import document
+from gateway.schemas import SCHEMAS
 
 __all__ = ["PAGING", "SIGNING", "Plan", "write_package"]
 
@@ -123,11 +123,11 @@ def _routes(plan: Plan) -> str:
     lines = []
     for stream in plan.pull:
         lines.append(
-            f'''
+            f"""
     @app.get("/api/v1/{stream}", response_class=JSONBytes)
     async def list_{stream}(request: Request) -> JSONBytes:
         return _page(state, request.query_params, "/api/v1/{stream}")
-'''
+"""
         )
     for stream in plan.push:
         lines.append(
@@ -280,9 +280,7 @@ def _jobs(plan: Plan) -> tuple[str, str]:
 
 
 def _render(template: str, values: dict[str, str]) -> str:
-    return Template((TEMPLATES / f"{template}.tmpl").read_text(encoding="utf-8")).substitute(
-        values
-    )
+    return Template((TEMPLATES / f"{template}.tmpl").read_text(encoding="utf-8")).substitute(values)
 
 
 def write_package(plan: Plan, where: Path) -> Path:
@@ -305,8 +303,9 @@ def write_package(plan: Plan, where: Path) -> Path:
         "dist": plan.name.replace("_", "-"),
         "title": title,
         "class_name": _camel(plan.name),
-        "stream_list": ", ".join([*(f"{s} (pull)" for s in plan.pull),
-                                  *(f"{s} (push)" for s in plan.push)]),  # fmt: skip
+        "stream_list": ", ".join(
+            [*(f"{s} (pull)" for s in plan.pull), *(f"{s} (push)" for s in plan.push)]
+        ),
         "stream_classes": ", ".join(classes),
         "pull_objects": ", ".join(f"{_camel(s)}Stream()" for s in plan.pull),
         "push_objects": ", ".join(f"{_camel(s)}Stream()" for s in plan.push),
@@ -321,17 +320,23 @@ def write_package(plan: Plan, where: Path) -> Path:
             else ""
         ),
         "base_imports": ", ".join(
-            [*(["IncrementalPullStream"] if plan.pull else []),
-             *(["ReceiptPushStream"] if plan.push else [])]
-        ),  # fmt: skip
+            [
+                *(["IncrementalPullStream"] if plan.pull else []),
+                *(["ReceiptPushStream"] if plan.push else []),
+            ]
+        ),
         "stream_defs": _stream_defs(plan),
         "routes": _routes(plan),
         "unit_tests": _unit_tests(plan),
         "stream_table": "\n".join(
-            [*(f"| `{s}` | pull | `GET /api/v1/{s}` |" for s in plan.pull),
-             *(f"| `{s}` | push | `POST /api/v1/{s}`, `GET /api/v1/{s}/receipts` |"
-               for s in plan.push)]
-        ),  # fmt: skip
+            [
+                *(f"| `{s}` | pull | `GET /api/v1/{s}` |" for s in plan.pull),
+                *(
+                    f"| `{s}` | push | `POST /api/v1/{s}`, `GET /api/v1/{s}/receipts` |"
+                    for s in plan.push
+                ),
+            ]
+        ),
         "key_field": KEY_FIELD,
         "updated_field": UPDATED_FIELD,
         "jobs": jobs,
@@ -347,8 +352,10 @@ def write_package(plan: Plan, where: Path) -> Path:
         package / "simulator.py": _render("simulator.py", values),
         package / "openapi.json": json.dumps(
             document(plan.name, plan.pull, plan.push, plan.paging, plan.signing),
-            ensure_ascii=False, indent=2,
-        ) + "\n",  # fmt: skip
+            ensure_ascii=False,
+            indent=2,
+        )
+        + "\n",
         root / "tests" / "test_streams.py": _render("tests/test_streams.py", values),
         root / "tests" / "test_contract.py": _render("tests/test_contract.py", values),
         root / "example" / "gateway.yaml": _render("gateway.yaml", values),

@@ -10,6 +10,7 @@ from typing import Any
 __all__ = ["document"]
 
 REF = "#/components/schemas/"
+_DATETIME = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$"
 _SIZE = {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}
 _PARAMETERS: dict[str, list[tuple[str, dict[str, Any], str]]] = {
     "keyset": [
@@ -98,7 +99,10 @@ def _components(paging: str) -> dict[str, Any]:
                 "name": {"type": "string"},
                 "category": {"enum": ["A", "B", "C"]},
                 "amount": {"type": "integer"},
-                "updatedAt": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$"},
+                "updatedAt": {
+                    "type": "string",
+                    "pattern": r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$",
+                },
             },
             "required": ["id", "name", "category", "updatedAt"],
         },
@@ -175,24 +179,30 @@ def document(
     for stream in pull:
         paths[f"/api/v1/{stream}"] = {
             "get": _operation(
-                f"List {stream}", "PageEnvelope", signed,
+                f"List {stream}",
+                "PageEnvelope",
+                signed,
                 parameters=[_query(*p) for p in _PARAMETERS[paging]],
-            )  # fmt: skip
+            )
         }
     for stream in push:
         paths[f"/api/v1/{stream}"] = {
             "post": _operation(
-                f"Submit {stream}: one outcome per record", "OutcomesEnvelope", signed,
+                f"Submit {stream}: one outcome per record",
+                "OutcomesEnvelope",
+                signed,
                 requestBody={"required": True, "content": _json("Submission")},
-            )  # fmt: skip
+            )
         }
         paths[f"/api/v1/{stream}/receipts"] = {
             "get": _operation(
-                f"What became of earlier {stream} sends", "OutcomesEnvelope", signed,
+                f"What became of earlier {stream} sends",
+                "OutcomesEnvelope",
+                signed,
                 parameters=[
                     _query("keys", {"type": "string"}, "Idempotency keys, comma-separated (100)")
                 ],
-            )  # fmt: skip
+            )
         }
     algorithm = signing.upper() if signed else "none: the platform checks no signature"
     return {
@@ -201,7 +211,7 @@ def document(
             "title": f"{name.replace('_', ' ')} (simulator)",
             "version": "0.1.0",
             "description": (
-                "Every answer is the envelope {code, msg, data, requestId}; code \"0\" is "
+                'Every answer is the envelope {code, msg, data, requestId}; code "0" is '
                 f"success. Signing: {algorithm}. Paging: {paging}."
             ),
         },

@@ -53,6 +53,7 @@ __all__ = [
     "check_conformance",
     "platform_config",
     "run_contract",
+    "run_in_thread",
     "scripted_transport",
     "signed_client",
     "stream_context",

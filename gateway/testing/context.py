@@ -37,7 +37,7 @@ __all__ = [
 ]
 
 TEST_APP_KEY = "bureau-test"
-TEST_SECRET = "test-secret-0123456789"
+TEST_SECRET = "test-secret-0123456789"  # noqa: S105 (a test credential, never a real one)
 
 # One scripted answer: a response as it is; a status code alone (an error envelope); an
 # exception the transport raises (``httpx.ReadTimeout``); anything else is the ``data`` of an
@@ -106,8 +106,8 @@ def _response(answer: Answer, request: httpx.Request) -> httpx.Response:
         code = "INVALID_PARAM" if answer < 500 else "SERVICE_UNAVAILABLE"
         body = {"code": code, "msg": "scripted", "data": None, "requestId": "scripted"}
         return httpx.Response(answer, content=orjson.dumps(body), request=request)
-    body = {"code": "0", "msg": "ok", "data": answer, "requestId": "scripted"}
-    return httpx.Response(200, content=orjson.dumps(body), request=request)
+    answered: dict[str, Any] = {"code": "0", "msg": "ok", "data": answer, "requestId": "scripted"}
+    return httpx.Response(200, content=orjson.dumps(answered), request=request)
 
 
 class ScriptedTransport(httpx.MockTransport):
@@ -138,6 +138,8 @@ def scripted_transport(*answers: Answer) -> ScriptedTransport:
 
 
 _capturing: list[list[Exchange]] = []
+# The recorder's own method: what every recorder runs again once no capture is active.
+_RECORD = ExchangeRecorder.record
 _capture_lock = threading.Lock()
 
 
@@ -148,7 +150,7 @@ def capture_exchanges() -> Iterator[list[Exchange]]:
     captured: list[Exchange] = []
     with _capture_lock:
         if not _capturing:
-            ExchangeRecorder.record = _recording(ExchangeRecorder.record)  # type: ignore[method-assign]
+            setattr(ExchangeRecorder, "record", _recording(_RECORD))  # noqa: B010
         _capturing.append(captured)
     try:
         yield captured
@@ -156,7 +158,7 @@ def capture_exchanges() -> Iterator[list[Exchange]]:
         with _capture_lock:
             _capturing.remove(captured)
             if not _capturing:
-                ExchangeRecorder.record = ExchangeRecorder.record.__wrapped__  # type: ignore[attr-defined]
+                setattr(ExchangeRecorder, "record", _RECORD)  # noqa: B010
 
 
 def _recording(
@@ -167,5 +169,4 @@ def _recording(
             captured.append(exchange)
         record(self, exchange)
 
-    recording.__wrapped__ = record  # type: ignore[attr-defined]
     return recording

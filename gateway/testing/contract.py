@@ -66,9 +66,7 @@ def run_contract(
         chunk = stream.receipt_keys_per_call if isinstance(stream, ReceiptPushStream) else None
         checks.check_lookups_chunked_and_consistent(stream, rig, count=pushed, chunk=chunk)
     elif contract == checks.EXCHANGES:
-        checks.check_every_attempt_recorded(
-            stream, rig, store, audit, job=job, page_size=page_size
-        )
+        checks.check_every_attempt_recorded(stream, rig, store, audit, job=job, page_size=page_size)
     elif contract == checks.CLASSIFIED:
         checks.check_errors_classified(stream, rig)
     else:
@@ -131,7 +129,7 @@ class AdapterContract:
     @classmethod
     def streams(cls) -> list[PullStream | PushStream]:
         found: list[PullStream | PushStream] = [*cls.adapter.pull_streams().values()]
-        return found + [*cls.adapter.push_streams().values()]
+        return [*found, *cls.adapter.push_streams().values()]
 
     @classmethod
     def cases(cls) -> list[ContractCase]:

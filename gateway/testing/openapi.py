@@ -13,6 +13,7 @@ It uses ``jsonschema`` (the gateway's ``[dev]`` extra), imported when a check ru
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -53,12 +54,11 @@ class Conformance:
 
 def _validator() -> Any:
     try:
-        import jsonschema
+        return importlib.import_module("jsonschema")
     except ImportError:
         raise AssertionError(
             "the conformance check needs jsonschema: install the gateway's [dev] extra"
         ) from None
-    return jsonschema
 
 
 def _bounds(schema: Mapping[str, Any]) -> Iterator[str]:
@@ -70,8 +70,10 @@ def _bounds(schema: Mapping[str, Any]) -> Iterator[str]:
                 if bound in option:
                     yield str(option[bound])
         if "default" in option and option["default"] is not None:
-            yield str(option["default"]).lower() if isinstance(option["default"], bool) else str(
-                option["default"]
+            yield (
+                str(option["default"]).lower()
+                if isinstance(option["default"], bool)
+                else str(option["default"])
             )
 
 

@@ -14,6 +14,7 @@ from gateway.testing.serving import UVICORN_OPTIONS, RunningServer, bind, run_in
 
 __all__ = ["RunningServer", "bind", "run_in_thread", "serve", "url_of"]
 
+
 def serve(app: Any, sock: socket.socket, on_ready: Callable[[str], None]) -> None:
     """Serve ``app`` on ``sock`` in this (main) thread until SIGINT or SIGTERM.
 

@@ -36,7 +36,6 @@ from gateway.config import PlatformConfig
 from gateway.http.streams import IncrementalPullStream
 from gateway.testing import Fault, HttpRig, Payload, Served, SimulatedPlatform
 from gateway.testing.rig import READ_TIMEOUT, unknown_shape
-from gateway.testing.serving import RunningServer
 from simulators.serve import simulator_factory
 from tests.helpers.inspection_platform import inspectors, items, subjects
 
