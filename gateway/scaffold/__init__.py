@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from string import Template
@@ -116,7 +117,7 @@ class {_camel(stream)}Stream(ReceiptPushStream):
     receipts_path = "/api/v1/{stream}/receipts"
 '''
         )
-    return "".join(blocks).rstrip() + "\n"
+    return "".join(blocks).rstrip()
 
 
 def _routes(plan: Plan) -> str:
@@ -150,15 +151,15 @@ def _unit_tests(plan: Plan) -> str:
         tests.append(
             f'''
 
-def test_{stream}_reads_a_page_and_stops_where_the_platform_says() -> None:
+def test_{stream}_reads_until_the_platform_says_no_more() -> None:
     sample = json.loads((SAMPLES / "{stream}.json").read_text(encoding="utf-8"))
+    keys = [record["{KEY_FIELD}"] for record in sample]
     transport = scripted_transport({{"items": sample, "has_more": False}})
     ctx = stream_context("{plan.name}", transport=transport)
+    stream = adapter.pull_streams()["{stream}"]
     with capture_exchanges() as exchanges:
-        pages = list(adapter.pull_streams()["{stream}"].read(ctx, None))
-    assert [r["{KEY_FIELD}"] for page in pages for r in page.records] == [
-        r["{KEY_FIELD}"] for r in sample
-    ]
+        pages = list(stream.read(ctx, None))
+    assert [record["{KEY_FIELD}"] for page in pages for record in page.records] == keys
     assert [e.http_status for e in exchanges] == [200]
     assert transport.requests[0].url.path == "/api/v1/{stream}"
 
@@ -166,8 +167,9 @@ def test_{stream}_reads_a_page_and_stops_where_the_platform_says() -> None:
 def test_{stream}_retries_a_server_error() -> None:
     transport = scripted_transport(503, {{"items": [], "has_more": False}})
     ctx = stream_context("{plan.name}", transport=transport)
+    stream = adapter.pull_streams()["{stream}"]
     with capture_exchanges() as exchanges:
-        list(adapter.pull_streams()["{stream}"].read(ctx, None))
+        list(stream.read(ctx, None))
     assert [e.http_status for e in exchanges] == [503, 200]
 '''
         )
@@ -185,7 +187,8 @@ def test_{stream}_answers_one_outcome_per_record() -> None:
         for n, r in enumerate(batch)
     ]
     stream = adapter.push_streams()["{stream}"]
-    ctx = stream_context("{plan.name}", transport=scripted_transport({{"results": results}}))
+    transport = scripted_transport({{"results": results}})
+    ctx = stream_context("{plan.name}", transport=transport)
     try:
         outcomes = stream.send(ctx, batch)
     finally:
@@ -200,15 +203,15 @@ def test_{stream}_does_not_retry_a_refusal() -> None:
     transport = scripted_transport(400)
     stream = adapter.push_streams()["{stream}"]
     ctx = stream_context("{plan.name}", transport=transport)
-    with pytest.raises(PermanentError):
-        try:
-            stream.send(ctx, [OutgoingRecord("r", "k", {{"recordId": "R1"}})])
-        finally:
-            stream.close(ctx)
-    assert len(transport.requests) == 1
-'''
+    batch = [OutgoingRecord("r", "k", {{"recordId": "R1"}})]
+    try:
+        with pytest.raises(PermanentError):
+            stream.send(ctx, batch)
+    finally:
+        stream.close(ctx)
+    assert len(transport.requests) == 1'''
         )
-    return "".join(tests)
+    return "".join(tests).rstrip()
 
 
 def _samples(plan: Plan) -> dict[str, str]:
@@ -279,6 +282,23 @@ def _jobs(plan: Plan) -> tuple[str, str]:
     return "".join(jobs).rstrip("\n"), f"{plan.name}-{plan.streams[0]}"
 
 
+def _test_imports(plan: Plan) -> str:
+    helpers = ["scripted_transport", "stream_context"]
+    if plan.pull:
+        helpers.insert(0, "capture_exchanges")
+    lines = ["import pytest", "from gateway.errors import PermanentError"] if plan.push else []
+    return "\n".join([*lines, f"from gateway.testing import {', '.join(helpers)}"])
+
+
+def _python_text(text: str) -> str:
+    """A string literal, split over lines in parentheses when it is long."""
+    if len(text) <= 70:
+        return json.dumps(text, ensure_ascii=False)
+    parts = textwrap.wrap(text, width=80, drop_whitespace=False)
+    inner = "\n".join(f"        {json.dumps(part, ensure_ascii=False)}" for part in parts)
+    return f"(\n{inner}\n    )"
+
+
 def _render(template: str, values: dict[str, str]) -> str:
     return Template((TEMPLATES / f"{template}.tmpl").read_text(encoding="utf-8")).substitute(values)
 
@@ -298,7 +318,16 @@ def write_package(plan: Plan, where: Path) -> Path:
         else plan.signing.upper()
     )
     classes = [f"{_camel(s)}Stream" for s in plan.streams]
+    streams_text = ", ".join(
+        [*(f"{s} (pull)" for s in plan.pull), *(f"{s} (push)" for s in plan.push)]
+    )
+    doc = (
+        f"Streams: {streams_text}. Requests are signed with {signing_text} "
+        "(docs/adapters/wire.md of the gateway describes the dialect)."
+    )
     values = {
+        "doc_text": textwrap.fill(doc, width=96),
+        "description": _python_text(f"{title}: {streams_text}"),
         "name": plan.name,
         "dist": plan.name.replace("_", "-"),
         "title": title,
@@ -306,7 +335,8 @@ def write_package(plan: Plan, where: Path) -> Path:
         "stream_list": ", ".join(
             [*(f"{s} (pull)" for s in plan.pull), *(f"{s} (push)" for s in plan.push)]
         ),
-        "stream_classes": ", ".join(classes),
+        "stream_classes": "\n".join(f"    {c}," for c in sorted(classes)),
+        "test_imports": _test_imports(plan),
         "pull_objects": ", ".join(f"{_camel(s)}Stream()" for s in plan.pull),
         "push_objects": ", ".join(f"{_camel(s)}Stream()" for s in plan.push),
         "signing_text": signing_text,

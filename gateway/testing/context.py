@@ -156,7 +156,8 @@ def capture_exchanges() -> Iterator[list[Exchange]]:
         yield captured
     finally:
         with _capture_lock:
-            _capturing.remove(captured)
+            # By identity: two captures holding the same exchanges are equal lists.
+            del _capturing[next(i for i, c in enumerate(_capturing) if c is captured)]
             if not _capturing:
                 setattr(ExchangeRecorder, "record", _RECORD)  # noqa: B010
 

@@ -16,12 +16,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def kit_env() -> dict[str, str]:
+def kit_env(path: str | None = None) -> dict[str, str]:
     """The environment a user's shell would have: this venv's commands first; pip installs
-    offline, against what is installed (the build backend is)."""
+    offline, against what is installed (the build backend is). ``path``: a directory whose
+    packages import without being installed."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY")}
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    env["PYTHONPATH"] = str(ROOT)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [path, str(ROOT)]))
     env["COLUMNS"] = "200"
     env["PIP_NO_DEPS"] = "1"
     env["PIP_NO_BUILD_ISOLATION"] = "0"  # pip reads "0" here as: no isolated build
@@ -30,10 +31,13 @@ def kit_env() -> dict[str, str]:
     return env
 
 
-def run(args: list[str], cwd: Path, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+def run(
+    args: list[str], cwd: Path, timeout: float = 240, env_path: str | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        args, cwd=cwd, env=kit_env(), capture_output=True, text=True, timeout=timeout, check=False
-    )
+        args, cwd=cwd, env=kit_env(env_path), capture_output=True, text=True, timeout=timeout,
+        check=False,
+    )  # fmt: skip
 
 
 def gateway(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
