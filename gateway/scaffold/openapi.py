@@ -123,7 +123,7 @@ def _components(paging: str) -> dict[str, Any]:
                     "items": {
                         "type": "object",
                         "properties": {
-                            "idempotencyKey": {"type": "string"},
+                            "idempotencyKey": {"type": "string", "minLength": 1},
                             "recordId": {"type": "string"},
                             "name": {"type": "string"},
                             "category": {"type": "string"},
@@ -200,7 +200,12 @@ def document(
                 "OutcomesEnvelope",
                 signed,
                 parameters=[
-                    _query("keys", {"type": "string"}, "Idempotency keys, comma-separated (100)")
+                    _query(
+                        "keys",
+                        {"type": "string", "pattern": "^[^,]+(,[^,]+){0,99}$"},
+                        "Idempotency keys, comma-separated (at most 100)",
+                        True,
+                    )
                 ],
             )
         }

@@ -9,7 +9,7 @@
 - :func:`run_in_thread` and :func:`signed_client`: serving a simulator and calling it signed.
 
 Nothing here imports a simulator or a web framework; serving one needs uvicorn (the gateway's
-``[sim]`` extra), the conformance check jsonschema (``[dev]``).
+``[sim]`` extra), the conformance check schemathesis (``[dev]``).
 """
 
 from gateway.testing.checks import CONTRACTS, ContractBroken

@@ -157,7 +157,7 @@ class AdapterContract:
         adapter_contract_audit: AuditLog,
     ) -> None:
         rig = adapter_contract_rigs.get(
-            (type(self), case_key(contract_case)), lambda base: self.rig(contract_case, base)
+            (type(self), _case_key(contract_case)), lambda base: self.rig(contract_case, base)
         )
         size = self.page_sizes.get(contract_case.stream, self.default_page_size)
         run_contract(
@@ -166,6 +166,6 @@ class AdapterContract:
         )  # fmt: skip
 
 
-def case_key(case: ContractCase) -> tuple[Direction, str]:
+def _case_key(case: ContractCase) -> tuple[Direction, str]:
     """One simulator per stream, shared by the stream's contracts."""
     return case.direction, case.stream

@@ -1,26 +1,33 @@
 """Does a simulator (or a platform) answer as its own OpenAPI document says?
 
-:func:`check_conformance` calls every operation under the API prefix with a bounded set of
-examples: each GET with its parameters at their defaults and at the bounds their schemas give,
-and once with an integer parameter below its minimum; each POST with the bodies the caller
-gives (an adapter's sample records) and with a body that is no JSON object. Every request is
-signed by the client's own ``auth`` (the signing hook: :class:`gateway.testing.SigningAuth`),
-and once more unsigned. Each answer's status must be one the operation documents, and its body
-must validate against the schema documented for that status.
+:func:`check_conformance` has schemathesis generate a bounded number of requests for every
+operation under the API prefix from the document (valid parameters and bodies,
+``examples_per_operation`` each, derandomised so a run repeats), sends each through the
+caller's ``httpx.Client`` (the signing hook: its ``auth`` signs every request, as
+:class:`gateway.testing.SigningAuth` does), and checks each answer with schemathesis: no server
+error, a documented status and content type, a body valid against the documented schema, and
+a valid request not refused. Each operation is also called once unsigned: the answer's status
+must be documented (a signed platform documents its 401).
 
-It uses ``jsonschema`` (the gateway's ``[dev]`` extra), imported when a check runs.
+schemathesis and hypothesis come with the gateway's ``[dev]`` extra; they are imported when a
+check runs.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-__all__ = ["Conformance", "ConformanceBroken", "check_conformance"]
+__all__ = ["CONTRACT", "Conformance", "ConformanceBroken", "check_conformance"]
+
+CONTRACT = "answers as its OpenAPI document says"
+# Schemathesis' check that a request with made-up credentials is refused: its credentials are
+# replaced here by the client's signature, so the unsigned call below stands in for it.
+_REPLACED_CHECKS = ("ignored_auth",)
 
 
 class ConformanceBroken(AssertionError):
@@ -28,145 +35,125 @@ class ConformanceBroken(AssertionError):
 
     def __init__(self, problems: list[str]) -> None:
         super().__init__(
-            f"contract 'answers as its OpenAPI document says' broken: {len(problems)} "
-            "answers out of the document:\n" + "\n".join(f"- {p}" for p in problems)
+            f"contract {CONTRACT!r} broken: {len(problems)} operations answer out of the "
+            "document:\n" + "\n".join(f"- {p}" for p in problems)
         )
         self.problems = problems
 
 
-@dataclass(frozen=True)
-class _Case:
-    method: str
-    path: str
-    params: Mapping[str, str]
-    body: Any
-    signed: bool
-    why: str
-
-
 @dataclass
 class Conformance:
-    """What a check did: how many requests, and what did not conform."""
+    """What a check did: the operations called and how many requests were sent."""
 
+    operations: list[str]
     requests: int
-    problems: list[str]
 
 
-def _validator() -> Any:
+def _import(name: str) -> Any:
     try:
-        return importlib.import_module("jsonschema")
+        return importlib.import_module(name)
     except ImportError:
         raise AssertionError(
-            "the conformance check needs jsonschema: install the gateway's [dev] extra"
+            f"the conformance check needs {name}: install the gateway's [dev] extra"
         ) from None
 
 
-def _bounds(schema: Mapping[str, Any]) -> Iterator[str]:
-    """Example values of a parameter's schema: its default, and an integer's bounds."""
-    options = [schema, *schema.get("anyOf", [])]
-    for option in options:
-        if option.get("type") == "integer":
-            for bound in ("minimum", "maximum"):
-                if bound in option:
-                    yield str(option[bound])
-        if "default" in option and option["default"] is not None:
-            yield (
-                str(option["default"]).lower()
-                if isinstance(option["default"], bool)
-                else str(option["default"])
-            )
+def _first_line(exc: BaseException) -> str:
+    failures = getattr(exc, "exceptions", None) or [exc]
+    titles = {str(getattr(f, "title", "") or str(f).strip().splitlines()[0]) for f in failures}
+    return "; ".join(sorted(titles))
 
 
-def _below_minimum(schema: Mapping[str, Any]) -> str | None:
-    for option in [schema, *schema.get("anyOf", [])]:
-        if option.get("type") == "integer" and "minimum" in option:
-            return str(int(option["minimum"]) - 1)
-    return None
-
-
-def _cases(
-    document: Mapping[str, Any], prefix: str, bodies: Mapping[str, list[Any]], limit: int
-) -> Iterator[_Case]:
-    for path, operations in document.get("paths", {}).items():
-        if not path.startswith(prefix) or "{" in path:
-            continue
-        for method, operation in operations.items():
-            method = method.upper()
-            if method == "GET":
-                params = [p for p in operation.get("parameters", []) if p.get("in") == "query"]
-                yield _Case(method, path, {}, None, True, "no parameters")
-                yield _Case(method, path, {}, None, False, "unsigned")
-                for param in params:
-                    for value in list(dict.fromkeys(_bounds(param.get("schema", {}))))[:limit]:
-                        yield _Case(
-                            method, path, {param["name"]: value}, None, True,
-                            f"{param['name']}={value}",
-                        )  # fmt: skip
-                    low = _below_minimum(param.get("schema", {}))
-                    if low is not None:
-                        yield _Case(
-                            method, path, {param["name"]: low}, None, True,
-                            f"{param['name']}={low} (below its minimum)",
-                        )  # fmt: skip
-            elif method == "POST":
-                for n, body in enumerate(bodies.get(path, [])[:limit]):
-                    yield _Case(method, path, {}, body, True, f"example body {n + 1}")
-                yield _Case(method, path, {}, [], True, "a body that is no object")
-                yield _Case(method, path, {}, {}, False, "unsigned")
-
-
-def _schema_of(operation: Mapping[str, Any], status: int) -> tuple[bool, Any]:
+def _unsigned_status(client: httpx.Client, case: Any, operation: Mapping[str, Any]) -> str | None:
+    kwargs = case.as_transport_kwargs()
+    response = client.request(
+        kwargs["method"], case.formatted_path, params=kwargs.get("params"),
+        json=kwargs.get("json"), auth=None,
+    )  # fmt: skip
+    status = str(response.status_code)
     responses = operation.get("responses", {})
-    answer = responses.get(str(status)) or responses.get(f"{str(status)[0]}XX")
-    if answer is None:
-        answer = responses.get("default")
-    if answer is None:
-        return False, None
-    media = answer.get("content", {}).get("application/json", {})
-    return True, media.get("schema")
+    if status in responses or f"{status[0]}XX" in responses or "default" in responses:
+        return None
+    return f"an unsigned request is answered HTTP {status}, not a documented status"
+
+
+def _operation_test(
+    hypothesis: Any,
+    transport: Any,
+    client: httpx.Client,
+    operation: Any,
+    excluded: list[Any],
+    examples: int,
+    seen: list[Any],
+) -> Any:
+    """One operation's hypothesis test: each generated case sent signed and its answer checked;
+    every case sent is appended to ``seen``."""
+
+    def call(case: Any) -> None:
+        kwargs = case.as_transport_kwargs()
+        # The document's security headers are generated values: the client signs instead.
+        headers = {
+            k: v for k, v in (kwargs.get("headers") or {}).items()
+            if not k.lower().startswith("x-")
+        }  # fmt: skip
+        body = {"json": kwargs["json"]} if "json" in kwargs else {}
+        response = client.request(
+            kwargs["method"], case.formatted_path, params=kwargs.get("params"),
+            headers=headers, **body,
+        )  # fmt: skip
+        seen.append(case)
+        case.validate_response(
+            transport.Response.from_httpx(response, verify=False), excluded_checks=excluded
+        )
+
+    settings = hypothesis.settings(
+        max_examples=examples, derandomize=True, database=None, deadline=None,
+        suppress_health_check=list(hypothesis.HealthCheck),
+        phases=[hypothesis.Phase.explicit, hypothesis.Phase.generate, hypothesis.Phase.shrink],
+    )  # fmt: skip
+    return settings(hypothesis.given(case=operation.as_strategy())(call))
 
 
 def check_conformance(
     client: httpx.Client,
     document: Mapping[str, Any],
     *,
-    bodies: Mapping[str, list[Any]] | None = None,
     prefix: str = "/api/",
-    examples_per_parameter: int = 3,
+    examples_per_operation: int = 12,
 ) -> Conformance:
-    """Call the platform behind ``client`` (signing through its ``auth``) with the bounded
-    examples described above; raises :class:`ConformanceBroken` naming every answer out of
-    the document, else answers what was checked."""
-    jsonschema = _validator()
-    components = {"components": document.get("components", {})}
+    """Call the platform behind ``client`` as described above; raises
+    :class:`ConformanceBroken` naming every operation that answered out of the document."""
+    schemathesis = _import("schemathesis")
+    hypothesis = _import("hypothesis")
+    transport = _import("schemathesis.core.transport")
+    checks = _import("schemathesis.checks")
+    excluded = [getattr(checks, name) for name in _REPLACED_CHECKS]
+    schema = schemathesis.openapi.from_dict(dict(document))
     problems: list[str] = []
-    requests = 0
-    for case in _cases(document, prefix, bodies or {}, examples_per_parameter):
-        operation = document["paths"][case.path][case.method.lower()]
-        kwargs: dict[str, Any] = {"params": dict(case.params)}
-        if case.body is not None:
-            kwargs["json"] = case.body
-        if not case.signed:
-            kwargs["auth"] = None
-        response = client.request(case.method, case.path, **kwargs)
-        requests += 1
-        where = f"{case.method} {case.path} ({case.why}): HTTP {response.status_code}"
-        documented, schema = _schema_of(operation, response.status_code)
-        if not documented:
-            problems.append(f"{where} is not a documented status")
+    labels: list[str] = []
+    sent = 0
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        if not operation.path.startswith(prefix):
             continue
-        if schema is None:
-            continue
+        labels.append(operation.label)
+        seen: list[Any] = []
+        run = _operation_test(
+            hypothesis, transport, client, operation, excluded, examples_per_operation, seen
+        )
         try:
-            body = response.json()
-        except ValueError:
-            problems.append(f"{where}: the body is not JSON")
-            continue
-        try:
-            jsonschema.validate(body, {**schema, **components})
-        except jsonschema.ValidationError as exc:
-            place = "/".join(str(part) for part in exc.absolute_path) or "the body"
-            problems.append(f"{where}: {place} does not match its schema ({exc.validator})")
+            run()
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # schemathesis reports a group of failures
+            problems.append(f"{operation.label}: {_first_line(exc)}")
+        sent += len(seen)
+        if seen:
+            raw = document["paths"][operation.path][operation.method.lower()]
+            unsigned = _unsigned_status(client, seen[0], raw)
+            sent += 1
+            if unsigned is not None:
+                problems.append(f"{operation.label}: {unsigned}")
     if problems:
         raise ConformanceBroken(problems)
-    return Conformance(requests, problems)
+    return Conformance(labels, sent)
