@@ -148,3 +148,28 @@ def test_the_fake_clock_moves_only_when_slept() -> None:
     clock = FakeClock(start=5.0)
     clock.sleep(1.5)
     assert (clock(), clock.sleeps) == (6.5, [1.5])
+
+
+def test_the_generated_mappings_and_configuration_validate_against_the_schemas(
+    tmp_path: Path,
+) -> None:
+    """What an editor checks a generated file against (`gateway schema mapping|config`)."""
+    jsonschema = pytest.importorskip("jsonschema")
+    import yaml
+
+    from gateway.schemas import SCHEMAS
+
+    root = write_package(Plan("schema_registry", ("things",), ("outs",), "page"), tmp_path)
+    mappings = sorted((root / "schema_registry" / "mappings").glob("*.yaml"))
+    assert len(mappings) == 2
+    mapping_schema = jsonschema.Draft202012Validator(SCHEMAS["mapping"]())
+    for path in mappings:
+        text = path.read_text(encoding="utf-8")
+        assert text.startswith("# yaml-language-server: $schema=./mapping.schema.json\n")
+        mapping_schema.validate(yaml.safe_load(text))
+    shipped = json.loads(
+        (root / "schema_registry" / "mappings" / "mapping.schema.json").read_text()
+    )
+    assert shipped == SCHEMAS["mapping"]()
+    config = yaml.safe_load((root / "example" / "gateway.yaml").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(SCHEMAS["config"]()).validate(config)
