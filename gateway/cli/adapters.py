@@ -15,12 +15,16 @@ from gateway.cli.options import JsonOption
 from gateway.inventory import describe, installed_adapters
 from gateway.scaffold import PAGING, SIGNING, Plan, write_package
 
+DescribedOption = Annotated[
+    bool, typer.Option("--wide", help="Add each adapter's description; wider than 80 columns.")
+]
 adapters_app = typer.Typer(help="The installed platform adapters.", no_args_is_help=True)
 
 
 @adapters_app.command("list")
-def list_adapters(json: JsonOption = False) -> None:
-    """Every adapter installed in this environment: its streams, version and origin."""
+def list_adapters(json: JsonOption = False, wide: DescribedOption = False) -> None:
+    """Every adapter installed in this environment: its streams, version and origin (the
+    distribution that installed it); ``--wide`` adds its description."""
     rows = [describe(installed) for installed in installed_adapters()]
     if json:
         print_json(rows)
@@ -31,19 +35,22 @@ def list_adapters(json: JsonOption = False) -> None:
             return "(any name)"
         return ", ".join(row[side.value]) or "-"
 
-    columns = [Column("adapter", "key"), Column("version", "key"), Column("pull streams"),
-               Column("push streams"), Column("origin"), Column("description")]  # fmt: skip
+    columns = [Column("adapter", "key"), Column("version", "key"), Column("origin", "key"),
+               Column("pull streams"), Column("push streams")]  # fmt: skip
     cells = [
         [
             row["adapter"],
             row["version"] or "-",
+            row["origin"]["distribution"] or "-",
             shown(row, Direction.PULL),
             shown(row, Direction.PUSH),
-            row["origin"]["distribution"] or "-",
-            row["description"],
         ]
         for row in rows
     ]
+    if wide:
+        columns.append(Column("description"))
+        for row, line in zip(rows, cells, strict=True):
+            line.append(row["description"])
     console.print(display_table("Adapters", columns, cells, console.width))
 
 
