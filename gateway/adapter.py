@@ -449,9 +449,11 @@ class Adapter(ABC):
         """A Typer app mounted as ``gateway ADAPTER …`` (the files adapter's ``reingest``)."""
         return None
 
-    # True for an adapter that takes any stream name (the files adapter: one stream per
-    # configured inbox pattern); its listing says so instead of listing streams.
-    any_stream: bool = False
+    # The directions in which the adapter takes any stream name (the files adapter, both: one
+    # stream per configured inbox pattern or outbox); its listing says so for that direction
+    # instead of listing streams. Per direction: an adapter that takes any pull name but has no
+    # push stream is listed with none.
+    any_stream: frozenset[Direction] = frozenset()
 
     def stream(self, name: str, direction: Direction) -> PullStream | PushStream:
         streams: Mapping[str, PullStream] | Mapping[str, PushStream] = (

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from adapters.files.pull import FilesPullStream
 from adapters.files.push import FilesPushStream
-from gateway.adapter import Adapter, PullStream, PushStream
+from gateway.adapter import Adapter, Direction, PullStream, PushStream
 
 _S = TypeVar("_S", PullStream, PushStream)
 
@@ -44,7 +44,7 @@ class FilesAdapter(Adapter):
     """CSV, JSONL and XLSX files: the inbox the bureau's systems drop into, the outbox they read."""
 
     name = "files"
-    any_stream = True
+    any_stream = frozenset(Direction)
     description = "CSV, JSONL and XLSX files in an inbox (pull) and an outbox (push)"
 
     def __init__(self) -> None:

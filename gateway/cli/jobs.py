@@ -1,4 +1,4 @@
-"""``gateway sync``, ``jobs``, ``status`` and ``adapters``: running and watching jobs."""
+"""``gateway sync``, ``jobs`` and ``status``: running and watching jobs."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from gateway.adapter import ExportStream, discover_adapters
+from gateway.adapter import ExportStream
 from gateway.calendar_years import calendar_warnings, holiday_book, today
 from gateway.cli.common import console, err_console, open_store, print_json, setup
 from gateway.cli.display import Column, local, seconds_between, utc, zone, zone_note
@@ -330,41 +330,7 @@ def list_jobs(
     console.print(zone_note(cfg), highlight=False)
 
 
-adapters_app = typer.Typer(help="The installed platform adapters.", no_args_is_help=True)
-
-
-@adapters_app.command("list")
-def list_adapters(json: JsonOption = False) -> None:
-    """Every adapter installed in this environment, with its streams."""
-    rows: list[dict[str, Any]] = [
-        {
-            "adapter": name,
-            "pull": sorted(adapter.pull_streams()),
-            "push": sorted(adapter.push_streams()),
-            "any_stream": adapter.any_stream,
-            "description": adapter.description,
-        }
-        for name, adapter in sorted(discover_adapters().items())
-    ]
-    if json:
-        print_json(rows)
-        return
-
-    def shown(row: dict[str, Any], side: str) -> str:
-        if row["any_stream"]:
-            return "(any name)"
-        return ", ".join(row[side]) or "-"
-
-    columns = [Column("adapter", "key"), Column("pull streams"), Column("push streams"),
-               Column("description")]  # fmt: skip
-    cells = [
-        [row["adapter"], shown(row, "pull"), shown(row, "push"), row["description"]] for row in rows
-    ]
-    console.print(display_table("Adapters", columns, cells, console.width))
-
-
 def register(app: typer.Typer) -> None:
     app.command()(sync)
     app.command()(status)
     app.command("jobs")(list_jobs)
-    app.add_typer(adapters_app, name="adapters")

@@ -8,6 +8,7 @@ import sys
 import typer
 
 from gateway.cli import (
+    adapters,
     audit,
     breakers,
     calendar,
@@ -51,6 +52,7 @@ def _private_files() -> None:
 
 for group in (
     jobs,
+    adapters,
     runs,
     breakers,
     state,

@@ -1,67 +1,24 @@
 """Helpers for talking to a simulator from tests, demos and scripts.
 
-:class:`SigningAuth` signs every httpx request the way the platforms expect, so a test can
-call a simulator with a plain ``httpx.Client`` instead of the gateway's retrying client.
+:class:`SigningAuth` (from :mod:`gateway.testing.signing`) signs every httpx request the way
+the platforms expect, so a test can call a simulator with a plain ``httpx.Client`` instead of
+the gateway's retrying client.
 :func:`echo_platform` is the smallest platform with the whole dialect, for testing clients.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator
-
-import httpx
 import orjson
 from fastapi import Request
 
-from gateway.http.signing import SignatureAlgorithm, sign_headers
+from gateway.http.signing import SignatureAlgorithm
+from gateway.testing.signing import SigningAuth, signed_client
 from simulators.kit.app import PlatformApp, PlatformKit, create_platform_app
 from simulators.kit.auth import DEFAULT_WINDOW_SECONDS, SignatureVerifier
 from simulators.kit.envelope import JSONBytes, ok
 from simulators.kit.faults import FaultInjector, FaultSettings
 
-
-class SigningAuth(httpx.Auth):
-    """httpx authentication that adds the four signing headers to each request."""
-
-    requires_request_body = True
-
-    def __init__(
-        self,
-        app_key: str,
-        secret: bytes,
-        algorithm: SignatureAlgorithm = SignatureAlgorithm.HMAC_SHA256,
-    ) -> None:
-        self.app_key = app_key
-        self.secret = secret
-        self.algorithm = algorithm
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.headers.update(
-            sign_headers(
-                self.algorithm,
-                self.app_key,
-                self.secret,
-                request.method,
-                request.url.path,
-                request.url.params.multi_items(),
-                request.content,
-            )
-        )
-        yield request
-
-
-def signed_client(
-    base_url: str,
-    app_key: str,
-    secret: bytes,
-    algorithm: SignatureAlgorithm = SignatureAlgorithm.HMAC_SHA256,
-    *,
-    timeout: float = 10.0,
-) -> httpx.Client:
-    """An ``httpx.Client`` for ``base_url`` that signs every request."""
-    return httpx.Client(
-        base_url=base_url, auth=SigningAuth(app_key, secret, algorithm), timeout=timeout
-    )
+__all__ = ["SigningAuth", "echo_platform", "signed_client"]
 
 
 def echo_platform(

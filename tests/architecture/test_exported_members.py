@@ -9,7 +9,16 @@ from importlib import import_module
 
 import pytest
 
-AUTHOR_MODULES = ["gateway.adapter", "gateway.http.streams", "gateway.http.paging"]
+AUTHOR_MODULES = [
+    "gateway.adapter",
+    "gateway.http.streams",
+    "gateway.http.paging",
+    "gateway.testing",
+    "gateway.testing.context",
+    "gateway.testing.contract",
+    "gateway.testing.rig",
+    "gateway.testing.openapi",
+]
 
 
 def defined_names(module_name: str) -> set[str]:

@@ -1,9 +1,9 @@
 """The contract suite: every contract over every stream of every installed adapter.
 
-* :mod:`tests.contract.checks` holds the contracts as plain functions, each raising
-  :class:`~tests.contract.checks.ContractBroken` with the contract's name and the stream's, and
-  the table of which contract applies to which kind of stream;
-* :mod:`tests.contract.gate` is the faulting proxy in front of a simulator (server errors,
+* :mod:`gateway.testing.checks` (shipped to adapter packages) holds the contracts as plain
+  functions, each raising :class:`~gateway.testing.ContractBroken` with the contract's name and
+  the stream's, and the table of which contract applies to which kind of stream;
+* :mod:`gateway.testing.gate` is the faulting proxy in front of a simulator (server errors,
   timeouts, refusals, and the platform's own count of requests);
 * :mod:`tests.contract.platforms` is the one module that knows each adapter's platform: how its
   simulator starts, how it is configured, what its push streams send;

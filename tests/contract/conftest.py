@@ -12,7 +12,7 @@ import pytest
 from gateway.adapter import PullStream, PushStream
 from gateway.audit import AuditLog
 from gateway.store import Store
-from simulators.kit import RunningServer
+from gateway.testing import RunningServer
 from tests.contract.platforms import Rig, StreamCase, make_rig
 from tests.helpers.pg import temporary_database
 

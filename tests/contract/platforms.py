@@ -1,6 +1,7 @@
 """Every stream of every discovered adapter, with the platform it runs against in the contract
-suite: its simulator on 127.0.0.1 (a free port) behind a :class:`FaultGate`, or, for the files
-adapter, a real inbox and outbox folder.
+suite: its simulator on 127.0.0.1 (a free port) behind a :class:`FaultGate`
+(:class:`gateway.testing.HttpRig`, what adapter packages use too), or, for the files adapter, a
+real inbox and outbox folder.
 
 This is the one module that knows how a simulator is found and started, how a platform is
 configured and what a push stream's records look like; the checks and the tests know none of it.
@@ -32,19 +33,13 @@ from gateway.adapter import (
     discover_adapters,
 )
 from gateway.config import PlatformConfig
-from gateway.http.signing import SignatureAlgorithm
 from gateway.http.streams import IncrementalPullStream
-from simulators.kit import RunningServer, run_in_thread, signed_client
+from gateway.testing import Fault, HttpRig, Payload, Served, SimulatedPlatform
+from gateway.testing.rig import READ_TIMEOUT, unknown_shape
 from simulators.serve import simulator_factory
-from tests.contract.gate import Fault, FaultGate, Served
 from tests.helpers.inspection_platform import inspectors, items, subjects
 
 APP_KEY = "bureau-contract"
-# A context's read timeout: long, so a loaded machine times nothing out by accident; short
-# where a check meets a timeout on purpose, the gate holding that request past it.
-READ_TIMEOUT = 5.0
-SHORT_READ_TIMEOUT = 0.2
-HELD_FOR = 0.5
 # Adapters whose platform is a folder (an inbox and an outbox), not a server.
 FOLDERS = frozenset({"files"})
 FILES_LABEL = "contract"
@@ -158,8 +153,6 @@ def _sampled(sample: Callable[[int], list[dict[str, Any]]]) -> Payload:
     return payload
 
 
-Payload = Callable[[list[dict[str, Any]], int], dict[str, Any]]
-
 # What a push stream sends, from what its platform lists (``KNOWN``) and the record's number.
 # A stream not named (labor_force.jobs: its employers are the simulator's own) sends records of
 # no known shape, which its platform rejects one by one.
@@ -177,10 +170,6 @@ KNOWN: dict[str, tuple[str, int]] = {
     "service_network.case_events": ("/api/v1/cases", 1000),
     "inspection.results": ("/api/v1/tasks", 1000),
 }
-
-
-def _unknown_shape(known: list[dict[str, Any]], n: int) -> dict[str, Any]:
-    return {"contractRecord": n}
 
 
 def _platform_config(
@@ -215,117 +204,6 @@ def _context(
         exchanges=ExchangeRecorder(),
         base_dir=str(base_dir),
     )
-
-
-@dataclass
-class HttpRig:
-    """One stream against its own simulator (pushes change what a platform serves)."""
-
-    adapter: Adapter
-    stream: PullStream | PushStream
-    platform: Platform
-    base_dir: Path
-    label: str = ""
-    _server: RunningServer | None = None
-    _gate: FaultGate | None = None
-    # Records the platform lists that the push stream's records name (persons, cases).
-    known: list[dict[str, Any]] = field(default_factory=list)
-    _sent: Iterator[int] = field(default_factory=itertools.count)
-
-    def __post_init__(self) -> None:
-        self.label = f"{self.adapter.name}.{self.stream.name}"
-
-    @property
-    def secret(self) -> str:
-        return f"contract-secret-{self.adapter.name}"
-
-    def start(self) -> RunningServer:
-        """Serve the simulator; the caller stops the server it answers."""
-        assert self._server is None
-        secrets = self.base_dir / "secrets"
-        secrets.mkdir(parents=True, exist_ok=True)
-        (secrets / f"{self.adapter.name}.txt").write_text(self.secret, encoding="utf-8")
-        app = simulator_app(
-            self.platform.simulator or self.adapter.name,
-            {
-                **self.platform.settings,
-                "app_key": APP_KEY,
-                "secret": self.secret,
-                "algorithm": self.platform.signature,
-            },
-        )
-        self._gate = FaultGate(app, delay=HELD_FOR)
-        self._server = server = run_in_thread(self._gate)
-        try:
-            self._fill()
-        except BaseException:
-            server.stop()
-            raise
-        return server
-
-    def _fill(self) -> None:
-        """What the platform must hold before the checks, and what its push records name."""
-        if self.platform.setup is not None:
-            with self.client() as client:
-                self.platform.setup(client)
-        if self.label in KNOWN:
-            path, size = KNOWN[self.label]
-            with self.client() as client:
-                response = client.get(path, params={"page_size": size})
-            self.known = response.raise_for_status().json()["data"]["items"]
-
-    def client(self) -> httpx.Client:
-        assert self._server is not None
-        algorithm = SignatureAlgorithm(self.platform.signature)
-        return signed_client(self._server.url, APP_KEY, self.secret.encode(), algorithm)
-
-    def context(self, *, timing_out: bool = False, **options: Any) -> StreamContext:
-        assert self._server is not None
-        read = SHORT_READ_TIMEOUT if timing_out else READ_TIMEOUT
-        config = _platform_config(
-            self.adapter.name, self._server.url, self.platform.signature, read
-        )
-        return _context(self.label, config, options, self.base_dir)
-
-    def prepare(self) -> None:
-        """A simulator's pull lists do not change while the suite reads them."""
-
-    def record_key(self, raw: Mapping[str, Any]) -> str:
-        if isinstance(self.stream, IncrementalPullStream):
-            return str(self.stream.record_key(raw))
-        # Handling events: one per step of a case.
-        return f"{raw.get('caseNo')}|{raw.get('event')}"
-
-    def platform_keys(self) -> list[str] | None:
-        """The list route in one page as large as the platform allows, by a plain client."""
-        stream = self.stream
-        if not isinstance(stream, IncrementalPullStream):
-            return None
-        with self.client() as client:
-            response = client.get(stream.path, params={"page_size": stream.max_page_size})
-        data = response.raise_for_status().json()["data"]
-        assert not data["has_more"], f"{self.label}: the population outgrew one page"
-        return [str(item[stream.key_field]) for item in data["items"]]
-
-    def outgoing(self, count: int) -> list[OutgoingRecord]:
-        batch = []
-        for _ in range(count):
-            n = next(self._sent)
-            key = f"{self.label}-{n}-{uuid.uuid4().hex[:8]}"
-            batch.append(
-                OutgoingRecord(
-                    f"key-{n}", key, PAYLOADS.get(self.label, _unknown_shape)(self.known, n)
-                )
-            )
-        return batch
-
-    def served(self) -> list[Served]:
-        assert self._gate is not None
-        return self._gate.served()
-
-    def script(self, *faults: Fault) -> None:
-        assert self._gate is not None
-        self._gate.script(*faults)
 
 
 @dataclass
@@ -417,11 +295,14 @@ def stream_cases() -> list[StreamCase]:
     one pull and one push stream under a label stand for its streams."""
     cases = []
     for name, adapter in sorted(discover_adapters().items()):
-        if adapter.any_stream:
-            cases += [StreamCase(name, d, FILES_LABEL) for d in (Direction.PULL, Direction.PUSH)]
-            continue
-        cases += [StreamCase(name, Direction.PULL, s) for s in sorted(adapter.pull_streams())]
-        cases += [StreamCase(name, Direction.PUSH, s) for s in sorted(adapter.push_streams())]
+        for direction, streams in (
+            (Direction.PULL, adapter.pull_streams()),
+            (Direction.PUSH, adapter.push_streams()),
+        ):
+            if direction in adapter.any_stream:
+                cases.append(StreamCase(name, direction, FILES_LABEL))
+            else:
+                cases += [StreamCase(name, direction, s) for s in sorted(streams)]
     return cases
 
 
@@ -437,7 +318,19 @@ def make_rig(
     platform = PLATFORMS.get(case.adapter)
     if platform is None:
         raise AssertionError(f"no simulator settings for adapter {case.adapter!r} in {__name__}")
-    return HttpRig(adapter, stream, platform, base_dir)
+    known = {case.stream: KNOWN[case.label]} if case.label in KNOWN else {}
+    simulated = SimulatedPlatform(
+        functools.partial(simulator_app, platform.simulator or case.adapter),
+        platform.settings, platform.signature, platform.setup, known,
+    )  # fmt: skip
+    payload = PAYLOADS.get(case.label, unknown_shape)
+    key_of = None if isinstance(stream, IncrementalPullStream) else _handling_key
+    return HttpRig(adapter, stream, simulated, base_dir, payload=payload, key_of=key_of)
+
+
+def _handling_key(raw: Mapping[str, Any]) -> str:
+    """Handling events: one per step of a case."""
+    return f"{raw.get('caseNo')}|{raw.get('event')}"
 
 
 def page_size(case: StreamCase) -> int:

@@ -24,8 +24,8 @@ from gateway.errors import RetryableError
 from gateway.http.client import Envelope, PlatformClient, ResponseClassifier
 from gateway.http.streams import Position, RunClients, push_outcome, require_list
 from gateway.store import Store
-from tests.contract import checks
-from tests.contract.checks import ContractBroken
+from gateway.testing import checks
+from gateway.testing.checks import ContractBroken
 from tests.contract.conftest import Rigs
 from tests.contract.platforms import StreamCase
 from tests.contract.test_contracts import run_contract

@@ -1,6 +1,6 @@
 """What tests share: databases, a fake clock, configurations, simulated environments, data.
 
-Test modules import from here and never from one another. The integrator kit (its own issue)
-will ship some of these to adapter authors: ``pg`` (throw-away databases) and ``clock`` depend
-on the runtime's public parts only.
+Test modules import from here and never from one another. What adapter authors need too ships
+in :mod:`gateway.testing` (the fake clock, a stream's context, scripted transports, captured
+exchanges, the contract checks); ``clock`` here is that fake clock under its old name.
 """

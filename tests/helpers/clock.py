@@ -1,18 +1,5 @@
-"""A clock for what waits: time moves only when someone sleeps or a test moves it."""
+"""The fake clock adapter authors get from :mod:`gateway.testing`, under its old name here."""
 
-from __future__ import annotations
+from gateway.testing.clock import FakeClock
 
-
-class FakeClock:
-    """Monotonic time for ``clock=`` and ``sleep=`` parameters; it keeps every sleep asked for."""
-
-    def __init__(self, start: float = 1000.0) -> None:
-        self.now = start
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
+__all__ = ["FakeClock"]

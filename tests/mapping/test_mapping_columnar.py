@@ -402,8 +402,9 @@ def test_unsupported_step_falls_back_with_a_reason(tmp_path: Path) -> None:
 
 def test_explain_names_the_engine() -> None:
     """``gateway mappings explain`` says which engine a mapping gets, and why not columnar."""
-    from gateway.cli.mappings import app
     from typer.testing import CliRunner
+
+    from gateway.cli.mappings import app
 
     runner = CliRunner()
     persons = runner.invoke(app, ["explain", str(MAPPINGS_DIR / "labor_force" / "persons.yaml")])

@@ -2,9 +2,10 @@
 
 Each check runs one stream against its platform (a simulator behind a :class:`FaultGate`, or a
 folder) and raises :class:`ContractBroken`, naming the contract and the stream, when the stream
-breaks it. The parametrised suite runs them over every built-in stream; the broken-copy tests
-run them over streams broken on purpose. They use only what an adapter author has: the stream,
-a :class:`Rig` that knows the platform, and a store.
+breaks it. :class:`gateway.testing.AdapterContract` runs them over every stream of one adapter;
+the project's own suite runs them over every installed stream, and over streams broken on
+purpose. They use only what an adapter author has: the stream, a :class:`Rig` that knows the
+platform, and a store.
 
 Where the runtime persists something, the checks do the same through the store: a page's
 cursor and exchanges are committed in one transaction (as the pull pipeline does), and a resumed
@@ -35,7 +36,7 @@ from gateway.audit import AuditEvent, AuditLog
 from gateway.errors import GatewayError, RetryableError
 from gateway.store import Store
 from gateway.store.schema import audit_log
-from tests.contract.gate import Fault, Served
+from gateway.testing.gate import Fault, Served
 
 RESUME = "resumed cursor neither skips nor repeats"
 CURSOR_VERSIONS = "unknown cursor versions are refused"
@@ -60,6 +61,7 @@ class Rig(Protocol):
     """The platform one stream runs against, as the checks see it."""
 
     label: str
+    stream: PullStream | PushStream
 
     def context(self, *, timing_out: bool = False, **options: Any) -> StreamContext:
         """A fresh run's context (its own run id) for the stream; ``options`` are job options.
@@ -468,8 +470,7 @@ APPLICABILITY: dict[str, dict[str, str | None]] = {
         CLASSIFIED: _NO_STATUSES,
     },
     # A monthly file built whole from the store (the justice bureau's notice): no cursor, no
-    # batches, one file write; tests/adapters/service_network/test_justice_notice.py checks
-    # it row by row.
+    # batches, one file write; the project checks it row by row in its own tests.
     "export": {
         RESUME: _EXPORT,
         CURSOR_VERSIONS: _EXPORT,
