@@ -310,6 +310,16 @@ def build_app(config: GatewayConfig, store: Store) -> Starlette:
         at, future = found
         if not future.done():
             return console.page(request, "verify.html", user, refresh=2, at=at, report=None)
+        failure = future.exception()
+        if failure is not None:
+            # The check itself broke (the store unreadable, a bug): one masked line, not a 500.
+            log.error("console verification failed", error=type(failure).__name__)
+            message = (
+                scrub_text(str(failure))
+                if isinstance(failure, GatewayError)
+                else "校验未能完成，见网关日志 / the verification could not run: see the log"
+            )
+            return console.page(request, "error.html", user, code=500, message=message)
         return console.page(request, "verify.html", user, at=at, report=future.result())
 
     def trace_page(request: Request, user: User, form: Any) -> Response:

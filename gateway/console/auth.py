@@ -56,6 +56,15 @@ def check_name(name: str) -> str:
     return name
 
 
+def known_user(store: Store, name: str) -> bool:
+    """Whether ``name`` is an account: what a sign-in entry may name in the exchange log."""
+    if not 1 <= len(name) <= 64 or not set(name) <= NAME_CHARS:
+        return False
+    table = schema.console_users
+    with store.connect() as conn:
+        return conn.execute(select(table.c.name).where(table.c.name == name)).first() is not None
+
+
 def add_user(store: Store, name: str, role: Role, password: str) -> None:
     check_name(name)
     if len(password) < MIN_PASSWORD:

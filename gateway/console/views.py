@@ -49,6 +49,7 @@ from gateway.cli.jobs import status_rows
 from gateway.cli.runs import run_json
 from gateway.clock import to_iso, utc_now
 from gateway.config import GatewayConfig
+from gateway.console.auth import known_user
 from gateway.masking import mask_data, mask_id_number
 from gateway.reporting import ReportView, ReportViewer
 from gateway.service.leases import lease_holders
@@ -57,6 +58,8 @@ from gateway.store.breakers import breaker_rows
 
 TRACE_ACTION = "console.trace"
 SIGN_IN_ACTION = "console.sign_in"
+# The actor of a failed sign-in whose name is no account.
+UNKNOWN_ACTOR = "(unknown name)"
 LOG_PAGE = 200
 
 
@@ -249,9 +252,11 @@ def trace_value(
 def audit_sign_in(
     config: GatewayConfig, store: Store, name: str, outcome: str, client: str
 ) -> None:
-    """Every sign-in and every failure, in the exchange log."""
+    """Every sign-in and every failure, in the exchange log. A name that is no account is not
+    written: people type passwords and ID numbers into the name field."""
+    actor = name if known_user(store, name) else UNKNOWN_ACTOR
     event = console_event(
-        action=SIGN_IN_ACTION, outcome=outcome, actor=name[:64], values={"client": client}
+        action=SIGN_IN_ACTION, outcome=outcome, actor=actor, values={"client": client}
     )
     with store.transaction() as conn:
         audit_log_from_config(config).append(conn, [event])

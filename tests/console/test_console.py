@@ -116,6 +116,18 @@ def test_lockout_after_repeated_failures_and_every_attempt_logged(
     assert "not-his-password" not in str(entries)
 
 
+def test_a_name_that_is_no_account_is_not_written_to_the_log(console_demo: ConsoleDemo) -> None:
+    """People type passwords and ID numbers into the name field: a failed sign-in under a name
+    that is no account is logged, without the name."""
+    typed = "52010219900101123X"
+    before = len(_console_entries(console_demo, "console.sign_in"))
+    answer = console_demo.client().post("/login", data={"user": typed, "password": "whatever-1"})
+    assert answer.status_code == 401
+    entries = _console_entries(console_demo, "console.sign_in")[::-1][before:]
+    assert [orjson.loads(str(e["detail"]))["actor"] for e in entries] == ["(unknown name)"]
+    assert typed not in str(entries)
+
+
 def test_a_trace_is_audited_and_the_eleventh_in_a_minute_is_refused(
     console_demo: ConsoleDemo,
     caplog: pytest.LogCaptureFixture,
