@@ -109,7 +109,8 @@ def sign_in(
     now = now or utc_now()
     table = schema.console_users
     with store.transaction() as conn:
-        row = conn.execute(select(table).where(table.c.name == name)).first()
+        # FOR UPDATE: parallel guesses on PostgreSQL each wait for the count before theirs.
+        row = conn.execute(select(table).where(table.c.name == name).with_for_update()).first()
         if row is None:
             _verify(_DUMMY_HASH, password)
             return Outcome.REFUSED, None

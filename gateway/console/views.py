@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from gateway.adapter import discover_adapters
 from gateway.audit import SearchFilter, export_entries, get_entry, search, trace
@@ -53,7 +53,7 @@ from gateway.console.auth import known_user
 from gateway.masking import mask_data, mask_id_number
 from gateway.reporting import ReportView, ReportViewer
 from gateway.service.leases import lease_holders
-from gateway.store import Store, dlq, history
+from gateway.store import Store, dlq, history, schema
 from gateway.store.breakers import breaker_rows
 
 TRACE_ACTION = "console.trace"
@@ -234,6 +234,9 @@ def trace_value(
     shown = mask_id_number(value.upper() if label == "id" else value)
     log = audit_log_from_config(config)
     with store.transaction() as conn:
+        # The user's row locked first: parallel traces on PostgreSQL count one after another.
+        users = schema.console_users
+        conn.execute(select(users.c.name).where(users.c.name == actor).with_for_update())
         recent = _recent_traces(conn, actor, utc_now() - timedelta(minutes=1))
         refused = recent >= config.console.traces_per_minute
         rows = [] if refused else trace(conn, digester, value)
