@@ -47,7 +47,7 @@ Answer = httpx.Response | int | Exception | Mapping[str, Any] | list[Any] | None
 
 def platform_config(
     adapter: str,
-    base_url: str = "http://platform.test",
+    base_url: str | None = "http://platform.test",
     *,
     signature: str = "hmac-sha256",
     read_timeout: float = 5.0,

@@ -35,11 +35,11 @@ from gateway.adapter import (
 from gateway.config import PlatformConfig
 from gateway.http.streams import IncrementalPullStream
 from gateway.testing import Fault, HttpRig, Payload, Served, SimulatedPlatform
-from gateway.testing.rig import READ_TIMEOUT, unknown_shape
+from gateway.testing.context import platform_config
+from gateway.testing.rig import unknown_shape
 from simulators.serve import simulator_factory
 from tests.helpers.inspection_platform import inspectors, items, subjects
 
-APP_KEY = "bureau-contract"
 # Adapters whose platform is a folder (an inbox and an outbox), not a server.
 FOLDERS = frozenset({"files"})
 FILES_LABEL = "contract"
@@ -172,25 +172,6 @@ KNOWN: dict[str, tuple[str, int]] = {
 }
 
 
-def _platform_config(
-    name: str, base_url: str | None, signature: str, read: float = READ_TIMEOUT, **extra: Any
-) -> PlatformConfig:
-    return PlatformConfig.model_validate(
-        {
-            "adapter": name,
-            "base_url": base_url,
-            "app_key": APP_KEY if base_url else None,
-            "app_secret": f"file:secrets/{name}.txt" if base_url else None,
-            "signature": signature,
-            "timeout": {"connect": 2, "read": read},
-            "retry": {"max_attempts": 5, "initial_backoff": 0, "max_backoff": 0, "jitter": 0},
-            "rate_limit": {"per_second": 100_000, "burst": 100_000},
-            "breaker": {"failure_threshold": 1000},
-            **extra,
-        }
-    )
-
-
 def _context(
     label: str, platform: PlatformConfig, options: Mapping[str, Any], base_dir: Path
 ) -> StreamContext:
@@ -223,8 +204,13 @@ class FolderRig:
         self.base_dir.mkdir(parents=True, exist_ok=True)
 
     def context(self, *, timing_out: bool = False, **options: Any) -> StreamContext:
-        config = _platform_config(
-            self.adapter.name, None, "hmac-sha256", options={"inbox": "inbox", "outbox": "outbox"}
+        # A folder, not a server: no address and no credentials.
+        config = platform_config(
+            self.adapter.name,
+            None,
+            app_key=None,
+            app_secret=None,
+            options={"inbox": "inbox", "outbox": "outbox"},
         )
         job_options = (
             {"pattern": f"{FILES_LABEL}*.csv", "settle_seconds": 0, **options}
