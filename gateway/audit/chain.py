@@ -30,7 +30,7 @@ from gateway.audit.keys import KeyDigester, Sealer
 from gateway.clock import utc_now_iso
 from gateway.masking import redact_secrets, scrub_text, scrub_texts
 from gateway.store import schema
-from gateway.store.bulk import insert_rows
+from gateway.store.key_index import index_rows, insert_index
 
 # Any fixed 64-bit number: the advisory lock that serialises appends on PostgreSQL.
 _APPEND_LOCK = 7_411_020_223
@@ -65,17 +65,16 @@ def chain_entries(
     # Read the clock under the lock, so time never runs backwards along the chain.
     ts = clock()
     rows: list[dict[str, Any]] = []
-    index: list[tuple[str, int]] = []
+    index: list[tuple[int, int, str]] = []
     for body in bodies:
         seq += 1
         row = {**body, "seq": seq, "format_version": FORMAT_VERSION, "ts": ts, "prev_hash": prev}
         row["entry_hash"] = prev = entry_hash(row)
         row["seal"] = sealer.seal(prev)
         rows.append(row)
-        index.extend((digest, seq) for digest in orjson.loads(row["key_digests"]))
+        index.extend(index_rows(seq, orjson.loads(row["key_digests"])))
     conn.execute(schema.audit_log.insert(), rows)
-    # A full pull indexes millions of digests: one statement per append.
-    insert_rows(conn, "audit_key_index", ("digest", "seq"), index)
+    insert_index(conn, index)
     return [row["seq"] for row in rows]
 
 

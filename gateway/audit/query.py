@@ -13,6 +13,9 @@ from gateway.audit.keys import KeyDigester
 from gateway.clock import to_iso
 from gateway.errors import ConfigError
 from gateway.store import schema
+from gateway.store.key_index import candidate_seqs
+
+_CHUNK = 500  # entries fetched per statement: well inside every driver's parameter limit
 
 
 def as_utc(moment: datetime | date) -> datetime:
@@ -71,15 +74,15 @@ def trace(conn: Connection, digester: KeyDigester, record_key: str) -> list[dict
     the chain protects), so a forged index row cannot add an entry to a trace.
     """
     digest = digester.digest(record_key)
-    log, index = schema.audit_log, schema.audit_key_index
-    query = (
-        select(log)
-        .join(index, index.c.seq == log.c.seq)
-        .where(index.c.digest == digest)
-        .order_by(log.c.seq)
-    )
-    return [
-        dict(row._mapping)
-        for row in conn.execute(query)
-        if digest in orjson.loads(row._mapping["key_digests"])
-    ]
+    log = schema.audit_log
+    found: list[dict[str, Any]] = []
+    candidates = candidate_seqs(conn, digest)
+    for start in range(0, len(candidates), _CHUNK):
+        chunk = candidates[start : start + _CHUNK]
+        query = select(log).where(log.c.seq.in_(chunk)).order_by(log.c.seq)
+        found.extend(
+            dict(row._mapping)
+            for row in conn.execute(query)
+            if digest in orjson.loads(row._mapping["key_digests"])
+        )
+    return found

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import orjson
 from sqlalchemy import Connection, delete, inspect, select, text, update
 
 from gateway.clock import utc_now_iso
 from gateway.store import schema
 from gateway.store.identity import letter_identity
+from gateway.store.key_index import index_rows, insert_index
 
 Migration = Callable[[Connection], None]
 
 # Any fixed 64-bit number: the PostgreSQL advisory lock that serialises migrations.
 _MIGRATION_LOCK = 7_411_020_222
+_REINDEX_CHUNK = 200  # log entries re-indexed per statement (a pull's entry: 2,000 digests)
 
 
 def _v1_initial(conn: Connection) -> None:
@@ -126,6 +129,32 @@ def _v7_console_users(conn: Connection) -> None:
     schema.console_users.create(conn, checkfirst=True)
 
 
+def _v8_key_index_by_bucket(conn: Connection) -> None:
+    """The key index files an entry's digests by bucket, one row per entry and bucket
+    (decision 0020), rebuilt from the digests each entry carries, which the chain protects."""
+    columns = {column["name"] for column in inspect(conn).get_columns("audit_key_index")}
+    if "bucket" in columns:
+        return  # created in this shape
+    conn.exec_driver_sql("DROP TABLE audit_key_index")
+    schema.audit_key_index.create(conn)
+    log = schema.audit_log
+    last = 0
+    while True:
+        entries = conn.execute(
+            select(log.c.seq, log.c.key_digests)
+            .where(log.c.seq > last)
+            .order_by(log.c.seq)
+            .limit(_REINDEX_CHUNK)
+        ).all()
+        if not entries:
+            return
+        rows = [
+            row for seq, digests in entries for row in index_rows(int(seq), orjson.loads(digests))
+        ]
+        insert_index(conn, rows)
+        last = int(entries[-1][0])
+
+
 MIGRATIONS: list[tuple[int, Migration]] = [
     (1, _v1_initial),
     (2, _v2_audit_append_only),
@@ -134,6 +163,7 @@ MIGRATIONS: list[tuple[int, Migration]] = [
     (5, _v5_reconciliation),
     (6, _v6_data_keys),
     (7, _v7_console_users),
+    (8, _v8_key_index_by_bucket),
 ]
 
 LATEST = MIGRATIONS[-1][0]

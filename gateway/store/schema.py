@@ -219,12 +219,16 @@ audit_log = Table(
     Index("ix_audit_run", "run_id"),
 )
 
+# One row per entry and digest bucket (the digest's first byte), holding that entry's digests
+# of the bucket, sorted and concatenated: a page of 2,000 keys adds at most 256 rows, each at
+# the end of its bucket's range, not 2,000 random B-tree entries (decision 0020).
 audit_key_index = Table(
     "audit_key_index",
     metadata,
-    Column("digest", String(64), primary_key=True),
+    Column("bucket", Integer, primary_key=True),
     Column("seq", BigInteger, primary_key=True),
-    # Verification and pruning walk the index by seq; lookups by digest use the primary key.
+    Column("digests", Text, nullable=False),
+    # Verification and pruning walk the index by seq; lookups read one bucket.
     Index("ix_audit_key_seq", "seq"),
 )
 

@@ -6,7 +6,8 @@ import pytest
 
 from gateway.audit import AuditLog, KeyDigester, trace
 from gateway.audit.keys import embedded_identifiers, normalise_key
-from gateway.store import Store, schema
+from gateway.store import Store
+from gateway.store.key_index import index_rows, insert_index
 from tests.helpers.audit import ID_A, ID_B, KEY, USCC_A, exchange
 
 DIGESTER = KeyDigester(KEY)
@@ -49,7 +50,7 @@ def test_composite_key_is_found_whole(keyed: Store) -> None:
 def test_forged_index_row_cannot_add_an_entry(keyed: Store) -> None:
     """An index row pointing at an entry that never carried the key is not believed."""
     with keyed.transaction() as conn:
-        conn.execute(schema.audit_key_index.insert().values(digest=DIGESTER.digest(ID_A), seq=4))
+        insert_index(conn, index_rows(4, [DIGESTER.digest(ID_A)]))
     assert _seqs(keyed, ID_A) == [1, 3, 6]
 
 
