@@ -38,9 +38,7 @@ def test_a_page_of_keys_adds_one_row_per_bucket_and_every_key_is_traced(store: S
         [seq] = AuditLog(KEY).append(conn, [exchange(1, keys)])
         other = AuditLog(KEY).append(conn, [exchange(2, ["520102199001011256"])])
     with store.connect() as conn:
-        rows = conn.execute(
-            select(INDEX.c.bucket, INDEX.c.digests).where(INDEX.c.seq == seq)
-        ).all()
+        rows = conn.execute(select(INDEX.c.bucket, INDEX.c.digests).where(INDEX.c.seq == seq)).all()
         assert len(rows) <= 256
         assert len(rows) == len({bucket_of(KeyDigester(KEY).digest(key)) for key in keys})
         for bucket, filed in rows:
