@@ -37,14 +37,18 @@ SQLITE_LOOKUP = (
     "SELECT json_group_array(json_array(key, CASE WHEN deleted THEN '' ELSE content_hash END, "
     "source_hash)) FROM records WHERE entity = ? AND key IN (SELECT value FROM json_each(?))"
 )
-# Changed records of a page in one statement, each found through the primary key: an
-# ``UPDATE … FROM json_each`` is planned as a scan of the whole entity per page.
-SQLITE_UPDATE = (
+# New records of a page in one statement; what is the same for all of them (entity, times,
+# job) is bound once, not unpacked from each row (a fifth of the statement's time).
+SQLITE_INSERT = (
     "INSERT INTO records (entity, key, payload, content_hash, first_seen, last_changed, "
     "change_seq, source_job, deleted, source_hash) SELECT ?, json_extract(value, '$[0]'), "
     "json_extract(value, '$[1]'), json_extract(value, '$[2]'), ?, ?, "
-    "json_extract(value, '$[3]'), ?, 0, json_extract(value, '$[4]') FROM json_each(?) WHERE true "
-    "ON CONFLICT (entity, key) DO UPDATE SET payload = excluded.payload, "
+    "json_extract(value, '$[3]'), ?, 0, json_extract(value, '$[4]') FROM json_each(?) WHERE true"
+)
+# Changed records of a page in one statement, each found through the primary key: an
+# ``UPDATE … FROM json_each`` is planned as a scan of the whole entity per page.
+SQLITE_UPDATE = (
+    SQLITE_INSERT + " ON CONFLICT (entity, key) DO UPDATE SET payload = excluded.payload, "
     "content_hash = excluded.content_hash, last_changed = excluded.last_changed, "
     "change_seq = excluded.change_seq, source_job = excluded.source_job, deleted = 0, "
     "source_hash = excluded.source_hash"
@@ -142,7 +146,13 @@ def upsert_records(
         return counts
     seq = _allocate_seq(conn, len(new) + len(changed))
     now = utc_now_iso()
-    if new:
+    if new and conn.dialect.name == "sqlite":
+        fresh = [
+            (r.key, r.payload, r.content_hash, seq + i, r.source_hash) for i, r in enumerate(new)
+        ]
+        conn.exec_driver_sql(SQLITE_INSERT, (entity, now, now, source_job, json_rows(fresh)))
+        seq += len(new)
+    elif new:
         insert_rows(
             conn,
             "records",

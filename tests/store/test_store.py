@@ -16,6 +16,7 @@ from gateway.store import outbox as ob
 from gateway.store.dlq import DeadLetter, add_dead_letters
 from gateway.store.migrations import LATEST
 from gateway.store.records import (
+    SQLITE_INSERT,
     SQLITE_LOOKUP,
     SQLITE_UPDATE,
     changes_since,
@@ -198,7 +199,9 @@ def test_dead_letters_keep_raw_text_exactly(store: Store) -> None:
     assert [(orjson.loads(r), n) for r, n in rows] == [(raw, 2)]
 
 
-@pytest.mark.parametrize("statement", [SQLITE_LOOKUP, SQLITE_UPDATE], ids=["lookup", "update"])
+@pytest.mark.parametrize(
+    "statement", [SQLITE_LOOKUP, SQLITE_INSERT, SQLITE_UPDATE], ids=["lookup", "insert", "update"]
+)
 def test_sqlite_page_statements_never_scan_the_records(tmp_path: Path, statement: str) -> None:
     """The per-page statements reach records through (entity, key), never by walking every
     record of the entity: such a plan made the 1% incremental pull of 2.2 M persons run for
