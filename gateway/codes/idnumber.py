@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 from functools import cache
 
 from gateway.codes.regions import (
@@ -64,13 +64,11 @@ def id_check_char(first17: str) -> str:
 
 @cache
 def _valid_birth_dates() -> frozenset[str]:
-    day = date(_FIRST_CACHED_YEAR, 1, 1)
-    last = date.today()
-    found = []
-    while day <= last:
-        found.append(day.strftime("%Y%m%d"))
-        day += timedelta(days=1)
-    return frozenset(found)
+    first, last = date(_FIRST_CACHED_YEAR, 1, 1).toordinal(), date.today().toordinal()
+    # isoformat, not strftime: a third of the time for the 45,000 days every process builds.
+    return frozenset(
+        date.fromordinal(day).isoformat().replace("-", "") for day in range(first, last + 1)
+    )
 
 
 def _check_birth_date(text: str) -> None:

@@ -123,6 +123,8 @@ class CompiledMapping:
         """Map a page: the columnar engine when it has this mapping and ``engine`` allows it.
 
         Both engines give the same keys, canonical JSON (sorted keys) and issues."""
+        if not raws:
+            return MappedPage([], [], {})  # a sync with nothing new compiles no columnar plan
         if engine == "columnar" and self.columnar is not None:
             return self.columnar.map_page(raws)
         results = self.map_many(raws)
