@@ -14,6 +14,7 @@ import string
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import orjson
 import pytest
@@ -24,7 +25,7 @@ from gateway.codes import regions
 from gateway.codes.idnumber import id_check_char
 from gateway.codes.uscc import CATEGORIES, USCC_ALPHABET, org_check_char, uscc_check_char
 from gateway.mapping import CompiledMapping, load_mapping
-from gateway.mapping.columnar import _quiet_regions
+from gateway.mapping.columnar import _quiet_regions, stable_offset
 from gateway.mapping.plan import FieldPlan
 from mappings import MAPPINGS_DIR
 from simulators.labor_force.population import Population
@@ -425,3 +426,34 @@ def test_space_is_what_python_strips() -> None:
     from gateway.mapping.columnar import _PY_SPACE
 
     assert "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()) == _PY_SPACE
+
+
+def _stable_offset_day_by_day(zone_name: str) -> tuple[datetime, str | None]:
+    """The definition: every day's noon offset from 1900 to 2100, the day after the last
+    change (two centuries walked forwards; the engine's search must agree with it)."""
+    zone = ZoneInfo(zone_name)
+    day, last = date(1900, 1, 2), date(2100, 1, 1)
+    previous = datetime(1900, 1, 1, 12, tzinfo=zone).utcoffset()
+    since = datetime(1900, 1, 1)
+    while day < last:
+        offset = datetime(day.year, day.month, day.day, 12, tzinfo=zone).utcoffset()
+        if offset != previous:
+            since, previous = datetime(day.year, day.month, day.day) + timedelta(days=1), offset
+        day += timedelta(days=1)
+    if since.year >= 2030:
+        return since, None
+    return since, datetime(2030, 1, 1, tzinfo=zone).isoformat()[19:]
+
+
+@pytest.mark.parametrize(
+    "zone",
+    [
+        "Asia/Shanghai", "Asia/Urumqi", "Asia/Taipei", "UTC", "Europe/Moscow", "Europe/Dublin",
+        "America/Sao_Paulo", "America/New_York", "Africa/Casablanca", "Pacific/Apia",
+        "Asia/Pyongyang", "America/Caracas", "Antarctica/Troll", "Asia/Kolkata",
+    ],
+)  # fmt: skip
+def test_the_stable_offset_search_agrees_with_every_day(zone: str) -> None:
+    """From when a zone keeps its offset: the same answer as walking every day, for zones
+    that never changed, changed once, changed back and forth, or keep changing."""
+    assert stable_offset(zone) == _stable_offset_day_by_day(zone)
