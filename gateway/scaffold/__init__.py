@@ -10,6 +10,7 @@ start and the generated conformance test keeps them so.
 from __future__ import annotations
 
 import json
+import os
 import re
 import secrets
 import textwrap
@@ -388,9 +389,8 @@ def write_package(plan: Plan, where: Path) -> Path:
         + "\n",
         root / "tests" / "test_streams.py": _render("tests/test_streams.py", values),
         root / "tests" / "test_contract.py": _render("tests/test_contract.py", values),
+        root / ".gitignore": _render("gitignore", values),
         root / "example" / "gateway.yaml": _render("gateway.yaml", values),
-        root / "example" / "secrets" / f"{plan.name}.txt": secrets.token_hex(24),
-        root / "example" / "secrets" / "audit-key.txt": secrets.token_hex(32),
     }
     files |= {package / "samples" / n: text for n, text in _samples(plan).items()}
     files |= {package / "mappings" / n: text for n, text in _mappings(plan).items()}
@@ -400,6 +400,15 @@ def write_package(plan: Plan, where: Path) -> Path:
     for path, text in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    for secret in (root / "example" / "secrets").iterdir():
-        secret.chmod(0o600)
+    secret_dir = root / "example" / "secrets"
+    secret_dir.mkdir(mode=0o700)
+    _write_secret(secret_dir / f"{plan.name}.txt", secrets.token_hex(24))
+    _write_secret(secret_dir / "audit-key.txt", secrets.token_hex(32))
     return root
+
+
+def _write_secret(path: Path, text: str) -> None:
+    """A new file readable by its owner only from the moment it exists (no chmod after)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text)

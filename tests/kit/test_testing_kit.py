@@ -7,6 +7,9 @@ from __future__ import annotations
 import copy
 import importlib
 import json
+import os
+import stat
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -60,6 +63,34 @@ def test_the_scaffold_refuses_bad_names_and_a_full_directory(tmp_path: Path) -> 
     write_package(Plan("twice", ("a_list",), ()), tmp_path)
     with pytest.raises(ConfigError, match="not empty"):
         write_package(Plan("twice", ("a_list",), ()), tmp_path)
+
+
+def test_the_example_secrets_are_never_readable_by_others_nor_committed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Created owner-only (a chmod after creating them would leave a moment they are not:
+    chmod does nothing here), and the package's .gitignore covers them."""
+    monkeypatch.setattr(Path, "chmod", lambda self, mode, **kw: None)
+    previous = os.umask(0o022)
+    try:
+        root = write_package(Plan("secretive", ("things",), ()), tmp_path)
+    finally:
+        os.umask(previous)
+    secrets = sorted((root / "example" / "secrets").iterdir())
+    assert [p.name for p in secrets] == ["audit-key.txt", "secretive.txt"]
+    for path in secrets:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name
+    assert stat.S_IMODE((root / "example" / "secrets").stat().st_mode) == 0o700
+    done = subprocess.run(
+        ["git", "init", "-q", str(root)], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    ignored = subprocess.run(
+        ["git", "-C", str(root), "check-ignore", *(str(p) for p in secrets)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert ignored.returncode == 0, ignored.stderr
+    assert len(ignored.stdout.splitlines()) == 2
 
 
 @pytest.fixture(scope="module")
