@@ -477,7 +477,7 @@ def _load_reference(reference: str) -> Any:
 class DeclaredAdapter(Adapter):
     """An adapter made of declarations: its stream objects, and ``module:attribute`` references
     to its report commands and headlines. The references are imported on first use, so
-    discovering adapters (every CLI start) stays cheap."""
+    discovering adapters (``gateway report``, the console, the demo) stays cheap."""
 
     report_refs: Mapping[str, str] = {}
     view_refs: Mapping[str, str] = {}

@@ -21,7 +21,8 @@ import pytest
 from gateway.adapter import ExchangeRecorder
 from gateway.errors import ConfigError
 from gateway.http.signing import SignatureAlgorithm
-from gateway.scaffold import Plan, write_package
+from gateway.scaffold import Plan
+from gateway.scaffold.package import write_package
 from gateway.testing import (
     TEST_APP_KEY,
     ConformanceBroken,
