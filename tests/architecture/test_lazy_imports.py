@@ -1,7 +1,8 @@
 """What a command imports: ``gateway --help`` and ``gateway status`` load no adapter, no
-simulator and not the package writer of ``gateway adapters new``; the adapters' own commands
-are found when they are named. Each check runs in a fresh interpreter (this one has imported
-everything already)."""
+simulator, not the package writer of ``gateway adapters new`` and not openpyxl (an export
+job's); the adapters' own commands are found when they are named, and the pipeline runner
+loads openpyxl only when an export writes a workbook. Each check runs in a fresh interpreter
+(this one has imported everything already)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ else:
 print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
 """
 # Loaded only by the command that needs them.
-_ON_DEMAND = ("adapters", "simulators", "gateway.scaffold.package")
+_ON_DEMAND = ("adapters", "simulators", "gateway.scaffold.package", "openpyxl")
 
 
 def _loaded(args: list[str], cwd: Path) -> tuple[int, list[str]]:
@@ -64,3 +65,12 @@ def test_the_reports_are_found_when_asked_for() -> None:
     code, heavy = _loaded(["report", "--help"], ROOT)
     assert code == 0
     assert "adapters.labor_force.report" in heavy
+
+
+def test_the_pipeline_runner_leaves_openpyxl_to_the_export() -> None:
+    probe = "import sys, gateway.pipeline.runner; print('openpyxl' in sys.modules)"
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "False"
