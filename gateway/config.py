@@ -30,6 +30,12 @@ from pydantic_core import ErrorDetails
 
 from gateway.errors import ConfigError
 
+MappingEngine = Literal["columnar", "row"]
+# How a job maps the pages it pulls, and what CompiledMapping.map_page does when not told. The
+# row engine: at the bureau's size into SQLite the columnar one is slower and adds ~55 MB
+# (docs/performance.md).
+DEFAULT_MAPPING_ENGINE: MappingEngine = "row"
+
 CONFIG_ENV = "GATEWAY_CONFIG"
 ENV_PREFIX = "GATEWAY__"
 JOB_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
@@ -155,9 +161,8 @@ class JobConfig(_Model):
     schedule: str | None = None
     batch_size: int = Field(1000, ge=1, le=50_000)
     # ``columnar`` maps each page of a pull with the columnar engine when its mapping has one
-    # (both engines give the same records and issues). Not the default: at the bureau's size
-    # into SQLite it is slower than the row engine and adds ~55 MB (docs/performance.md).
-    mapping_engine: Literal["columnar", "row"] = "row"
+    # (both engines give the same records and issues).
+    mapping_engine: MappingEngine = DEFAULT_MAPPING_ENGINE
     depends_on: list[str] = Field(default_factory=list)
     options: dict[str, Any] = Field(default_factory=dict)
     enabled: bool = True

@@ -226,7 +226,7 @@ def assert_same(mapping: CompiledMapping, raws: list[Any]) -> None:
     assert mapping.columnar is not None
     row = mapping.map_many(raws)
     columnar = mapping.columnar.map_many(raws)
-    page = mapping.map_page(raws)
+    page = mapping.map_page(raws, engine="columnar")
     assert len(columnar) == len(row) == len(page.keys)
     for raw, want, got, key, payload in zip(
         raws, row, columnar, page.keys, page.payloads, strict=True
@@ -251,6 +251,19 @@ def test_persons_mapping_is_columnar() -> None:
     persons = load_mapping(MAPPINGS_DIR / "labor_force" / "persons.yaml")
     assert persons.engine == "columnar", persons.columnar_reason
     assert persons.columnar_reason is None
+
+
+def test_a_page_is_mapped_by_the_engine_a_job_gets_by_default() -> None:
+    """map_page, not told which engine, uses the one a job gets without ``mapping_engine``."""
+    from gateway.config import JobConfig
+
+    default = JobConfig.model_fields["mapping_engine"].default
+    assert default == "row"
+    persons = load_mapping(MAPPINGS_DIR / "labor_force" / "persons.yaml")
+    raws: list[Any] = [Population(size=50, seed=3).person(i) for i in range(50)]
+    # The row engine gives a result for every record; the columnar one only for its rejects.
+    assert len(persons.map_page(raws).row_results) == 50
+    assert len(persons.map_page(raws, engine="columnar").row_results) < 50
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=_name)
