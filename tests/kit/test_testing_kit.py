@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
+from adapters.labor_force.streams import PersonsStream
 from gateway.adapter import ExchangeRecorder
 from gateway.errors import ConfigError
 from gateway.http.signing import SignatureAlgorithm
@@ -27,6 +28,8 @@ from gateway.testing import (
     TEST_APP_KEY,
     ConformanceBroken,
     FakeClock,
+    HttpRig,
+    SimulatedPlatform,
     capture_exchanges,
     check_conformance,
     run_in_thread,
@@ -92,6 +95,26 @@ def test_the_example_secrets_are_never_readable_by_others_nor_committed(
     )  # fmt: skip
     assert ignored.returncode == 0, ignored.stderr
     assert len(ignored.stdout.splitlines()) == 2
+
+
+class _ShortPages(PersonsStream):
+    max_page_size = 10
+
+
+def test_a_population_larger_than_one_page_is_refused_not_read_short(tmp_path: Path) -> None:
+    """The resume check compares what a sync delivered with the platform's keys, read in one
+    page: a population that needs more is a clear error (it was a bare assert, gone under -O)."""
+    from adapters.labor_force import adapter
+    from simulators.serve import simulator_factory
+
+    platform = SimulatedPlatform(simulator_factory("labor_force"), {"size": 30, "seed": 3})
+    rig = HttpRig(adapter, _ShortPages(), platform, tmp_path)
+    server = rig.start()
+    try:
+        with pytest.raises(ConfigError, match="outgrew one page"):
+            rig.platform_keys()
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="module")
