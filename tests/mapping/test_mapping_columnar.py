@@ -24,7 +24,7 @@ from gateway.codes import regions
 from gateway.codes.idnumber import id_check_char
 from gateway.codes.uscc import CATEGORIES, USCC_ALPHABET, org_check_char, uscc_check_char
 from gateway.mapping import CompiledMapping, load_mapping
-from gateway.mapping.columnar import _quiet_regions
+from gateway.mapping.columnar import quiet_regions
 from gateway.mapping.plan import FieldPlan
 from mappings import MAPPINGS_DIR
 from simulators.labor_force.population import Population
@@ -33,10 +33,10 @@ SHIPPED = sorted(MAPPINGS_DIR.rglob("*.yaml"))
 PULL = [p for p in SHIPPED if load_mapping(p).direction == "pull"]
 COLUMNAR = [p for p in PULL if load_mapping(p).engine == "columnar"]
 # Codes that give an ID number every kind of region warning, or none, or an error.
-_QUIET = sorted(_quiet_regions())
-_LATE = sorted(code for code, since in _quiet_regions().items() if since > "1950")
+_QUIET = sorted(quiet_regions())
+_LATE = sorted(code for code, since in quiet_regions().items() if since > "1950")
 _REGIONS = sorted(regions.region_codes())
-_ALL_CODES = sorted(regions._data().periods)
+_ALL_CODES = sorted(regions.region_periods())
 _SPACES = [" ", "\t", "\u3000", "\u00a0", "\x1c", "\u2028", "\n"]
 
 
@@ -488,6 +488,6 @@ def test_space_is_what_python_strips() -> None:
     """The columnar trim strips exactly what ``str.strip()`` strips, on this Python."""
     import sys
 
-    from gateway.mapping.columnar import _PY_SPACE
+    from gateway.mapping.columnar import PY_SPACE
 
-    assert "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()) == _PY_SPACE
+    assert "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()) == PY_SPACE
