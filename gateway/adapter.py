@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from importlib import import_module
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -69,6 +69,8 @@ __all__ = [
     "StreamContext",
     "StreamOptions",
     "UnreadableInput",
+    "adapter_entry_points",
+    "adapter_names",
     "discover_adapters",
     "load_adapter",
     "options_issue",
@@ -475,7 +477,7 @@ def _load_reference(reference: str) -> Any:
 class DeclaredAdapter(Adapter):
     """An adapter made of declarations: its stream objects, and ``module:attribute`` references
     to its report commands and headlines. The references are imported on first use, so
-    discovering adapters (every CLI start) stays cheap."""
+    discovering adapters (``gateway report``, the console, the demo) stays cheap."""
 
     report_refs: Mapping[str, str] = {}
     view_refs: Mapping[str, str] = {}
@@ -501,23 +503,33 @@ class DeclaredAdapter(Adapter):
         return {name: _load_reference(ref) for name, ref in self.view_refs.items()}
 
 
+def _loaded(ep: EntryPoint) -> Adapter:
+    adapter = ep.load()
+    if not isinstance(adapter, Adapter):
+        raise ConfigError("entry point is not an Adapter", entry_point=ep.value)
+    return adapter
+
+
+def adapter_entry_points() -> list[tuple[EntryPoint, Adapter]]:
+    """Every adapter installed in this environment with the entry point that declares it (and
+    so the distribution that installed it), by name: the one place adapters are discovered."""
+    found = sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name)
+    return [(ep, _loaded(ep)) for ep in found]
+
+
 def discover_adapters() -> dict[str, Adapter]:
     """Every adapter installed in this environment, by name."""
-    found: dict[str, Adapter] = {}
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        adapter = ep.load()
-        if not isinstance(adapter, Adapter):
-            raise ConfigError("entry point is not an Adapter", entry_point=ep.value)
-        found[ep.name] = adapter
-    return found
+    return {ep.name: adapter for ep, adapter in adapter_entry_points()}
+
+
+def adapter_names() -> list[str]:
+    """The names adapters are installed under, none of them imported."""
+    return sorted({ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)})
 
 
 def load_adapter(name: str) -> Adapter:
     """The adapter installed under ``name``; only that one is imported."""
     for ep in entry_points(group=ENTRY_POINT_GROUP, name=name):
-        adapter = ep.load()
-        if not isinstance(adapter, Adapter):
-            raise ConfigError("entry point is not an Adapter", entry_point=ep.value)
-        return adapter
-    known = ", ".join(sorted(ep.name for ep in entry_points(group=ENTRY_POINT_GROUP))) or "none"
+        return _loaded(ep)
+    known = ", ".join(adapter_names()) or "none"
     raise ConfigError(f"no adapter named {name!r} is installed", known=known)

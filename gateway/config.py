@@ -30,9 +30,16 @@ from pydantic_core import ErrorDetails
 
 from gateway.errors import ConfigError
 
+MappingEngine = Literal["columnar", "row"]
+# How a job maps the pages it pulls, and what CompiledMapping.map_page does when not told. The
+# row engine: at the bureau's size into SQLite the columnar one is slower and adds ~55 MB
+# (docs/performance.md).
+DEFAULT_MAPPING_ENGINE: MappingEngine = "row"
+
 CONFIG_ENV = "GATEWAY_CONFIG"
 ENV_PREFIX = "GATEWAY__"
 JOB_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
+ORIGIN = re.compile(r"https?://[a-z0-9.-]+(:[0-9]{1,5})?")
 
 
 class _Model(BaseModel):
@@ -155,9 +162,8 @@ class JobConfig(_Model):
     schedule: str | None = None
     batch_size: int = Field(1000, ge=1, le=50_000)
     # ``columnar`` maps each page of a pull with the columnar engine when its mapping has one
-    # (both engines give the same records and issues). Not the default: at the bureau's size
-    # into SQLite it is slower than the row engine and adds ~55 MB (docs/performance.md).
-    mapping_engine: Literal["columnar", "row"] = "row"
+    # (both engines give the same records and issues).
+    mapping_engine: MappingEngine = DEFAULT_MAPPING_ENGINE
     depends_on: list[str] = Field(default_factory=list)
     options: dict[str, Any] = Field(default_factory=dict)
     enabled: bool = True
@@ -303,10 +309,24 @@ class ConsoleConfig(_Model):
     port: int = Field(8470, ge=0, le=65535)
     # Who may set X-Forwarded-Proto/-For: the reverse proxy that terminates TLS.
     trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1"])
+    # The address browsers reach the console at through the reverse proxy
+    # (``https://console.bureau.internal``): a form posted from it is the console's own even
+    # where the proxy does not pass the Host header on. X-Forwarded-Host is never trusted.
+    public_origin: str | None = None
     session_hours: float = Field(8.0, gt=0, le=24)
     lockout_failures: int = Field(5, ge=1)
     lockout_minutes: float = Field(15.0, gt=0)
     traces_per_minute: int = Field(10, ge=1)
+
+    @field_validator("public_origin")
+    @classmethod
+    def _origin(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        found = ORIGIN.fullmatch(value.strip().lower().rstrip("/"))
+        if found is None:
+            raise ValueError("an origin is http(s)://HOST[:PORT], with no path")
+        return found.group(0)
 
 
 def _days(items: list[date | str], year: int, what: str) -> list[date]:

@@ -7,18 +7,16 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 from typing import Any
 
 from gateway.adapter import (
-    ENTRY_POINT_GROUP,
     Adapter,
     Direction,
     ExportStream,
     PullStream,
     PushStream,
+    adapter_entry_points,
 )
-from gateway.errors import ConfigError
 from gateway.http.paging import (
     KeysetPaginator,
     NextLinkPaginator,
@@ -49,10 +47,7 @@ class InstalledAdapter:
 def installed_adapters() -> list[InstalledAdapter]:
     """Every adapter installed in this environment with its origin, by name."""
     found = []
-    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
-        adapter = ep.load()
-        if not isinstance(adapter, Adapter):
-            raise ConfigError("entry point is not an Adapter", entry_point=ep.value)
+    for ep, adapter in adapter_entry_points():
         dist = ep.dist
         found.append(
             InstalledAdapter(

@@ -13,7 +13,7 @@ from gateway.cli.display import Column
 from gateway.cli.display import table as display_table
 from gateway.cli.options import JsonOption
 from gateway.inventory import describe, installed_adapters
-from gateway.scaffold import PAGING, SIGNING, Plan, write_package
+from gateway.scaffold import PAGING, SIGNING, Plan
 
 DescribedOption = Annotated[
     bool, typer.Option("--wide", help="Add each adapter's description; wider than 80 columns.")
@@ -77,6 +77,8 @@ def new_adapter(
     if not pulls and not pushes:
         pulls, pushes = ("records",), ("results",)
     plan = Plan(name, pulls, pushes, paging, signing)
+    from gateway.scaffold.package import write_package  # the templates: only for this command
+
     root = write_package(plan, directory)
     console.print(f"wrote {root}", highlight=False)
     console.print(f"next: pip install -e {root}  then  (cd {root} && pytest)", highlight=False)

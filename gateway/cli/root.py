@@ -30,6 +30,7 @@ from gateway.cli import (
     users,
 )
 from gateway.cli.common import opened_stores
+from gateway.cli.reports import AdapterCommands
 from gateway.errors import GatewayError
 from gateway.faults import environment_fault
 from gateway.masking import scrub_text
@@ -37,10 +38,13 @@ from gateway.private import keep_private
 
 app = typer.Typer(
     name="gateway",
+    cls=AdapterCommands,
     help="Data-exchange gateway between the bureau's systems and the provincial platforms.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    epilog="An installed adapter may add commands of its own: gateway ADAPTER --help "
+    "(gateway adapters list names them).",
 )
 
 

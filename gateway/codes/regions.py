@@ -9,6 +9,7 @@ before the birth is suspicious (no office could have issued it then).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -66,6 +67,11 @@ def _data() -> _Data:
         and all(a.valid_to is not None and b.valid_from == a.valid_to + 1 for a, b in _pairs(found))
     )
     return _Data(frozen, stable, meta)
+
+
+def region_periods() -> Mapping[str, tuple[RegionPeriod, ...]]:
+    """Every code of the shipped table with its names and the years each was in force."""
+    return _data().periods
 
 
 def _pairs(found: tuple[RegionPeriod, ...]) -> list[tuple[RegionPeriod, RegionPeriod]]:

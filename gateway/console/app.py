@@ -30,6 +30,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 
 from gateway.audit import SearchFilter
 from gateway.audit.export import ExportFormat
@@ -434,7 +435,8 @@ def build_app(config: GatewayConfig, store: Store) -> Starlette:
         yield
         console.close()
 
-    app = Starlette(routes=routes, middleware=[Middleware(_SecurityHeaders)], lifespan=lifespan)
+    headers = Middleware(_SecurityHeaders, public_origin=config.console.public_origin)
+    app = Starlette(routes=routes, middleware=[headers], lifespan=lifespan)
     app.state.console = console
     return app
 
@@ -465,13 +467,24 @@ def _set_cookie(request: Request, response: Response, name: str, value: str, age
 
 class _SecurityHeaders(BaseHTTPMiddleware):
     """The headers above on every answer; a form posted from another site is refused (the
-    session cookie is SameSite=Strict already; this covers the sign-in form too)."""
+    session cookie is SameSite=Strict already; this covers the sign-in form too). A form's
+    Origin is the console's own when it names the host the request was sent to, or the
+    configured ``console.public_origin`` (a reverse proxy may pass on a Host of its own)."""
+
+    def __init__(self, app: ASGIApp, public_origin: str | None = None) -> None:
+        super().__init__(app)
+        self.public_origin = public_origin
+
+    def _own(self, origin: str, request: Request) -> bool:
+        if self.public_origin is not None and origin.lower().rstrip("/") == self.public_origin:
+            return True
+        return URL(origin).netloc == request.url.netloc
 
     async def dispatch(
         self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         origin = request.headers.get("origin")
-        if request.method == "POST" and origin and URL(origin).netloc != request.url.netloc:
+        if request.method == "POST" and origin and not self._own(origin, request):
             response: Response = Response("cross-site form refused", status_code=403)
         else:
             response = await call_next(request)

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
 from itertools import pairwise
+from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,19 +31,19 @@ from gateway.codes import regions
 from gateway.codes.regions import RESIDENCE_PERMIT_REGIONS
 from gateway.codes.uscc import CATEGORIES, USCC_ALPHABET
 from gateway.mapping.compiler import mask_value
-from gateway.mapping.formats import _TOKENS, Pattern
+from gateway.mapping.formats import TOKENS, Pattern
 from gateway.mapping.plan import NO_DEFAULT, FieldPlan, Plan, RulePlan, literal_parser
 from gateway.mapping.result import FieldIssue, MappedPage, MapResult
-from gateway.mapping.rules import _WORDS
-from gateway.mapping.validators import _ID_WARNINGS, _issue
+from gateway.mapping.rules import WORDS
+from gateway.mapping.validators import id_warning
 
 # Every character str.isspace() accepts: what str.strip() and str.split() treat as space
 # (a test holds this to the running Python's own answer).
-_PY_SPACE = (
+PY_SPACE = (
     "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
     "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
-_SPACE_CLASS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in _PY_SPACE) + "]"
+_SPACE_CLASS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in PY_SPACE) + "]"
 _ASCII = r"^[\x00-\x7f]*$"
 _FULLWIDTH = {chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)} | {"\u3000": " "}
 _ID_FORMAT = r"^[0-9]{17}[0-9X]$"
@@ -178,7 +179,7 @@ class _Compiler:
     ) -> pl.Expr:
         ascii_only = v.str.contains(_ASCII)
         if name == "trim":
-            return v.str.strip_chars(_PY_SPACE)
+            return v.str.strip_chars(PY_SPACE)
         if name in ("upper", "lower"):
             plain.append(_ok(ascii_only))  # Unicode case rules differ between engines
             return v.str.to_uppercase() if name == "upper" else v.str.to_lowercase()
@@ -454,7 +455,7 @@ class _Compiler:
             raise Unsupported("rule construct")
         operands = [node.left, *node.comparators]
         typed = next(
-            (names[o.id] for o in operands if isinstance(o, ast.Name) and o.id not in _WORDS),
+            (names[o.id] for o in operands if isinstance(o, ast.Name) and o.id not in WORDS),
             None,
         )
         values = [self.operand(o, typed, names) for o in operands]
@@ -493,8 +494,8 @@ class _Compiler:
         if isinstance(node, ast.List | ast.Tuple):
             return _MEMBERS
         if isinstance(node, ast.Name):
-            if node.id in _WORDS:
-                word = _WORDS[node.id]
+            if node.id in WORDS:
+                word = WORDS[node.id]
                 if word is None:
                     return pl.lit(None)
                 raise Unsupported("rule with true/false")
@@ -619,7 +620,7 @@ def _tokens(text: str) -> list[str]:
             found += list(text[i + 1 : end])
             i = end + 1
             continue
-        token = next((t for t in _TOKENS if text.startswith(t, i)), text[i])
+        token = next((t for t in TOKENS if text.startswith(t, i)), text[i])
         found.append(token)
         i += len(token)
     return found
@@ -661,36 +662,30 @@ def _uscc_plain(v: pl.Expr) -> pl.Expr:
     )
 
 
-_QUIET: dict[str, str] | None = None
-
-
 @cache
 def _quiet_table() -> tuple[pl.Enum, pl.Series]:
-    """:func:`_quiet_regions` as an enumeration of the codes and their years in its order."""
-    quiet = _quiet_regions()
+    """:func:`quiet_regions` as an enumeration of the codes and their years in its order."""
+    quiet = quiet_regions()
     codes = sorted(quiet)
     return pl.Enum(codes), pl.Series([quiet[code] for code in codes], dtype=pl.String)
 
 
-def _quiet_regions() -> dict[str, str]:
+@cache
+def quiet_regions() -> Mapping[str, str]:
     """County codes in force today, in force without a gap since they first were → the first
     birth year (as text) an ID number issued under them raises no warning for; before it the
-    only one is the informational ``region_created_after_birth``."""
-    global _QUIET
-    if _QUIET is None:
-        found: dict[str, str] = {}
-        for code, periods in regions._data().periods.items():
-            if regions.region_level(code) != "county" or code.startswith("71"):
-                continue
-            if code in RESIDENCE_PERMIT_REGIONS or periods[-1].valid_to is not None:
-                continue
-            if any(
-                a.valid_to is None or b.valid_from != a.valid_to + 1 for a, b in pairwise(periods)
-            ):
-                continue
-            found[code] = f"{max(1900, periods[0].valid_from or 1900):04d}"
-        _QUIET = found
-    return _QUIET
+    only one is the informational ``region_created_after_birth``. Computed once from the
+    shipped region table, which does not change while the process runs."""
+    found: dict[str, str] = {}
+    for code, periods in regions.region_periods().items():
+        if regions.region_level(code) != "county" or code.startswith("71"):
+            continue
+        if code in RESIDENCE_PERMIT_REGIONS or periods[-1].valid_to is not None:
+            continue
+        if any(a.valid_to is None or b.valid_from != a.valid_to + 1 for a, b in pairwise(periods)):
+            continue
+        found[code] = f"{max(1900, periods[0].valid_from or 1900):04d}"
+    return MappingProxyType(found)
 
 
 class ColumnarMapping:
@@ -807,7 +802,7 @@ class ColumnarMapping:
             values = out[f"f{fp.index}"].to_list()
             for index, code in enumerate(codes.to_list()):
                 if code is not None and plain[index]:
-                    rule, detail, level = _issue("resident_id", code, _ID_WARNINGS)
+                    rule, detail, level = id_warning(code)
                     shown = mask_value(values[index], fp.pii)
                     notes.setdefault(index, []).append(
                         FieldIssue(fp.name, rule, shown, detail, level)

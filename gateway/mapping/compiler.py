@@ -266,7 +266,8 @@ class _Emitter:
                 value = f"(None if f{fp.index} is None else _ser{fp.index}(f{fp.index}))"
             parts.append(f"_n{fp.index}: {value}")
         keys = self.plan.key_indexes
-        if len(keys) == 1 and self.plan.fields[keys[0]].codec.serialize is None:
+        # A record key is text, whatever its field's type: a lone text field is its own key.
+        if len(keys) == 1 and self.plan.fields[keys[0]].spec.type_name == "str":
             self.emit(f"key = None if f{keys[0]} is _FAIL else f{keys[0]}", 2)
         else:
             self.bind("_key", _key_maker(self.plan))

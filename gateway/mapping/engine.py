@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from gateway.config import DEFAULT_MAPPING_ENGINE, MappingEngine
 from gateway.errors import MappingFileError
 from gateway.mapping.compiler import compile_plan
 from gateway.mapping.plan import Plan, build_plan
@@ -119,8 +120,10 @@ class CompiledMapping:
         function = self._map
         return [function(raw) for raw in raws]
 
-    def map_page(self, raws: list[Any], *, engine: str = "columnar") -> MappedPage:
-        """Map a page: the columnar engine when it has this mapping and ``engine`` allows it.
+    def map_page(
+        self, raws: list[Any], *, engine: MappingEngine = DEFAULT_MAPPING_ENGINE
+    ) -> MappedPage:
+        """Map a page: the columnar engine when ``engine`` asks for it and it has this mapping.
 
         Both engines give the same keys, canonical JSON (sorted keys) and issues."""
         if not raws:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-_TOKENS = ("YYYY", "SSSSSS", "SSS", "MM", "DD", "HH", "mm", "ss", "M", "D", "H", "m", "s")
+TOKENS = ("YYYY", "SSSSSS", "SSS", "MM", "DD", "HH", "mm", "ss", "M", "D", "H", "m", "s")
 _REGEX = {
     "YYYY": r"(\d{4})",
     "MM": r"(\d{2})",
@@ -101,7 +101,7 @@ def compile_pattern(text: str) -> Pattern:
             template.append(literal.replace("{", "{{").replace("}", "}}"))
             i = end + 1
             continue
-        token = next((t for t in _TOKENS if text.startswith(t, i)), None)
+        token = next((t for t in TOKENS if text.startswith(t, i)), None)
         if token is None:
             regex.append(re.escape(text[i]))
             template.append(text[i].replace("{", "{{").replace("}", "}}"))

@@ -40,6 +40,8 @@ class MapResult:
     """The canonical (or platform-shaped) record, or the errors that refused it, plus warnings."""
 
     record: dict[str, Any] | None
+    # Text whatever the key fields' types (a record key is text in the store); ``None``
+    # when a key field is missing or refused.
     key: str | None
     errors: list[FieldIssue] = field(default_factory=list)
     warnings: list[FieldIssue] = field(default_factory=list)

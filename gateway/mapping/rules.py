@@ -28,7 +28,7 @@ _OPS: dict[type[ast.cmpop], Callable[[Any, Any], bool]] = {
     ast.In: lambda a, b: a in b,
     ast.NotIn: lambda a, b: a not in b,
 }
-_WORDS = {"true": True, "false": False, "null": None, "True": True, "False": False, "None": None}
+WORDS = {"true": True, "false": False, "null": None, "True": True, "False": False, "None": None}
 
 
 class RuleError(ValueError):
@@ -100,7 +100,7 @@ class _Compiler:
         return evaluate
 
     def info(self, node: ast.expr) -> FieldInfo | None:
-        if isinstance(node, ast.Name) and node.id not in _WORDS:
+        if isinstance(node, ast.Name) and node.id not in WORDS:
             found = self.fields.get(node.id)
             if found is None:
                 raise RuleError(f"unknown field {node.id!r}")
@@ -109,8 +109,8 @@ class _Compiler:
 
     def operand(self, node: ast.expr, info: FieldInfo | None) -> Callable[[Mapping[str, Any]], Any]:
         if isinstance(node, ast.Name):
-            if node.id in _WORDS:
-                word = _WORDS[node.id]
+            if node.id in WORDS:
+                word = WORDS[node.id]
                 return lambda _rec: word
             self.used.append(node.id)
             name = node.id

@@ -97,7 +97,7 @@ def _resident_id(_ctx: Context) -> Check:
             raise FieldReject("resident_id", f"{exc.reason}: {exc.detail}") from None
         if not found:
             return None
-        return tuple(_issue("resident_id", w, _ID_WARNINGS) for w in found)
+        return tuple(id_warning(w) for w in found)
 
     return check
 
@@ -105,6 +105,11 @@ def _resident_id(_ctx: Context) -> Check:
 def _issue(rule: str, code: str, meanings: dict[str, str]) -> Warning_:
     _, meaning, level = _warning(code, meanings)
     return (rule, f"{code}: {meaning}", level)
+
+
+def id_warning(code: str) -> Warning_:
+    """The ``resident_id`` warning ``code`` as the validator gives it (rule, detail, level)."""
+    return _issue("resident_id", code, _ID_WARNINGS)
 
 
 def _uscc(_ctx: Context) -> Check:

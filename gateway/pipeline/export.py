@@ -25,9 +25,6 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.writer.excel import ExcelWriter
-
 from gateway.adapter import CURSOR_VERSION, Direction, Exchange, ExportStream
 from gateway.clock import SHANGHAI
 from gateway.errors import ConfigError, PermanentError, StoreError
@@ -87,6 +84,11 @@ def outside_rows(run: RunContext, rows: list[dict[str, Any]]) -> tuple[list[str]
 
 def workbook_bytes(sheets: list[tuple[str, list[list[Any]]]], stamp: datetime) -> bytes:
     """An XLSX of ``sheets`` (title, rows) whose bytes depend on its content and ``stamp`` only."""
+    # Imported here: every run and most commands load this module, only an export writes a
+    # workbook, and openpyxl is slow to import.
+    from openpyxl import Workbook
+    from openpyxl.writer.excel import ExcelWriter
+
     book = Workbook()
     book.remove(book.worksheets[0])
     for title, rows in sheets:

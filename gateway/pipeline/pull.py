@@ -60,16 +60,20 @@ def split_page(run: RunContext, page: Page) -> SplitPage:
     for index, (raw, key, payload) in enumerate(
         zip(records, mapped.keys, mapped.payloads, strict=True)
     ):
-        if key:
+        if key is not None:
             keys.append(key)
         malformed = MALFORMED in raw
-        if not malformed and payload is not None and key:
+        if not malformed and payload is not None and key is not None:
             body = payload.encode()
             rows.append(RecordRow(key, payload, content_hash(body), record_digest(raw)))
             continue
         result = mapped.row_results.get(index)
         errors = result.errors if result is not None else []
-        reject_key = key or (run.raw_key(raw) if run.raw_key and not malformed else None)
+        reject_key = (
+            key
+            if key is not None
+            else (run.raw_key(raw) if run.raw_key and not malformed else None)
+        )
         if not malformed and reject_key:
             rejected.append(Rejected(reject_key, record_digest(raw)))
         reasons = (
@@ -82,8 +86,8 @@ def split_page(run: RunContext, page: Page) -> SplitPage:
                 source=refs[index] if refs else f"{page.source} [{index + 1}]",
                 raw=raw,
                 reasons=reasons,
-                record_key=masker(key) if key else None,
-                key_digest=run.audit.key_digest(key) if key else None,
+                record_key=masker(key) if key is not None else None,
+                key_digest=run.audit.key_digest(key) if key is not None else None,
                 origin=origins[index] if origins else "",
             )
         )

@@ -115,7 +115,7 @@ class Replayer(ReplaySession):
                 outcome.failing.append((letter, letter.issues(), None))
                 continue
             mapped = mapping.map(raw)
-            if mapped.ok and mapped.record is not None and mapped.key:
+            if mapped.ok and mapped.record is not None and mapped.key is not None:
                 payload = orjson.dumps(mapped.record, option=orjson.OPT_SORT_KEYS)
                 row = RecordRow(
                     mapped.key, payload.decode(), content_hash(payload), record_digest(raw)

@@ -101,12 +101,16 @@ class Committer:
     audit: AuditLog
     job: str
     delivered: list[str] = field(default_factory=list)
+    # The origins of the inputs the source could not read: accounted like records (the runtime
+    # files each as a dead letter), so a resume must neither lose nor repeat one either.
+    unreadable: list[str] = field(default_factory=list)
 
     def commit(
         self, ctx: StreamContext, page: Page, key: Callable[[Mapping[str, Any]], str]
     ) -> None:
         self.exchanges(ctx, page.cursor)
         self.delivered += [key(record) for record in page.records]
+        self.unreadable += [item.origin for item in page.unreadable]
         if page.on_commit is not None:
             page.on_commit()
 
@@ -172,7 +176,8 @@ def check_resume_neither_skips_nor_repeats(
 ) -> None:
     """A full sync delivers each of the platform's keys once; a sync stopped after two pages
     (stop event), or killed between pages, then resumed from its committed cursor, delivers
-    exactly the full sync's keys, none twice."""
+    exactly the full sync's keys, none twice. Inputs the source could not read count alike:
+    each reported once, by the full sync and by the resumed one."""
     rig.prepare()
     full = Committer(store, audit, f"{job}-full")
     pages = _sync(stream, rig, full, page_size)
@@ -181,6 +186,11 @@ def check_resume_neither_skips_nor_repeats(
     _, repeated = _counted(full.delivered)
     if repeated:
         raise ContractBroken(RESUME, rig.label, f"{repeated} keys delivered twice by a full sync")
+    _, repeated = _counted(full.unreadable)
+    if repeated:
+        raise ContractBroken(
+            RESUME, rig.label, f"{repeated} unreadable inputs reported twice by a full sync"
+        )
     held = rig.platform_keys()
     if held is not None and set(full.delivered) != set(held):
         skipped = len(set(held) - set(full.delivered))
@@ -210,6 +220,20 @@ def check_resume_neither_skips_nor_repeats(
                 f"{len(missing)} keys skipped and {len(set(counts) - expected)} foreign keys "
                 f"delivered after resume (run {how} after {before} records)",
             )  # fmt: skip
+        _check_unreadable(rig.label, set(full.unreadable), run.unreadable, how, before)
+
+
+def _check_unreadable(
+    label: str, expected: set[str], reported: list[str], how: str, before: int
+) -> None:
+    counts, repeated = _counted(reported)
+    lost, foreign = expected - set(counts), set(counts) - expected
+    if repeated or lost or foreign:
+        raise ContractBroken(
+            RESUME, label,
+            f"{len(lost)} unreadable inputs lost, {repeated} reported twice and {len(foreign)} "
+            f"foreign after resume (run {how} after {before} records)",
+        )  # fmt: skip
 
 
 def check_unknown_cursor_versions_refused(

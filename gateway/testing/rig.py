@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 
 from gateway.adapter import Adapter, OutgoingRecord, PullStream, PushStream, StreamContext
+from gateway.errors import ConfigError
 from gateway.http.signing import SignatureAlgorithm
 from gateway.http.streams import IncrementalPullStream
 from gateway.testing.context import TEST_APP_KEY, platform_config, stream_context
@@ -156,7 +157,12 @@ class HttpRig:
         with self.client() as client:
             response = client.get(stream.path, params={"page_size": stream.max_page_size})
         data = response.raise_for_status().json()["data"]
-        assert not data.get("has_more"), f"{self.label}: the population outgrew one page"
+        if data.get("has_more"):
+            # Checked whatever the interpreter's flags: a short list would read as keys skipped.
+            raise ConfigError(
+                "the simulated population outgrew one page: give the simulator fewer records",
+                stream=self.label, page_size=stream.max_page_size,
+            )  # fmt: skip
         return [str(item[stream.key_field]) for item in data["items"]]
 
     def outgoing(self, count: int) -> list[OutgoingRecord]:

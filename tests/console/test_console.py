@@ -21,7 +21,7 @@ from gateway.store import Store, dlq
 from gateway.store.key_index import candidate_seqs
 from gateway.store.keyring import data_sealer
 from simulators.demo.config import free_port
-from tests.helpers.console_env import USERS, ConsoleDemo, demo_people
+from tests.helpers.console_env import USERS, ConsoleDemo, demo_people, stop_when_done
 from tests.helpers.leaks import find_leaks
 from tests.helpers.leaks import secret_values as _secret_values
 from tests.helpers.reidentify import MIN_CANDIDATES, candidates
@@ -95,6 +95,54 @@ def test_security_headers_cookies_and_no_script(console_demo: ConsoleDemo) -> No
         headers={"Origin": "http://elsewhere.example"},
     )
     assert forged.status_code == 403
+
+
+def test_behind_a_proxy_that_rewrites_host_the_public_origin_is_the_consoles_own(
+    console_demo: ConsoleDemo,
+) -> None:
+    """A proxy that passes on a Host of its own: a sign-in from ``console.public_origin`` is
+    taken, one from elsewhere refused still, and X-Forwarded-Host earns no trust."""
+    from gateway.console.server import server_for
+
+    public = "https://console.bureau.example"
+    config = console_demo.config
+    proxied = config.model_copy(
+        update={"console": config.console.model_copy(update={"public_origin": public})}
+    )
+    port = free_port()
+    form = {"user": "bob", "password": USERS["bob"][1]}
+    with (
+        stop_when_done(server_for(proxied, console_demo.store, "127.0.0.1", port)),
+        httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client,
+    ):
+        # The proxy's own Host, the browser's Origin: the console's own form.
+        taken = client.post("/login", data=form, headers={"Origin": public})
+        assert taken.status_code == 303
+        forged = client.post(
+            "/login",
+            data=form,
+            headers={
+                "Origin": "https://elsewhere.example",
+                "X-Forwarded-Host": "elsewhere.example",
+            },
+        )
+        assert forged.status_code == 403
+        # Reached directly (an SSH tunnel to the loopback port), the console is its own still.
+        direct = client.post("/login", data=form, headers={"Origin": f"http://127.0.0.1:{port}"})
+        assert direct.status_code == 303
+    # Without public_origin the same proxied sign-in is refused: the Host is the proxy's.
+    refused = console_demo.client().post("/login", data=form, headers={"Origin": public})
+    assert refused.status_code == 403
+
+
+def test_a_public_origin_is_an_origin() -> None:
+    from gateway.config import ConsoleConfig
+
+    assert ConsoleConfig(public_origin="HTTPS://Console.Example:8443/").public_origin == (
+        "https://console.example:8443"
+    )
+    with pytest.raises(ValueError, match="no path"):
+        ConsoleConfig(public_origin="https://console.example/gateway")
 
 
 def test_lockout_after_repeated_failures_and_every_attempt_logged(
@@ -264,7 +312,6 @@ def test_accounts_sign_in_and_traces_on_postgresql(
     """Migration 7, the lockout counter, the audited trace and the verification on PostgreSQL."""
     from gateway.config import GatewayConfig
     from gateway.console.server import server_for
-    from tests.helpers.console_env import _stop_when_done
 
     monkeypatch.setenv("CONSOLE_TEST_AUDIT_KEY", "k" * 32)
     config = GatewayConfig(
@@ -277,7 +324,7 @@ def test_accounts_sign_in_and_traces_on_postgresql(
     port = free_port()
     server = server_for(config, store, "127.0.0.1", port)
     with (
-        _stop_when_done(server),
+        stop_when_done(server),
         httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client,
     ):
         wrong = client.post("/login", data={"user": "erin", "password": "wrong-password"})

@@ -16,8 +16,10 @@ from gateway.adapter import (
     Exchange,
     ExchangeRecorder,
     OutgoingRecord,
+    Page,
     PushOutcome,
     StreamContext,
+    UnreadableInput,
 )
 from gateway.audit import AuditLog
 from gateway.errors import RetryableError
@@ -68,6 +70,31 @@ class CursorLagsBehind(PersonsStream):
         for records, after, exchange, total in super().counted_pages(ctx, cursor):
             yield records, before, exchange, total
             before = after
+
+
+_REFUSED = UnreadableInput("contract.xlsx", "sha256:" + "0" * 64, "not a workbook", {})
+
+
+class RefusesItsInputAgain(PersonsStream):
+    """Reports an input it cannot read on every run's first page, whatever its cursor says was
+    reported: a resumed run files it twice."""
+
+    def read(self, ctx: StreamContext, cursor: Any) -> Iterator[Page]:
+        for n, page in enumerate(super().read(ctx, cursor)):
+            if n == 0:
+                page.unreadable = [_REFUSED]
+            yield page
+
+
+class ForgetsItsInput(PersonsStream):
+    """Reports an input it cannot read on a run's third page, but only on a run from the start:
+    a resumed run never files it."""
+
+    def read(self, ctx: StreamContext, cursor: Any) -> Iterator[Page]:
+        for n, page in enumerate(super().read(ctx, cursor)):
+            if n == 2 and cursor is None:
+                page.unreadable = [_REFUSED]
+            yield page
 
 
 class ReadsAnyVersion(PersonsStream):
@@ -155,6 +182,18 @@ BROKEN = [
         PERSONS, CursorLagsBehind(), checks.RESUME,
         "40 keys repeated after resume (run stopped after 80 records)",
         id="cursor lags behind its page",
+    ),
+    pytest.param(
+        PERSONS, RefusesItsInputAgain(), checks.RESUME,
+        "0 unreadable inputs lost, 1 reported twice and 0 foreign after resume (run stopped "
+        "after 80 records)",
+        id="unreadable input reported again on resume",
+    ),
+    pytest.param(
+        PERSONS, ForgetsItsInput(), checks.RESUME,
+        "1 unreadable inputs lost, 0 reported twice and 0 foreign after resume (run stopped "
+        "after 80 records)",
+        id="unreadable input lost on resume",
     ),
     pytest.param(
         PERSONS, ReadsAnyVersion(), checks.CURSOR_VERSIONS,

@@ -48,7 +48,7 @@ class ConsoleDemo:
 
 
 @contextmanager
-def _stop_when_done(server: Any) -> Iterator[None]:
+def stop_when_done(server: Any) -> Iterator[None]:
     """A uvicorn server on a thread while the block runs."""
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -82,7 +82,7 @@ def console_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Consol
 
     port = free_port()
     try:
-        with _stop_when_done(server_for(config, store, "127.0.0.1", port)):
+        with stop_when_done(server_for(config, store, "127.0.0.1", port)):
             yield ConsoleDemo(directory, config, store, f"http://127.0.0.1:{port}")
     finally:
         store.close()

@@ -7,6 +7,9 @@ from __future__ import annotations
 import copy
 import importlib
 import json
+import os
+import stat
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,14 +18,18 @@ from typing import Any
 import httpx
 import pytest
 
+from adapters.labor_force.streams import PersonsStream
 from gateway.adapter import ExchangeRecorder
 from gateway.errors import ConfigError
 from gateway.http.signing import SignatureAlgorithm
-from gateway.scaffold import Plan, write_package
+from gateway.scaffold import Plan
+from gateway.scaffold.package import write_package
 from gateway.testing import (
     TEST_APP_KEY,
     ConformanceBroken,
     FakeClock,
+    HttpRig,
+    SimulatedPlatform,
     capture_exchanges,
     check_conformance,
     run_in_thread,
@@ -60,6 +67,54 @@ def test_the_scaffold_refuses_bad_names_and_a_full_directory(tmp_path: Path) -> 
     write_package(Plan("twice", ("a_list",), ()), tmp_path)
     with pytest.raises(ConfigError, match="not empty"):
         write_package(Plan("twice", ("a_list",), ()), tmp_path)
+
+
+def test_the_example_secrets_are_never_readable_by_others_nor_committed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Created owner-only (a chmod after creating them would leave a moment they are not:
+    chmod does nothing here), and the package's .gitignore covers them."""
+    monkeypatch.setattr(Path, "chmod", lambda self, mode, **kw: None)
+    previous = os.umask(0o022)
+    try:
+        root = write_package(Plan("secretive", ("things",), ()), tmp_path)
+    finally:
+        os.umask(previous)
+    secrets = sorted((root / "example" / "secrets").iterdir())
+    assert [p.name for p in secrets] == ["audit-key.txt", "secretive.txt"]
+    for path in secrets:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name
+    assert stat.S_IMODE((root / "example" / "secrets").stat().st_mode) == 0o700
+    done = subprocess.run(
+        ["git", "init", "-q", str(root)], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    ignored = subprocess.run(
+        ["git", "-C", str(root), "check-ignore", *(str(p) for p in secrets)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert ignored.returncode == 0, ignored.stderr
+    assert len(ignored.stdout.splitlines()) == 2
+
+
+class _ShortPages(PersonsStream):
+    max_page_size = 10
+
+
+def test_a_population_larger_than_one_page_is_refused_not_read_short(tmp_path: Path) -> None:
+    """The resume check compares what a sync delivered with the platform's keys, read in one
+    page: a population that needs more is a clear error (it was a bare assert, gone under -O)."""
+    from adapters.labor_force import adapter
+    from simulators.serve import simulator_factory
+
+    platform = SimulatedPlatform(simulator_factory("labor_force"), {"size": 30, "seed": 3})
+    rig = HttpRig(adapter, _ShortPages(), platform, tmp_path)
+    server = rig.start()
+    try:
+        with pytest.raises(ConfigError, match="outgrew one page"):
+            rig.platform_keys()
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="module")

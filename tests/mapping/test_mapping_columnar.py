@@ -25,7 +25,7 @@ from gateway.codes import regions
 from gateway.codes.idnumber import id_check_char
 from gateway.codes.uscc import CATEGORIES, USCC_ALPHABET, org_check_char, uscc_check_char
 from gateway.mapping import CompiledMapping, load_mapping
-from gateway.mapping.columnar import _quiet_regions, stable_offset
+from gateway.mapping.columnar import quiet_regions, stable_offset
 from gateway.mapping.plan import FieldPlan
 from mappings import MAPPINGS_DIR
 from simulators.labor_force.population import Population
@@ -34,10 +34,10 @@ SHIPPED = sorted(MAPPINGS_DIR.rglob("*.yaml"))
 PULL = [p for p in SHIPPED if load_mapping(p).direction == "pull"]
 COLUMNAR = [p for p in PULL if load_mapping(p).engine == "columnar"]
 # Codes that give an ID number every kind of region warning, or none, or an error.
-_QUIET = sorted(_quiet_regions())
-_LATE = sorted(code for code, since in _quiet_regions().items() if since > "1950")
+_QUIET = sorted(quiet_regions())
+_LATE = sorted(code for code, since in quiet_regions().items() if since > "1950")
 _REGIONS = sorted(regions.region_codes())
-_ALL_CODES = sorted(regions._data().periods)
+_ALL_CODES = sorted(regions.region_periods())
 _SPACES = [" ", "\t", "\u3000", "\u00a0", "\x1c", "\u2028", "\n"]
 
 
@@ -227,12 +227,13 @@ def assert_same(mapping: CompiledMapping, raws: list[Any]) -> None:
     assert mapping.columnar is not None
     row = mapping.map_many(raws)
     columnar = mapping.columnar.map_many(raws)
-    page = mapping.map_page(raws)
+    page = mapping.map_page(raws, engine="columnar")
     assert len(columnar) == len(row) == len(page.keys)
     for raw, want, got, key, payload in zip(
         raws, row, columnar, page.keys, page.payloads, strict=True
     ):
         assert got.key == want.key == key, raw
+        assert key is None or type(key) is str, raw  # a record key is text in the store
         assert got.errors == want.errors, raw
         assert got.warnings == want.warnings, raw
         assert got.record == want.record, raw
@@ -251,6 +252,19 @@ def test_persons_mapping_is_columnar() -> None:
     persons = load_mapping(MAPPINGS_DIR / "labor_force" / "persons.yaml")
     assert persons.engine == "columnar", persons.columnar_reason
     assert persons.columnar_reason is None
+
+
+def test_a_page_is_mapped_by_the_engine_a_job_gets_by_default() -> None:
+    """map_page, not told which engine, uses the one a job gets without ``mapping_engine``."""
+    from gateway.config import JobConfig
+
+    default = JobConfig.model_fields["mapping_engine"].default
+    assert default == "row"
+    persons = load_mapping(MAPPINGS_DIR / "labor_force" / "persons.yaml")
+    raws: list[Any] = [Population(size=50, seed=3).person(i) for i in range(50)]
+    # The row engine gives a result for every record; the columnar one only for its rejects.
+    assert len(persons.map_page(raws).row_results) == 50
+    assert len(persons.map_page(raws, engine="columnar").row_results) < 50
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=_name)
@@ -388,6 +402,58 @@ def test_rich_mapping_matches_row_engine(rich: CompiledMapping, raws: list[Any])
     assert_same(rich, raws)
 
 
+NUMBERED = """\
+version: 1
+name: columnar.numbered
+direction: pull
+entity: thing
+key: [number]
+fields:
+  number: {source: N, type: int, transforms: [trim, number]}
+  name: {source: S, transforms: [trim]}
+"""
+
+
+@pytest.fixture(scope="module")
+def numbered(tmp_path_factory: pytest.TempPathFactory) -> CompiledMapping:
+    path = tmp_path_factory.mktemp("numbered") / "numbered.yaml"
+    path.write_text(NUMBERED, encoding="utf-8")
+    return load_mapping(path)
+
+
+_NUMBERED_VALUES = {
+    "N": st.integers(0, 10**6).map(str) | st.sampled_from(["0", "00", " 0", "-1", "1,000", "x"]),
+    "S": _TEXT,
+}
+
+
+@st.composite
+def numbered_records(draw: st.DrawFn) -> Any:
+    return {
+        source: draw(spoiled(draw(values)))
+        for source, values in _NUMBERED_VALUES.items()
+        if draw(st.integers(0, 8))
+    }
+
+
+def test_numbered_mapping_is_columnar(numbered: CompiledMapping) -> None:
+    assert numbered.engine == "columnar", numbered.columnar_reason
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(raws=st.lists(numbered_records(), min_size=1, max_size=30))
+def test_a_number_key_is_the_same_text_in_both_engines(
+    numbered: CompiledMapping, raws: list[Any]
+) -> None:
+    """A key on an int field, 0 among its values: text from both engines, never a number."""
+    assert_same(numbered, raws)
+
+
+def test_a_zero_key_is_a_key(numbered: CompiledMapping) -> None:
+    for engine in ("row", "columnar"):
+        assert numbered.map_page([{"N": "0", "S": "a"}], engine=engine).keys == ["0"]
+
+
 def test_unsupported_step_falls_back_with_a_reason(tmp_path: Path) -> None:
     path = tmp_path / "list.yaml"
     path.write_text(
@@ -423,9 +489,9 @@ def test_space_is_what_python_strips() -> None:
     """The columnar trim strips exactly what ``str.strip()`` strips, on this Python."""
     import sys
 
-    from gateway.mapping.columnar import _PY_SPACE
+    from gateway.mapping.columnar import PY_SPACE
 
-    assert "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()) == _PY_SPACE
+    assert "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()) == PY_SPACE
 
 
 def _stable_offset_day_by_day(zone_name: str) -> tuple[datetime, str | None]:
