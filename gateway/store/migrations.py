@@ -126,6 +126,19 @@ def _v7_console_users(conn: Connection) -> None:
     schema.console_users.create(conn, checkfirst=True)
 
 
+def _v9_partitions(conn: Connection) -> None:
+    """Partitioned pulls (decision 0021): runs name their partition and round; leases and
+    cursors take ``JOB/PARTITION`` names, wider than a job's."""
+    columns = {column["name"] for column in inspect(conn).get_columns("runs")}
+    if "partition" not in columns:
+        conn.exec_driver_sql('ALTER TABLE runs ADD COLUMN "partition" VARCHAR(32)')
+    if "round" not in columns:
+        conn.exec_driver_sql('ALTER TABLE runs ADD COLUMN "round" VARCHAR(32)')
+    if conn.dialect.name == "postgresql":  # SQLite does not enforce a VARCHAR's length
+        for table in ("leases", "checkpoints"):
+            conn.exec_driver_sql(f"ALTER TABLE {table} ALTER COLUMN job TYPE VARCHAR(97)")
+
+
 MIGRATIONS: list[tuple[int, Migration]] = [
     (1, _v1_initial),
     (2, _v2_audit_append_only),
@@ -134,6 +147,8 @@ MIGRATIONS: list[tuple[int, Migration]] = [
     (5, _v5_reconciliation),
     (6, _v6_data_keys),
     (7, _v7_console_users),
+    # 8 is taken by another change in flight.
+    (9, _v9_partitions),
 ]
 
 LATEST = MIGRATIONS[-1][0]
