@@ -33,6 +33,7 @@ from rich.table import Table
 from gateway.clock import utc_now_iso
 from gateway.pipeline.partitions import job_view, round_rows
 from gateway.store import Store
+from gateway.store.crypto import Sealer
 from gateway.store.records import iter_hashes
 
 SEED_FIGURE = 2_247_000
@@ -128,9 +129,10 @@ def write_config(
     return path
 
 
-def store_digest(url: str) -> str:
-    """One digest over every (entity, key, content hash): equal stores, equal digests."""
-    store = Store(url)
+def store_digest(url: str, sealer: Sealer | None = None) -> str:
+    """One digest over every (entity, key, content hash): equal stores, equal digests (a
+    sealed store's keys opened with ``sealer``)."""
+    store = Store(url, sealer=sealer)
     digest = hashlib.sha256()
     with store.connect() as conn:
         for entity, key, content in iter_hashes(conn):

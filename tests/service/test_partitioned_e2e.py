@@ -18,6 +18,7 @@ from gateway.config import load_config
 from gateway.pipeline import JobRunner
 from gateway.pipeline.partitions import job_partitions, job_view
 from gateway.store import Store
+from gateway.store.keyring import data_sealer
 from simulators.demo.config import DemoContext
 from simulators.labor_force.population import Population
 from tests.bench.run import store_digest
@@ -48,13 +49,13 @@ def single_instance_digest(group: Cluster, directory: Path, monkeypatch: Any) ->
     url = f"sqlite:///{directory / 'single.db'}"
     monkeypatch.setenv("GATEWAY__STORE__URL", url)
     config = load_config(path)
-    store = Store(config.store_url)
+    store = Store(config.store_url, sealer=data_sealer(config))
     try:
         summary = JobRunner(config, store, instance="single").run(JOB)
     finally:
         store.close()
     assert summary.status == "succeeded"
-    return store_digest(url)
+    return store_digest(url, data_sealer(config))
 
 
 def gateway_json(group: Cluster, *args: str) -> Any:
@@ -83,7 +84,7 @@ def test_three_instances_split_one_job_and_the_union_is_the_whole_pull(
         assert rows is not None
         listed = gateway_json(group, "runs", JOB, "--last", "500")
         records, letters = group.counts()
-        union = store_digest(pg_url)
+        union = store_digest(pg_url, data_sealer(group.config))
         single = single_instance_digest(group, tmp_path, monkeypatch)
     assert len(rows) == len(partitions) == 16, "a partition ran twice in its round"
     assert all(r["status"] == "succeeded" for r in rows)
