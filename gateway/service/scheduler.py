@@ -14,6 +14,10 @@ Holding the lease, runs the job left ``running`` are abandoned (their holder die
 successful run of a dependency, on the instance that ran it (docs/decisions/0004); if the lease is
 busy then, it tries again shortly until some run has started after that success.
 
+A partitioned pull (decision 0021) has a lease per partition instead: the instance takes any
+partition whose lease is free and that has no finished run since the due time, runs it, takes
+the next, and waits for those held elsewhere until every partition is done for that due time.
+
 A job with ``reconcile.schedule`` is also reconciled on that trigger (``gateway reconcile``),
 under the job's own lease, so it never overlaps a run of the job, and only if no reconciliation
 of the job has started since the due time.
@@ -370,7 +374,12 @@ class JobScheduler:
                 break
         if not ran:
             return self._skip(job, "already_ran" if not self._stopping.is_set() else "stopping")
-        if view_succeeded(self.store, job, since, self.partitions[job]):
+        try:
+            succeeded = view_succeeded(self.store, job, since, self.partitions[job])
+        except SQLAlchemyError as exc:
+            log.error("round outcome not read: store error", job=job, error=type(exc).__name__)
+            succeeded = False
+        if succeeded:
             for dependent in self.dependents.get(job, []):
                 self._later(dependent, utc_now(), job, delay=0)
         return "ran"
