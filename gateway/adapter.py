@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -205,6 +205,8 @@ class StreamContext:
     observers: tuple[ExchangeObserver, ...] = ()
     secrets: Callable[[SecretRef], str] | None = None
     transport: httpx.BaseTransport | None = None
+    # The part of a partitioned pull this run reads (decision 0021); ``None``: all of it.
+    partition: str | None = None
 
     def options_as(self, model: type[_O]) -> _O:
         """The job's options as ``model``: the runner's validated copy, or checked now (a
@@ -360,6 +362,12 @@ class PullStream(ABC):
         """The platform's records in ``key_range`` in key order, page by page, as it serves
         them (raw, before the mapping)."""
         raise ConfigError("this stream cannot be reconciled", stream=self.name)
+
+    def partition_values(self, declared: Sequence[str] | str) -> list[str]:
+        """The partitions a job declares (values, or the name of a set this stream offers),
+        as the values :attr:`StreamContext.partition` will carry; a value this stream cannot
+        filter by is a :class:`ConfigError`. By default a stream cannot be partitioned."""
+        raise ConfigError("this stream cannot be partitioned", stream=self.name)
 
     def check_cursor(self, cursor: Mapping[str, Any]) -> None:
         """Refuse a cursor this stream could not resume from (``gateway state set``): by

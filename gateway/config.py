@@ -40,6 +40,10 @@ CONFIG_ENV = "GATEWAY_CONFIG"
 ENV_PREFIX = "GATEWAY__"
 JOB_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
 ORIGIN = re.compile(r"https?://[a-z0-9.-]+(:[0-9]{1,5})?")
+# A partition value names a lease (``JOB/VALUE``) and a cursor: short and plain.
+PARTITION_VALUE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
+# A named set of partitions the job's stream offers: ``NAME`` or ``NAME:ARGUMENT``.
+PARTITION_SET = re.compile(r"^[a-z][a-z0-9_]*(:[A-Za-z0-9_.-]+)?$")
 
 
 class _Model(BaseModel):
@@ -168,6 +172,39 @@ class JobConfig(_Model):
     options: dict[str, Any] = Field(default_factory=dict)
     enabled: bool = True
     reconcile: ReconcileConfig | None = None
+    # Parts of one pull, each with its own lease, cursor and run (decision 0021): a list of
+    # values the stream filters by, or the name of a set its stream offers.
+    partitions: list[str] | str | None = None
+
+    @field_validator("partitions", mode="before")
+    @classmethod
+    def _partition_texts(cls, value: Any) -> Any:
+        # Unquoted county codes are numbers to YAML: they mean their digits.
+        if isinstance(value, list):
+            return [str(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in value]
+        return value
+
+    @field_validator("partitions")
+    @classmethod
+    def _partitions(cls, value: list[str] | str | None) -> list[str] | str | None:
+        if isinstance(value, str):
+            if not PARTITION_SET.match(value):
+                raise ValueError(f"{value!r} is not a set name (NAME or NAME:ARGUMENT)")
+            return value
+        if value is None:
+            return value
+        if not value:
+            raise ValueError("must list at least one partition, or be left out")
+        for item in value:
+            if not PARTITION_VALUE.match(item):
+                raise ValueError(
+                    f"{item!r} is not a partition value (letters, digits, '_', '.', '-'; "
+                    "at most 32)"
+                )
+        doubled = sorted({item for item in value if value.count(item) > 1})
+        if doubled:
+            raise ValueError(f"{doubled[0]!r} is listed twice")
+        return value
 
     @field_validator("source", "target")
     @classmethod
@@ -185,6 +222,8 @@ class JobConfig(_Model):
     def _one_side_is_store(self) -> JobConfig:
         if (self.source == "store") == (self.target == "store"):
             raise ValueError("exactly one of source and target must be 'store'")
+        if self.partitions is not None and not self.is_pull:
+            raise ValueError("partitions: only a pull (target 'store') can be partitioned")
         return self
 
     @property

@@ -20,7 +20,7 @@ import yaml
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from gateway.adapter import Direction, load_adapter, options_issue
+from gateway.adapter import Direction, PullStream, load_adapter, options_issue
 from gateway.calendar_years import holiday_book
 from gateway.config import GatewayConfig
 from gateway.errors import ConfigError
@@ -103,9 +103,17 @@ def structural_problems(config: GatewayConfig) -> list[Problem]:
         adapter = adapters.get(job.platform)
         if adapter is not None:
             try:
-                adapter.stream(job.stream, Direction.PULL if job.is_pull else Direction.PUSH)
+                stream = adapter.stream(
+                    job.stream, Direction.PULL if job.is_pull else Direction.PUSH
+                )
             except ConfigError as exc:
                 add(("jobs", name, side), str(exc))
+            else:
+                if job.partitions is not None and isinstance(stream, PullStream):
+                    try:
+                        stream.partition_values(job.partitions)
+                    except ConfigError as exc:
+                        add(("jobs", name, "partitions"), str(exc))
         if job.schedule is not None:
             try:
                 trigger = make_trigger(name, job.schedule, holiday_book(config))

@@ -18,6 +18,7 @@ from gateway.cli.common import console, err_console, open_store, print_json, set
 from gateway.cli.display import Column, local, seconds_between, utc, zone, zone_note
 from gateway.cli.display import table as display_table
 from gateway.cli.options import ConfigOption, JsonOption
+from gateway.cli.partitioned import sync_partitions
 from gateway.cli.progress import RunProgress
 from gateway.clock import utc_now
 from gateway.config import GatewayConfig
@@ -25,6 +26,7 @@ from gateway.errors import ConfigError
 from gateway.pipeline import JobRunner, RunSummary
 from gateway.pipeline.dryrun import dry_run
 from gateway.pipeline.export import parse_month
+from gateway.pipeline.partitions import job_partitions, latest_views
 from gateway.private import exposed
 from gateway.service.leases import held_lease
 from gateway.service.triggers import next_due
@@ -109,6 +111,18 @@ def sync(
     if month is not None and not isinstance(runner.stream(job), ExportStream):
         store.close()
         raise ConfigError("--month applies to a monthly file job", job=job)
+    if cfg.jobs[job].partitions is not None:
+        try:
+            summary, parts = sync_partitions(
+                cfg, store, runner, job, stop, reset=reset, show_progress=not json
+            )
+        finally:
+            store.close()
+        _show(job, summary, parts, json)
+        code = exit_code(summary.status, signals)
+        if code:
+            raise typer.Exit(code)
+        return
     try:
         # The same lease the scheduler takes: a manual sync never overlaps a scheduled run.
         with held_lease(store, runner.instance, job, cfg.service.lease_seconds, stop):
@@ -123,20 +137,28 @@ def sync(
                 )
     finally:
         store.close()
-    if json:
-        print_json(summary.as_dict())
-    else:
-        console.print(summary_table([summary], title=f"gateway sync {job}"))
-        if summary.error:
-            # One line however long, so a log or a script reads the whole reason.
-            console.print(
-                f"[red]{summary.status}:[/] {escape(summary.error)}",
-                soft_wrap=True,
-                highlight=False,
-            )
+    _show(job, summary, [], json)
     code = exit_code(summary.status, signals)
     if code:
         raise typer.Exit(code)
+
+
+def _show(job: str, summary: RunSummary, parts: list[RunSummary], json: bool) -> None:
+    """A sync's outcome: the job's run, after its partitions' when it has them."""
+    if json:
+        found = summary.as_dict()
+        if parts:
+            found["partitions"] = [part.as_dict() for part in parts]
+        print_json(found)
+        return
+    console.print(summary_table([*parts, summary], title=f"gateway sync {job}"))
+    if summary.error:
+        # One line however long, so a log or a script reads the whole reason.
+        console.print(
+            f"[red]{summary.status}:[/] {escape(summary.error)}",
+            soft_wrap=True,
+            highlight=False,
+        )
 
 
 def file_warnings(cfg: GatewayConfig, store: Store) -> list[str]:
@@ -217,17 +239,21 @@ def status_rows(cfg: GatewayConfig, store: Store, now: datetime) -> list[dict[st
     for name in names:
         job = cfg.jobs[name]
         due = next_due(name, job.schedule, now, book) if job.enabled else None
-        rows.append(
-            {
-                "job": name,
-                "enabled": job.enabled,
-                "schedule": job.schedule,
-                "last_run": _run_json(last.get(name)),
-                "last_success": _run_json(succeeded.get(name)),
-                "next_due": utc(due),
-                "open_dead_letters": letters.get(name, 0),
-            }
-        )
+        row = {
+            "job": name,
+            "enabled": job.enabled,
+            "schedule": job.schedule,
+            "last_run": _run_json(last.get(name)),
+            "last_success": _run_json(succeeded.get(name)),
+            "next_due": utc(due),
+            "open_dead_letters": letters.get(name, 0),
+        }
+        if job.partitions is not None:
+            # The job's run is its newest round, every partition's runs summed (decision 0021).
+            view, success = latest_views(store, name, job_partitions(cfg, name))
+            row["last_run"], row["last_success"] = _run_json(view), _run_json(success)
+            row["partitions"] = view["partitions"] if view else {}
+        rows.append(row)
     return rows
 
 

@@ -45,6 +45,8 @@ def run_json(run: dict[str, Any]) -> dict[str, Any]:
         "seconds": seconds_between(run["started_at"], run["ended_at"]),
         **{name: int(run[name]) for name in RUN_COUNTERS},
         "error": run["error"],
+        "partition": run.get("partition"),
+        "round": utc(run["round"]) if run.get("round") else None,
     }
 
 
@@ -81,7 +83,7 @@ def runs(
                Column("took"), Column("counts"), Column("reason")]  # fmt: skip
     cells = [
         [
-            r["job"],
+            f"{r['job']}/{r['partition']}" if r["partition"] else r["job"],
             r["status"],
             local(r["started_at"], tz),
             duration(r["seconds"]),

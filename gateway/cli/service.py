@@ -29,10 +29,17 @@ def pipeline_executor(config: GatewayConfig, store: Store, instance: str) -> Exe
     exchanges to the service's observer."""
 
     def execute(
-        job: str, stop: threading.Event, progress: Progress, observe: ExchangeObserver
+        job: str,
+        stop: threading.Event,
+        progress: Progress,
+        observe: ExchangeObserver,
+        /,
+        *,
+        partition: str | None = None,
+        round_id: str | None = None,
     ) -> RunSummary:
         runner = JobRunner(config, store, instance=instance, stop=stop, observers=(observe,))
-        return runner.run(job, progress=progress)
+        return runner.run(job, progress=progress, partition=partition, round_id=round_id)
 
     return execute
 

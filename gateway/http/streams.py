@@ -3,8 +3,9 @@ the incremental pull and receipted push the platforms share."""
 
 from __future__ import annotations
 
+import re
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
 from gateway.adapter import (
@@ -143,6 +144,34 @@ class IncrementalPullStream(PullStream):
     ranges_per_call: int = 8
     # None: keyset paging over (updated_field, key_field), what every built-in platform speaks.
     paginator: ClassVar[Paginator | None] = None
+    # The list's query parameter that keeps one partition's records (None: not partitionable),
+    # and what its values look like.
+    partition_param: ClassVar[str | None] = None
+    partition_pattern: ClassVar[str] = r"[A-Za-z0-9_.-]+"
+
+    def named_partitions(self, name: str, argument: str) -> list[str] | None:
+        """The values of a set of partitions this stream offers by name (``None``: no such
+        set); none by default."""
+        return None
+
+    def partition_values(self, declared: Sequence[str] | str) -> list[str]:
+        if self.partition_param is None:
+            return super().partition_values(declared)
+        if isinstance(declared, str):
+            name, _, argument = declared.partition(":")
+            found = self.named_partitions(name, argument)
+            if found is None:
+                raise ConfigError("no such set of partitions", stream=self.name, set=declared)
+            if not found:
+                raise ConfigError("the set of partitions is empty", stream=self.name, set=declared)
+            return found
+        for value in declared:
+            if not re.fullmatch(self.partition_pattern, value):
+                raise ConfigError(
+                    "not a partition this stream can filter by",
+                    stream=self.name, value=value, expected=self.partition_pattern,
+                )  # fmt: skip
+        return list(declared)
 
     def paging(self) -> Paginator:
         """The declared paginator, or keyset paging over this stream's two fields."""
@@ -254,11 +283,16 @@ class IncrementalPullStream(PullStream):
             raise StoreError(f"{self.name} cursor has an unknown format version", job=ctx.job)
         paginator = self.paging()
         request: PageRequest | None = paginator.first(cursor, self.page_size(ctx))
+        only = (
+            {self.partition_param: ctx.partition} if self.partition_param and ctx.partition else {}
+        )
+        if ctx.partition is not None and not only:
+            raise ConfigError("this stream cannot be partitioned", stream=self.name)
         with open_client(ctx) as client:
             while request is not None and not ctx.stop.is_set():
                 envelope, exchange = client.call(
                     "GET", request.path or self.path, operation=self.operation,
-                    direction=Direction.PULL, params=dict(request.params),
+                    direction=Direction.PULL, params={**request.params, **only},
                 )  # fmt: skip
                 data = envelope.data if isinstance(envelope.data, dict) else {}
                 items = require_list(data, "items", self.operation)

@@ -68,6 +68,12 @@ class RunContext:
     checkpointer: Checkpointer | None = None
     # How many records the run should read in all, when the platform says (Page.total).
     expected: int | None = None
+    # Where the run's cursor is kept: the job's name, or its partition's (decision 0021).
+    cursor_name: str | None = None
+
+    @property
+    def cursor_key(self) -> str:
+        return self.cursor_name or self.job_name
 
     @property
     def stop(self) -> threading.Event:

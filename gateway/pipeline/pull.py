@@ -146,7 +146,7 @@ def commit_page(run: RunContext, prepared: PreparedPage) -> None:
         if run.store.sealer is None:
             # Kept by clear key for reconciliation, which a sealed store does not offer yet.
             note_rejected(conn, run.mapping.entity, run.job_name, prepared.rejected)
-        run.store.save_checkpoint(conn, run.job_name, page.cursor, run.run_id)
+        run.store.save_checkpoint(conn, run.cursor_key, page.cursor, run.run_id)
         run.audit.write(conn, prepared.audit_bodies)
         counts.update(
             inserted=upserted.inserted, updated=upserted.updated, unchanged=upserted.unchanged
@@ -235,7 +235,7 @@ def prefetched(
 
     def produce() -> None:
         try:
-            cursor = run.store.load_checkpoint(run.job_name)
+            cursor = run.store.load_checkpoint(run.cursor_key)
             for page in stream.read(run.stream_ctx, cursor):
                 pages.put((page, run.recorder.drain()))
                 if cancel.is_set():

@@ -36,6 +36,7 @@ from gateway.mapping import CompiledMapping, load_mapping
 from gateway.notify import Notifier
 from gateway.pipeline.context import Progress, RunContext, instance_name
 from gateway.pipeline.export import run_export
+from gateway.pipeline.partitions import job_partitions, part_name
 from gateway.pipeline.pull import run_pull
 from gateway.pipeline.push import run_push
 from gateway.store import Store
@@ -59,6 +60,8 @@ class RunSummary:
     unreadable: int
     seconds: float
     error: str | None
+    # The part of a partitioned pull this run read (decision 0021).
+    partition: str | None = None
 
     @property
     def rate(self) -> float:
@@ -160,38 +163,53 @@ class JobRunner:
         adapter = load_adapter(platform.adapter)
         return adapter.stream(job.stream, Direction.PULL if job.is_pull else Direction.PUSH)
 
+    def partitions(self, job_name: str) -> list[str]:
+        """The job's partitions as its stream reads them; ``[]`` when it is not partitioned."""
+        return job_partitions(self.config, job_name)
+
     def run(
         self,
         job_name: str,
         progress: Progress | None = None,
         overrides: Mapping[str, Any] | None = None,
+        *,
+        partition: str | None = None,
+        round_id: str | None = None,
     ) -> RunSummary:
         """Run ``job_name`` once; ``overrides`` replace some of its job options for this run
-        alone (``gateway sync JOB --month``)."""
+        alone (``gateway sync JOB --month``). A partitioned job runs one ``partition`` at a
+        time, from that partition's cursor, as part of the round ``round_id``."""
         job = self.config.job(job_name)
         mapping = self.mapping_for(job_name)
         stream = self.stream(job_name)
         options = self.options(job_name, overrides)
+        if partition is not None and partition not in self.partitions(job_name):
+            raise ConfigError("not a partition of the job", job=job_name, partition=partition)
         self.store.check_free_space(self.config.store.min_free_mb)
-        run_id = self.store.start_run(job_name, self.instance, mapping.digest)
+        run_id = self.store.start_run(
+            job_name, self.instance, mapping.digest, partition=partition, round_id=round_id
+        )
         # Breaker states live in this runner's store, so a failure streak survives the process
         # and a run in a new process sees the breaker open (gateway.http.breaker).
         ctx = self.stream_context(
             job_name, run_id, mapping, breakers=self.breakers, options=options
         )
+        ctx.partition = partition
         if overrides:
             ctx.options = {**ctx.options, **overrides}
         run = RunContext(
             self.config, self.store, self.audit, job_name, job, mapping, run_id, ctx, progress,
             checkpointer=self.checkpointer,
+            cursor_name=part_name(job_name, partition) if partition is not None else None,
         )  # fmt: skip
         bind_run(job_name, run_id)
         started = time.perf_counter()
         status: str = "failed"
         error: str | None = "the run ended before its outcome was known"
+        part = f"partition {partition}" if partition is not None else None
         try:
             with self.store.transaction() as conn:
-                self.audit.append(conn, [self._event("run_start", run, "ok")])
+                self.audit.append(conn, [self._event("run_start", run, "ok", part)])
             log.info(
                 "run started", mapping=mapping.name, direction="pull" if job.is_pull else "push"
             )
@@ -226,7 +244,7 @@ class JobRunner:
         return RunSummary(
             job_name, run_id, status, counts["read"], counts["inserted"], counts["updated"],
             counts["unchanged"], counts["rejected"], counts["retried"], counts["unreadable"],
-            time.perf_counter() - started, error,
+            time.perf_counter() - started, error, partition,
         )  # fmt: skip
 
     def _notify(self, job_name: str, status: str, error: str | None) -> None:
@@ -291,7 +309,13 @@ class JobRunner:
         retried = {"retried": sum(1 for ex in leftover if ex.outcome == "retry")}
         with self.store.transaction() as conn:
             events = run.exchange_events(leftover)
-            events.append(self._event("run_end", run, status, error))
+            partition = run.stream_ctx.partition
+            detail = (
+                error
+                if partition is None
+                else f"partition {partition}" + (f": {error}" if error else "")
+            )
+            events.append(self._event("run_end", run, status, detail))
             self.audit.append(conn, events)
             run.commit_counts(conn, retried)
             self.store.finish_run(conn, run.run_id, status, error)

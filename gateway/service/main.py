@@ -28,6 +28,7 @@ from gateway.config import GatewayConfig
 from gateway.errors import ConfigError
 from gateway.logging import get_logger
 from gateway.mapping import load_mapping
+from gateway.pipeline.partitions import job_partitions
 from gateway.service.console import Served, console_for
 from gateway.service.health import HealthServer
 from gateway.service.leases import LeaseManager
@@ -81,6 +82,11 @@ class Service:
             instance,
             deadline_entities(config),
             base_urls={name: p.base_url for name, p in config.platforms.items()},
+            partitions={
+                name: job_partitions(config, name)
+                for name, job in config.jobs.items()
+                if job.partitions is not None and job.enabled
+            },
         )
         self.leases = LeaseManager(store, instance, config.service.lease_seconds)
         self.scheduler = JobScheduler(

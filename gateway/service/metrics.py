@@ -26,6 +26,7 @@ from gateway.adapter import Exchange
 from gateway.calendar_years import PROVISIONAL_FIELD
 from gateway.clock import parse_iso
 from gateway.http.breaker import breaker_key
+from gateway.pipeline.partitions import latest_views
 from gateway.service.outcome import RunOutcome
 from gateway.store import Store, schema
 from gateway.store.crypto import sealer_of
@@ -54,6 +55,7 @@ class ServiceMetrics:
         instance: str,
         deadline_entities: Iterable[str] = (),
         base_urls: Mapping[str, str | None] | None = None,
+        partitions: Mapping[str, list[str]] | None = None,
     ):
         self.registry = CollectorRegistry()
         r = self.registry
@@ -107,7 +109,9 @@ class ServiceMetrics:
             self.lease_held.labels(job).set(0)
         names = sorted(platforms)
         keys = {name: breaker_key(name, (base_urls or {}).get(name)) for name in names}
-        r.register(StoreCollector(store, self.jobs, keys, sorted(set(deadline_entities))))
+        r.register(
+            StoreCollector(store, self.jobs, keys, sorted(set(deadline_entities)), partitions or {})
+        )
 
     def meter(self, job: str) -> RunMeter:
         return RunMeter(self, job)
@@ -163,12 +167,15 @@ class StoreCollector(Collector):
         jobs: list[str],
         platforms: Mapping[str, str],
         deadline_entities: list[str],
+        partitions: Mapping[str, list[str]] | None = None,
     ) -> None:
-        """``platforms``: each platform's breaker key in the store (its current base URL's)."""
+        """``platforms``: each platform's breaker key in the store (its current base URL's);
+        ``partitions``: the partitioned jobs' partitions (their success is a round's)."""
         self.store = store
         self.jobs = jobs
         self.platforms = platforms
         self.deadline_entities = deadline_entities
+        self.partitions = partitions or {}
 
     def collect(self) -> Iterable[GaugeMetricFamily]:
         up = GaugeMetricFamily("gateway_store_up", "1 if the store answered this scrape.")
@@ -221,6 +228,12 @@ class StoreCollector(Collector):
             labels=["job"],
         )
         for job in self.jobs:
+            if job in self.partitions:
+                # The job's run is a round of partition runs (decision 0021).
+                _, success = latest_views(self.store, job, self.partitions[job])
+                if success is not None and success["ended_at"]:
+                    family.add_metric([job], parse_iso(success["ended_at"]).timestamp())
+                continue
             # Newest first along the (job, started_at) index: cheap however long the history.
             ended = conn.execute(
                 select(runs.c.ended_at)

@@ -14,6 +14,10 @@ Holding the lease, runs the job left ``running`` are abandoned (their holder die
 successful run of a dependency, on the instance that ran it (docs/decisions/0004); if the lease is
 busy then, it tries again shortly until some run has started after that success.
 
+A partitioned pull (decision 0021) has a lease per partition instead: the instance takes any
+partition whose lease is free and that has no finished run since the due time, runs it, takes
+the next, and waits for those held elsewhere until every partition is done for that due time.
+
 A job with ``reconcile.schedule`` is also reconciled on that trigger (``gateway reconcile``),
 under the job's own lease, so it never overlaps a run of the job, and only if no reconciliation
 of the job has started since the due time.
@@ -25,7 +29,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -40,6 +44,13 @@ from gateway.clock import SHANGHAI, to_iso, utc_now
 from gateway.config import GatewayConfig
 from gateway.errors import GatewayError
 from gateway.logging import get_logger
+from gateway.pipeline.partitions import (
+    job_partitions,
+    job_view,
+    part_name,
+    partition_done,
+    round_rows,
+)
 from gateway.service.leases import LeaseManager
 from gateway.service.metrics import ServiceMetrics
 from gateway.service.outcome import RunOutcome
@@ -55,9 +66,24 @@ Progress = Callable[[Mapping[str, int]], None]
 MISFIRE_GRACE_SECONDS = 60
 
 
-# Runs one job: its name, the run's stop event, the progress callback, and the observer that
-# counts the run's HTTP exchanges into the service's metrics.
-Execute = Callable[[str, threading.Event, Progress, ExchangeObserver], RunOutcome]
+class Execute(Protocol):
+    """Runs one job: its name, the run's stop event, the progress callback, and the observer
+    that counts the run's HTTP exchanges into the service's metrics; a partitioned job's
+    ``partition`` and ``round_id`` are passed only for such a job (decision 0021)."""
+
+    def __call__(
+        self,
+        job: str,
+        stop: threading.Event,
+        progress: Progress,
+        observe: ExchangeObserver,
+        /,
+        *,
+        partition: str | None = None,
+        round_id: str | None = None,
+    ) -> RunOutcome: ...
+
+
 # Reconciles one job (the service knows nothing of how), its exchanges to the observer; what
 # it answers is not looked at.
 Reconcile = Callable[[str, ExchangeObserver], object]
@@ -71,6 +97,11 @@ def ran_since(store: Store, job: str, due: datetime) -> bool:
             select(runs.c.id).where(runs.c.job == job, runs.c.started_at >= to_iso(due)).limit(1)
         ).first()
     return found is not None
+
+
+def view_succeeded(store: Store, job: str, round_id: str, partitions: list[str]) -> bool:
+    """Whether the round's runs together (the job's run) succeeded."""
+    return bool(job_view(round_rows(store, job, round_id), partitions)["status"] == "succeeded")
 
 
 class JobScheduler:
@@ -105,6 +136,12 @@ class JobScheduler:
             name: make_trigger(name, settings.schedule, book)
             for name in enabled
             if reconcile is not None and (settings := config.jobs[name].reconcile) is not None
+        }
+        # Partitioned pulls: their parts, each run under a lease of its own (decision 0021).
+        self.partitions = {
+            name: job_partitions(config, name)
+            for name in enabled
+            if config.jobs[name].partitions is not None
         }
         self.dependents: dict[str, list[str]] = {}
         for name in enabled:
@@ -269,6 +306,8 @@ class JobScheduler:
             if not local.acquire(blocking=False):
                 return self._skip(job, "running_here")
             try:
+                if job in self.partitions:
+                    return self._fire_partitions(job, due, reason)
                 return self._fire_locked(job, due, reason)
             finally:
                 local.release()
@@ -305,6 +344,75 @@ class JobScheduler:
             self.leases.release(lease)
             self.metrics.lease_held.labels(job).set(0)
 
+    def _fire_partitions(self, job: str, due: datetime, reason: str) -> str:
+        """Run the partitions of ``job`` not yet done for ``due``, one at a time, each under
+        its own lease: a partition another instance holds is left to it, and waited for, so a
+        holder that dies mid-partition is taken over here and resumed from its cursor. Ends
+        once every partition has a run since ``due`` that finished."""
+        since = to_iso(due)
+        ran = False
+        while not self._stopping.is_set():
+            try:
+                pending = [
+                    p for p in self.partitions[job] if not partition_done(self.store, job, p, since)
+                ]
+            except SQLAlchemyError as exc:
+                log.error("job not run: store error", job=job, error=type(exc).__name__)
+                return self._skip(job, "store_error")
+            if not pending:
+                break
+            took = False
+            for partition in pending:
+                if self._stopping.is_set():
+                    break
+                result = self._fire_partition(job, partition, since, reason)
+                if result == "store_error":
+                    return self._skip(job, result)
+                took = took or result == "ran"
+            ran = ran or took
+            if not took and self._stopping.wait(self.retry_seconds):
+                break
+        if not ran:
+            return self._skip(job, "already_ran" if not self._stopping.is_set() else "stopping")
+        try:
+            succeeded = view_succeeded(self.store, job, since, self.partitions[job])
+        except SQLAlchemyError as exc:
+            log.error("round outcome not read: store error", job=job, error=type(exc).__name__)
+            succeeded = False
+        if succeeded:
+            for dependent in self.dependents.get(job, []):
+                self._later(dependent, utc_now(), job, delay=0)
+        return "ran"
+
+    def _fire_partition(self, job: str, partition: str, since: str, reason: str) -> str:
+        stop = threading.Event()
+        try:
+            lease = self.leases.acquire(part_name(job, partition), on_lost=stop.set)
+        except (SQLAlchemyError, GatewayError) as exc:
+            log.error("lease not acquired: store error", job=job, error=type(exc).__name__)
+            return "store_error"
+        if lease is None:
+            return "held_elsewhere"
+        self.metrics.lease_held.labels(job).set(1)
+        try:
+            if partition_done(self.store, job, partition, since):
+                return "already_ran"
+            abandoned = self.store.mark_abandoned_runs(job, partition=partition)
+            if abandoned:
+                log.warning(
+                    "runs left by a dead instance marked interrupted",
+                    job=job, partition=partition, count=abandoned,
+                )  # fmt: skip
+            with self._tracked(job, stop):
+                self._run(job, stop, reason, partition=partition, round_id=since)
+            return "ran"
+        except (SQLAlchemyError, GatewayError) as exc:
+            log.error("partition not run: store error", job=job, error=type(exc).__name__)
+            return "store_error"
+        finally:
+            self.leases.release(lease)
+            self.metrics.lease_held.labels(job).set(0)
+
     @contextmanager
     def _tracked(self, job: str, stop: threading.Event) -> Iterator[None]:
         with self._changed:
@@ -317,11 +425,24 @@ class JobScheduler:
             with self._changed:
                 del self._active[job]
 
-    def _run(self, job: str, stop: threading.Event, reason: str) -> None:
+    def _run(
+        self,
+        job: str,
+        stop: threading.Event,
+        reason: str,
+        partition: str | None = None,
+        round_id: str | None = None,
+    ) -> None:
         meter = self.metrics.meter(job)
-        log.info("run due", job=job, reason=reason)
+        log.info("run due", job=job, reason=reason, partition=partition)
+        observe = self.metrics.observe_exchange
         try:
-            outcome = self.execute(job, stop, meter, self.metrics.observe_exchange)
+            if partition is None:
+                outcome = self.execute(job, stop, meter, observe)
+            else:
+                outcome = self.execute(
+                    job, stop, meter, observe, partition=partition, round_id=round_id
+                )
         except Exception as exc:
             # A broken run must not take the scheduler with it; the run row (if any) is marked
             # interrupted by the next holder of the lease.
@@ -329,7 +450,7 @@ class JobScheduler:
             meter.crashed()
             return
         meter.finished(outcome)
-        if outcome.status == "succeeded":
+        if outcome.status == "succeeded" and partition is None:
             for dependent in self.dependents.get(job, []):
                 self._later(dependent, utc_now(), job, delay=0)
 

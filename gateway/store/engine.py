@@ -252,7 +252,15 @@ class Store:
 
     # runs ------------------------------------------------------------------------------------
 
-    def start_run(self, job: str, instance: str, mapping_digest: str | None) -> str:
+    def start_run(
+        self,
+        job: str,
+        instance: str,
+        mapping_digest: str | None,
+        *,
+        partition: str | None = None,
+        round_id: str | None = None,
+    ) -> str:
         run_id = str(uuid.uuid4())
         with self.transaction() as conn:
             conn.execute(
@@ -263,6 +271,8 @@ class Store:
                     status="running",
                     started_at=utc_now_iso(),
                     mapping_digest=mapping_digest,
+                    partition=partition,
+                    round=round_id,
                     **dict.fromkeys(RUN_COUNTERS, 0),
                 )
             )
@@ -306,11 +316,14 @@ class Store:
                     found.append(dict(row._mapping))
         return found
 
-    def mark_abandoned_runs(self, job: str, live_instances: set[str] | None = None) -> int:
-        """Runs left 'running' by a process that died are marked 'interrupted'."""
-        query = update(schema.runs).where(
-            schema.runs.c.job == job, schema.runs.c.status == "running"
-        )
+    def mark_abandoned_runs(
+        self, job: str, live_instances: set[str] | None = None, *, partition: str | None = None
+    ) -> int:
+        """Runs left 'running' by a process that died are marked 'interrupted': the job's, or
+        one partition's (each partition has a lease of its own)."""
+        runs = schema.runs
+        part = runs.c.partition.is_(None) if partition is None else runs.c.partition == partition
+        query = update(runs).where(runs.c.job == job, runs.c.status == "running", part)
         if live_instances:
             query = query.where(schema.runs.c.instance.not_in(live_instances))
         with self.transaction() as conn:

@@ -155,6 +155,19 @@ def _v8_key_index_by_bucket(conn: Connection) -> None:
         last = int(entries[-1][0])
 
 
+def _v9_partitions(conn: Connection) -> None:
+    """Partitioned pulls (decision 0021): runs name their partition and round; leases and
+    cursors take ``JOB/PARTITION`` names, wider than a job's."""
+    columns = {column["name"] for column in inspect(conn).get_columns("runs")}
+    if "partition" not in columns:
+        conn.exec_driver_sql('ALTER TABLE runs ADD COLUMN "partition" VARCHAR(32)')
+    if "round" not in columns:
+        conn.exec_driver_sql('ALTER TABLE runs ADD COLUMN "round" VARCHAR(32)')
+    if conn.dialect.name == "postgresql":  # SQLite does not enforce a VARCHAR's length
+        for table in ("leases", "checkpoints"):
+            conn.exec_driver_sql(f"ALTER TABLE {table} ALTER COLUMN job TYPE VARCHAR(97)")
+
+
 MIGRATIONS: list[tuple[int, Migration]] = [
     (1, _v1_initial),
     (2, _v2_audit_append_only),
@@ -164,6 +177,7 @@ MIGRATIONS: list[tuple[int, Migration]] = [
     (6, _v6_data_keys),
     (7, _v7_console_users),
     (8, _v8_key_index_by_bucket),
+    (9, _v9_partitions),
 ]
 
 LATEST = MIGRATIONS[-1][0]

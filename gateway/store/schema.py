@@ -92,10 +92,13 @@ reconciliations = Table(
     Index("ix_reconciliations_job_started", "job", "started_at"),
 )
 
+# A job's cursor, or one partition's (``JOB/PARTITION``, decision 0021).
+CursorName = String(97)
+
 checkpoints = Table(
     "checkpoints",
     metadata,
-    Column("job", String(64), primary_key=True),
+    Column("job", CursorName, primary_key=True),
     Column("cursor", Text, nullable=False),
     Column("run_id", String(36), nullable=False),
     Column("updated_at", Timestamp, nullable=False),
@@ -120,6 +123,10 @@ runs = Table(
     Column("unreadable", BigInteger, nullable=False, default=0),
     Column("mapping_digest", String(64)),
     Column("error", Text),
+    # A partitioned pull (decision 0021): the part this run read, and the round it belongs to
+    # (the due time it ran for, or the start of the sync that ran it); NULL otherwise.
+    Column("partition", String(32)),
+    Column("round", Timestamp),
     Index("ix_runs_job_started", "job", "started_at"),
 )
 
@@ -235,7 +242,7 @@ audit_key_index = Table(
 leases = Table(
     "leases",
     metadata,
-    Column("job", String(64), primary_key=True),
+    Column("job", CursorName, primary_key=True),
     Column("instance", String(128), nullable=False),
     Column("acquired_at", Timestamp, nullable=False),
     Column("expires_at", Timestamp, nullable=False),

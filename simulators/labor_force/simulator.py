@@ -68,10 +68,13 @@ VERSION = "1.0"
 MAX_PAGE_SIZE = 5000
 DUPLICATED_RECORDS = 3  # how many earlier records a duplicate-fault page repeats
 TIME_PATTERN = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$"
+COUNTY_PATTERN = r"^\d{6}$"
 DESCRIPTION = """
 The province's labor-force records for the prefecture's residents, and the intake of the
 bureau's verification results. Persons are listed by (AAE036, AAC002) ascending; a cursor
-(`updated_since`, `after_key`) resumes strictly after the last record read. For a
+(`updated_since`, `after_key`) resumes strictly after the last record read; `AAB299` lists the
+persons of one county alone (the first six digits of their household region), each county in
+the same order with a cursor of its own. For a
 reconciliation, the platform counts and digests the persons of AAC002 ranges
 (`/api/v1/persons/holdings`) and lists a range's persons in AAC002 order
 (`/api/v1/persons/range`).
@@ -170,6 +173,15 @@ def create_app(settings: LaborForceSimSettings) -> FastAPI:
             str | None,
             Query(min_length=1, max_length=32, description="Cursor: AAC002 of the last record"),
         ] = None,
+        county: Annotated[
+            str | None,
+            Query(
+                alias="AAB299",
+                pattern=COUNTY_PATTERN,
+                description="Only persons whose AAB299 (household region) is in this county: "
+                "its first six digits",
+            ),
+        ] = None,
     ) -> JSONBytes:
         if updated_since is not None:
             try:
@@ -178,14 +190,14 @@ def create_app(settings: LaborForceSimSettings) -> FastAPI:
                 return fail(Code.INVALID_PARAM, "invalid parameter: updated_since", status=400)
         elif after_key is not None:
             return fail(Code.INVALID_PARAM, "after_key needs updated_since", status=400)
-        total = store.remaining(updated_since, after_key)
-        items, has_more = store.page(updated_since, after_key, page_size)
+        total = store.remaining(updated_since, after_key, county)
+        items, has_more = store.page(updated_since, after_key, page_size, county)
         cursor = None
         if items:
             last = items[-1]
             cursor = {"updated_since": last["AAE036"], "after_key": last["AAC002"]}
             if updated_since is not None and faults.duplicate_page():
-                items = store.before(updated_since, after_key, DUPLICATED_RECORDS) + items
+                items = store.before(updated_since, after_key, DUPLICATED_RECORDS, county) + items
         tally.add("pages")
         tally.add("persons_served", len(items))
         return ok({"items": items, "has_more": has_more, "next": cursor, "total": total})

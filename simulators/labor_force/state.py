@@ -31,6 +31,9 @@ from simulators.labor_force.population_tables import EMPLOYMENT
 
 CHANGEABLE_FIELDS = ("AAC008", "AAE006", "AAE005")
 _EMPLOYMENT_CODES = tuple(code for code, _ in EMPLOYMENT)
+# Sorts after every (AAE036, AAC002, index) of one pair, added persons' indexes (past the
+# population's size) included: the bound of "strictly after this cursor" in the overlay.
+_PAST_EVERY_INDEX = 1 << 62
 
 
 class PersonStore:
@@ -90,52 +93,79 @@ class PersonStore:
     # -- listing ----------------------------------------------------------------------------
 
     def page(
-        self, since: str | None, after_key: str | None, limit: int
+        self, since: str | None, after_key: str | None, limit: int, county: str | None = None
     ) -> tuple[list[dict[str, Any]], bool]:
-        """Up to ``limit`` records after the cursor, and whether more follow.
+        """Up to ``limit`` records after the cursor, and whether more follow; only those whose
+        household region (``AAB299``) starts with ``county`` when it is given.
 
         After the cursor: ``(AAE036, AAC002) > (since, after_key)``, or ``AAE036 >= since``
         without ``after_key``, or everything without ``since``.
         """
         with self._lock:
-            found = self._base_after(since, after_key, limit + 1)
+            found = self._base_after(since, after_key, limit + 1, county)
             if len(found) <= limit:
-                found += self._overlay_after(since, after_key, limit + 1 - len(found))
+                found += self._overlay_after(since, after_key, limit + 1 - len(found), county)
         return found[:limit], len(found) > limit
 
-    def remaining(self, since: str | None, after_key: str | None) -> int:
-        """How many records list after the cursor now: the answer's ``total``."""
+    def remaining(self, since: str | None, after_key: str | None, county: str | None = None) -> int:
+        """How many records list after the cursor now (of ``county`` alone, when given): the
+        answer's ``total``."""
         population = self.population
+        within = self._within(county)
         with self._lock:
+            owned = population.county_indexes(county) if county is not None else None
             if since is None:
-                return population.size
+                return population.size if owned is None else len(owned)
             seconds = parse_time(since)
             group = population.first_group_at_or_after(seconds)
             first = min(group * population.group_size, population.size)
-            moved = sum(1 for index in self._overlay if index >= first)
-            base = population.size - first - moved
+            # Base persons that list from the overlay now, or not at all.
+            moved = sum(
+                1
+                for gone in (self._overlay, self._deleted)
+                for index in gone
+                if first <= index < population.size and within(index)
+            )
+            if owned is None:
+                base = population.size - first - moved
+            else:
+                base = len(owned) - bisect_left(owned, first) - moved
             exact = group < population.group_count and population.group_time(group) == seconds
             if after_key is not None and exact:
-                own = population.span_records(group, group + 1, self._overlay)
-                base -= sum(1 for r in own if r["AAC002"] <= after_key)
+                own = population.span_records(group, group + 1, self._skip)
+                base -= sum(1 for r in own if r["AAC002"] <= after_key and _of(r, county))
             if after_key is None:
                 start = bisect_left(self._order, (since,))
             else:
-                start = bisect_right(self._order, (since, after_key, population.size))
-            return base + len(self._order) - start
+                start = bisect_right(self._order, (since, after_key, _PAST_EVERY_INDEX))
+            if county is None:
+                return base + len(self._order) - start
+            return base + sum(1 for _, _, i in self._order[start:] if within(i))
 
-    def before(self, since: str, after_key: str | None, count: int) -> list[dict[str, Any]]:
-        """The last ``count`` records at or before the cursor, ascending (for duplicate pages)."""
-        bound = (since, after_key or "", self.population.size)
+    def before(
+        self, since: str, after_key: str | None, count: int, county: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The last ``count`` records at or before the cursor (of ``county`` alone, when
+        given), ascending (for duplicate pages)."""
+        bound = (since, after_key or "", _PAST_EVERY_INDEX)
+        within = self._within(county)
         with self._lock:
             end = bisect_right(self._order, bound)
-            found = [self.current(i) for _, _, i in self._order[max(0, end - count) : end]]
+            earlier = [i for _, _, i in self._order[:end] if within(i)]
+            found = [self.current(i) for i in earlier[max(0, len(earlier) - count) :]]
             if len(found) < count:
-                found = self._base_before(since, after_key, count - len(found)) + found
+                found = self._base_before(since, after_key, count - len(found), county) + found
         return found
 
+    def _within(self, county: str | None) -> Callable[[int], bool]:
+        """Whether a person's household region is in ``county`` (everyone when ``None``)."""
+        if county is None:
+            return lambda _index: True
+        region = self.population.county_of
+        return lambda index: region(index).startswith(county)
+
     def _base_after(
-        self, since: str | None, after_key: str | None, want: int
+        self, since: str | None, after_key: str | None, want: int, county: str | None
     ) -> list[dict[str, Any]]:
         population = self.population
         group = 0
@@ -146,8 +176,14 @@ class PersonStore:
             exact = group < population.group_count and population.group_time(group) == seconds
             if after_key is not None and exact:
                 first = population.span_records(group, group + 1, self._skip)
-                found = [r for r in first if r["AAC002"] > after_key]
+                found = [r for r in first if r["AAC002"] > after_key and _of(r, county)]
                 group += 1
+        if county is not None:
+            start = group * population.group_size
+            while len(found) < want and start < population.size:
+                span, start = population.county_span(county, start, want - len(found), self._skip)
+                found += span
+            return found[:want]
         # Enough groups for the page in one call; more calls only if changes left gaps.
         step = want // population.group_size + 1
         while len(found) < want and group < population.group_count:
@@ -156,24 +192,49 @@ class PersonStore:
         return found[:want]
 
     def _overlay_after(
-        self, since: str | None, after_key: str | None, want: int
+        self, since: str | None, after_key: str | None, want: int, county: str | None
     ) -> list[dict[str, Any]]:
         if since is None:
             start = 0
         elif after_key is None:
             start = bisect_left(self._order, (since,))
         else:
-            start = bisect_right(self._order, (since, after_key, self.population.size))
-        return [self.current(i) for _, _, i in self._order[start : start + want]]
+            start = bisect_right(self._order, (since, after_key, _PAST_EVERY_INDEX))
+        if county is None:
+            return [self.current(i) for _, _, i in self._order[start : start + want]]
+        within = self._within(county)
+        chosen: list[int] = []
+        for _, _, index in self._order[start:]:
+            if len(chosen) == want:
+                break
+            if within(index):
+                chosen.append(index)
+        return [self.current(i) for i in chosen]
 
-    def _base_before(self, since: str, after_key: str | None, want: int) -> list[dict[str, Any]]:
+    def _base_before(
+        self, since: str, after_key: str | None, want: int, county: str | None
+    ) -> list[dict[str, Any]]:
         population = self.population
         seconds = parse_time(since)
         group = population.first_group_at_or_after(seconds)
         found: list[dict[str, Any]] = []
         if group < population.group_count and population.group_time(group) == seconds:
             first = population.span_records(group, group + 1, self._skip)
-            found = [r for r in first if after_key is not None and r["AAC002"] <= after_key]
+            found = [
+                r
+                for r in first
+                if after_key is not None and r["AAC002"] <= after_key and _of(r, county)
+            ]
+        if county is not None:
+            owned = population.county_indexes(county)
+            size = population.group_size
+            end = bisect_left(owned, group * size)
+            while len(found) < want and end > 0:
+                begin = max(0, end - (want - len(found)))
+                begin = bisect_left(owned, owned[begin] // size * size)
+                found = population.listing(owned[begin:end], self._skip) + found
+                end = begin
+            return found[-want:] if want else []
         step = want // population.group_size + 1
         while len(found) < want and group > 0:
             start = max(0, group - step)
@@ -294,6 +355,10 @@ class PersonStore:
         self._overlay.update(fresh)
         self._order += sorted((stamp, key, i) for i, (stamp, key, _) in fresh.items())
         self._latest = max(seconds for _, _, seconds in updates)
+
+
+def _of(record: Mapping[str, Any], county: str | None) -> bool:
+    return county is None or str(record.get("AAB299", "")).startswith(county)
 
 
 class _Skip:

@@ -30,7 +30,10 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
+from gateway.clock import utc_now_iso
+from gateway.pipeline.partitions import job_view, round_rows
 from gateway.store import Store
+from gateway.store.crypto import Sealer
 from gateway.store.records import iter_hashes
 
 SEED_FIGURE = 2_247_000
@@ -88,6 +91,7 @@ def write_config(
     *,
     sealed: bool = False,
     engine: str = "columnar",
+    partitions: str | None = None,
 ) -> Path:
     (directory / "audit.key").write_text(secrets.token_hex(16), encoding="utf-8")
     store: dict[str, Any] = {"url": store_url}
@@ -116,6 +120,7 @@ def write_config(
                 "mapping": "labor_force/persons.yaml",
                 "batch_size": page_size,
                 "mapping_engine": engine,
+                **({"partitions": partitions} if partitions else {}),
             }
         },
     }
@@ -124,9 +129,10 @@ def write_config(
     return path
 
 
-def store_digest(url: str) -> str:
-    """One digest over every (entity, key, content hash): equal stores, equal digests."""
-    store = Store(url)
+def store_digest(url: str, sealer: Sealer | None = None) -> str:
+    """One digest over every (entity, key, content hash): equal stores, equal digests (a
+    sealed store's keys opened with ``sealer``)."""
+    store = Store(url, sealer=sealer)
     digest = hashlib.sha256()
     with store.connect() as conn:
         for entity, key, content in iter_hashes(conn):
@@ -152,6 +158,96 @@ def pg_database() -> Iterator[str | None]:
 
 
 XLSX_ROWS = 50_000
+INSTANCES = 3
+# The prefecture's 16 counties, as the labor-force stream offers them.
+PARTITIONS = "counties:5226"
+
+
+def partitioned(
+    url: str, directory: Path, page_size: int, env: dict[str, str], partial: Path | None
+) -> tuple[dict[str, Any], str] | None:
+    """Three processes pull the job split by county into one fresh PostgreSQL database, each
+    through the scheduler's firing for one due time (leases per partition); the union's
+    records/s is over the wall time from the first start to the last end. ``None`` without a
+    server."""
+    with pg_database() as pg_url:
+        if pg_url is None:
+            return None
+        directory.mkdir()
+        config = write_config(directory, url, pg_url, page_size, partitions=PARTITIONS)
+        Store(pg_url).close()  # migrated once, before the three start
+        due = utc_now_iso()
+        command = [sys.executable, "-m", "tests.bench.worker", "partitioned", str(config)]
+        processes = [
+            subprocess.Popen(
+                [*command, "labor-persons", f"bench-{n + 1}", due],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for n in range(INSTANCES)
+        ]
+        results = []
+        for process in processes:
+            out, err = process.communicate()
+            if process.returncode != 0:
+                raise SystemExit(f"benchmark step partitioned failed:\n{err[-2000:]}")
+            results.append(orjson.loads(out.strip().splitlines()[-1]))
+        store = Store(pg_url)
+        try:
+            rows = round_rows(store, "labor-persons", due)
+        finally:
+            store.close()
+        parts = sorted({str(r["partition"]) for r in rows})
+        view = job_view(rows, parts)
+        shares = {str(r["instance"]): {"partitions": 0, "records": 0} for r in rows}
+        for row in rows:
+            shares[str(row["instance"])]["partitions"] += 1
+            shares[str(row["instance"])]["records"] += int(row["read"])
+        step = {
+            "records": view["read"],
+            "seconds": max(r["ended"] for r in results) - min(r["started"] for r in results),
+            "peak_rss_mb": max(r["peak_rss_mb"] for r in results),
+            "status": view["status"],
+            "partitions": len(parts),
+            "instances": shares,
+            "counts": {k: view[k] for k in ("inserted", "updated", "unchanged", "rejected")},
+        }
+        if partial is not None:
+            with partial.open("ab") as sink:
+                sink.write(orjson.dumps({"step": "partitioned", **step}) + b"\n")
+        return step, store_digest(pg_url)
+
+
+def postgresql_steps(
+    url: str,
+    work: Path,
+    page_size: int,
+    env: dict[str, str],
+    partial: Path | None,
+    steps: dict[str, Any],
+    digests: dict[str, str],
+) -> None:
+    """The bare COPY loop, the full pull and the partitioned pull into PostgreSQL, when a
+    server is reachable."""
+    with pg_database() as pg_url:
+        if pg_url is None:
+            return
+        steps["bare_postgresql"] = worker(
+            ["bare_pg", url, pg_url, str(page_size)], env, partial, "bare_postgresql"
+        )
+        (work / "pg").mkdir()
+        pg_config = write_config(work / "pg", url, pg_url, page_size)
+        steps["full_postgresql"] = worker(
+            ["gateway", str(pg_config), "labor-persons"], env, partial, "full_postgresql"
+        )
+        # Pulled after the 1% change (in the whole benchmark), so it must equal the SQLite
+        # store's end state.
+        digests["postgresql"] = store_digest(pg_url)
+    split = partitioned(url, work / "partitioned", page_size, env, partial)
+    if split is not None:
+        steps["partitioned"], digests["partitioned"] = split
 
 
 def measure(
@@ -161,10 +257,20 @@ def measure(
     with_pg: bool,
     partial: Path | None = None,
     xlsx_rows: int = XLSX_ROWS,
+    only: str | None = None,
 ) -> dict[str, Any]:
+    """Every step; ``only="partitioned"``: the PostgreSQL steps alone (the partitioned pull
+    and the one-instance pull it is compared with)."""
     env = {**os.environ, "BENCH_SECRET": secrets.token_hex(16)}
     steps: dict[str, Any] = {}
     digests: dict[str, str] = {}
+    if only == "partitioned":
+        with (
+            tempfile.TemporaryDirectory(prefix="gateway-bench-") as tmp,
+            simulator(size, seed, env) as url,
+        ):
+            postgresql_steps(url, Path(tmp), page_size, env, partial, steps, digests)
+        return report_of(size, page_size, steps, digests)
     with (
         tempfile.TemporaryDirectory(prefix="gateway-bench-") as tmp,
         simulator(size, seed, env) as url,
@@ -207,21 +313,7 @@ def measure(
         steps["incremental"]["changed_at_source"] = changed.get("changed", changed)
         digests["sqlite"] = store_digest(sqlite_url)
         if with_pg:
-            with pg_database() as pg_url:
-                if pg_url is not None:
-                    steps["bare_postgresql"] = worker(
-                        ["bare_pg", url, pg_url, str(page_size)], env, partial, "bare_postgresql"
-                    )
-                    (work / "pg").mkdir()
-                    pg_config = write_config(work / "pg", url, pg_url, page_size)
-                    steps["full_postgresql"] = worker(
-                        ["gateway", str(pg_config), "labor-persons"],
-                        env,
-                        partial,
-                        "full_postgresql",
-                    )
-                    # Pulled after the 1% change, so it must equal the SQLite store's end state.
-                    digests["postgresql"] = store_digest(pg_url)
+            postgresql_steps(url, work, page_size, env, partial, steps, digests)
         steps["reconcile_full"] = worker(
             ["reconcile", str(config), "labor-persons"], env, partial, "reconcile_full"
         )
@@ -237,10 +329,27 @@ def measure(
     steps["mapping_row"] = worker(["mapping", mapped, "row"], env, partial, "mapping_row")
     with tempfile.TemporaryDirectory(prefix="gateway-bench-xlsx-") as tmp:
         steps["xlsx_load"] = worker(["xlsx", tmp, str(xlsx_rows)], env, partial, "xlsx_load")
-    bare_rate = steps["bare"]["records"] / steps["bare"]["seconds"]
+    report = report_of(size, page_size, steps, digests)
+    report["incremental_share_of_full"] = (
+        steps["incremental"]["seconds"] / steps["full_sqlite"]["seconds"]
+    )
+    return report
+
+
+def report_of(
+    size: int, page_size: int, steps: dict[str, Any], digests: dict[str, str]
+) -> dict[str, Any]:
+    """The figures with each step's records/s and its ratio to the bare loop (when run)."""
+    bare = steps.get("bare")
+    bare_rate = bare["records"] / bare["seconds"] if bare else 0.0
     for step in steps.values():
         step["records_per_s"] = step["records"] / step["seconds"] if step["seconds"] else 0.0
         step["ratio_to_bare"] = step["records_per_s"] / bare_rate if bare_rate else 0.0
+    if "partitioned" in steps and "full_postgresql" in steps:
+        one = steps["full_postgresql"]["records_per_s"]
+        steps["partitioned"]["ratio_to_one_instance"] = (
+            steps["partitioned"]["records_per_s"] / one if one else 0.0
+        )
     return {
         "size": size,
         "page_size": page_size,
@@ -251,8 +360,6 @@ def measure(
         },
         "steps": steps,
         "store_digests": digests,
-        "incremental_share_of_full": steps["incremental"]["seconds"]
-        / steps["full_sqlite"]["seconds"],
     }
 
 
@@ -271,8 +378,22 @@ def print_report(report: dict[str, Any]) -> None:
         )  # fmt: skip
     console = Console()
     console.print(table)
-    console.print(f"incremental / full time: {report['incremental_share_of_full']:.3%}")
     steps = report["steps"]
+    if "partitioned" in steps:
+        split = steps["partitioned"]
+        ratio = split.get("ratio_to_one_instance", 0.0)
+        shares = ", ".join(
+            f"{name} {share['partitions']} partitions/{share['records']:,}"
+            for name, share in sorted(split["instances"].items())
+        )
+        console.print(
+            f"partitioned pull, {INSTANCES} processes into PostgreSQL: "
+            f"{split['records_per_s']:,.0f} records/s of the union, {ratio:.2f}x the one-instance "
+            f"full pull ({split['status']}; {shares})"
+        )
+    if "incremental_share_of_full" not in report:
+        return
+    console.print(f"incremental / full time: {report['incremental_share_of_full']:.3%}")
     sealed_cost = steps["full_sqlite_sm4"]["seconds"] / steps["full_sqlite"]["seconds"]
     console.print(f"full pull with SM4 at rest / without: {sealed_cost:.2f}x the time")
     steps = report["steps"]
@@ -322,9 +443,17 @@ def main() -> None:
     )
     parser.add_argument("--json", type=Path, help="write the figures to this file")
     parser.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL step")
+    parser.add_argument(
+        "--only",
+        choices=["partitioned"],
+        help="only these steps: 'partitioned' is the three-process pull and the one-instance "
+        "PostgreSQL pull it is compared with",
+    )
     args = parser.parse_args()
     partial = args.json.with_suffix(".steps.jsonl") if args.json else None
-    report = measure(args.size, args.seed, args.page_size, not args.no_postgres, partial)
+    report = measure(
+        args.size, args.seed, args.page_size, not args.no_postgres, partial, only=args.only
+    )
     print_report(report)
     if args.json:
         args.json.write_bytes(orjson.dumps(report, option=orjson.OPT_INDENT_2))

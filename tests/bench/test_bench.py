@@ -42,3 +42,9 @@ def test_small_benchmark_counts_and_store_digests_agree() -> None:
         assert report["store_digests"]["postgresql"] == report["store_digests"]["sqlite"]
         assert steps["full_postgresql"]["records"] == size
         assert steps["bare_postgresql"]["records"] == size
+        # Three processes split by county end with the one-instance pull's store.
+        split = steps["partitioned"]
+        assert report["store_digests"]["partitioned"] == report["store_digests"]["postgresql"]
+        assert (split["records"], split["partitions"], split["status"]) == (size, 16, "succeeded")
+        assert sum(share["partitions"] for share in split["instances"].values()) == 16
+        assert split["ratio_to_one_instance"] > 0

@@ -3,6 +3,7 @@
     python -m tests.bench.worker bare URL DB_PATH PAGE_SIZE
     python -m tests.bench.worker bare_pg URL DATABASE_URL PAGE_SIZE
     python -m tests.bench.worker gateway CONFIG JOB
+    python -m tests.bench.worker partitioned CONFIG JOB INSTANCE DUE
     python -m tests.bench.worker mapping COUNT ENGINE
 
 Prints one JSON line: records, seconds, peak_rss_mb (and the run's counts for ``gateway``).
@@ -155,6 +156,43 @@ def gateway(config_path: str, job: str) -> dict[str, Any]:
     }
 
 
+def partitioned(config_path: str, job: str, instance: str, due: str) -> dict[str, Any]:
+    """One instance's share of a partitioned pull: the scheduler's own firing for ``due``,
+    which takes free partitions under their leases until every one is done (by any instance)."""
+    from gateway.cli.service import pipeline_executor
+    from gateway.clock import parse_iso
+    from gateway.config import load_config
+    from gateway.logging import configure_logging
+    from gateway.service.leases import LeaseManager
+    from gateway.service.metrics import ServiceMetrics
+    from gateway.service.scheduler import JobScheduler
+    from gateway.store import Store
+
+    config = load_config(config_path)
+    configure_logging("WARNING", "json", None)
+    store = Store(config.store_url)
+    metrics = ServiceMetrics(store, config.jobs, config.platforms, instance)
+    leases = LeaseManager(store, instance, config.service.lease_seconds)
+    leases.start_renewing()
+    scheduler = JobScheduler(
+        config, store, leases, pipeline_executor(config, store, instance), metrics,
+        retry_seconds=0.2,
+    )  # fmt: skip
+    started = time.time()
+    answer = scheduler.fire(job, parse_iso(due))
+    ended = time.time()
+    leases.close()
+    store.close()
+    return {
+        "records": 0,
+        "seconds": ended - started,
+        "started": started,
+        "ended": ended,
+        "answer": answer,
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
 def reconcile(config_path: str, job: str) -> dict[str, Any]:
     """``gateway reconcile JOB --full``: the platform's holdings against the store."""
     from gateway.config import load_config
@@ -278,6 +316,8 @@ def main(argv: list[str]) -> None:
         result = mapping_only(int(rest[0]), rest[1])
     elif mode == "reconcile":
         result = reconcile(rest[0], rest[1])
+    elif mode == "partitioned":
+        result = partitioned(rest[0], rest[1], rest[2], rest[3])
     else:
         result = gateway(rest[0], rest[1])
     sys.stdout.write(orjson.dumps(result).decode() + "\n")

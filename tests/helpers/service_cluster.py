@@ -124,13 +124,17 @@ def cluster(
     latency: float = 0.0,
     lease_seconds: float = 60,
     grace_seconds: float = 15,
+    partitions: list[str] | str | None = None,
 ) -> Iterator[Cluster]:
-    """A demo directory with only the labor-force persons job, its simulator running in this
-    process, and the store on PostgreSQL through ``GATEWAY__STORE__URL``."""
+    """A demo directory with only the labor-force persons job (in ``partitions`` when given),
+    its simulator running in this process, and the store on PostgreSQL through
+    ``GATEWAY__STORE__URL``."""
     data = build_config(DemoContext(directory, size=size))
     platform = data["platforms"]["labor_force"]
     platform["simulator"]["faults"] = {"latency_seconds": latency}
     job = {**data["jobs"][JOB], "schedule": schedule, "batch_size": 100}
+    if partitions is not None:
+        job["partitions"] = partitions
     data.update(
         platforms={"labor_force": platform},
         jobs={JOB: job},

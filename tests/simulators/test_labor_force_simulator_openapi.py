@@ -34,7 +34,9 @@ def test_document_describes_routes_envelope_and_signing() -> None:
         paths
     )
     persons = paths["/api/v1/persons"]["get"]
-    assert {p["name"] for p in persons["parameters"]} == {"page_size", "updated_since", "after_key"}
+    assert {p["name"] for p in persons["parameters"]} == {
+        "page_size", "updated_since", "after_key", "AAB299",
+    }  # fmt: skip
     ok_schema = persons["responses"]["200"]["content"]["application/json"]["schema"]
     envelope = document["components"]["schemas"][ok_schema["$ref"].rsplit("/", 1)[1]]
     assert set(envelope["properties"]) == {"code", "msg", "data", "requestId"}
