@@ -10,13 +10,14 @@ wherever it is rendered.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from gateway.codes.idnumber import id_check_char
 from gateway.codes.phone import is_mobile, normalize_phone
 
 
@@ -314,7 +315,10 @@ SCRUB_PATTERNS: tuple[tuple[str, re.Pattern[str], Callable[[re.Match[str], str],
         + _AFTER), _mask_mobile_match),
     ("landline", re.compile(
         _BEFORE + rf"(?:\(0\d{{2,3}}\)|0\d{{2,3}}){_SEP}[2-9](?:{_SEP}\d){{6,7}}"
-        rf"(?:{_SEP}(?:转|分机|ext\.?|x|#)?{_SEP}\d{{1,6}})?" + _AFTER, re.IGNORECASE),
+        # An extension is marked, or follows a dash: after a bare space, digits are the next
+        # number (a landline's "extension" would swallow the area code of the one after it).
+        rf"(?:(?:{_SEP}(?:转|分机|ext\.?|x|#){_SEP}|[ \u00a0]?-[ \u00a0]?)\d{{1,6}})?" + _AFTER,
+        re.IGNORECASE),
      _mask_landline_match),
 )  # fmt: skip
 _ANY_DIGIT = re.compile(r"[\d\uff10-\uff19]")
@@ -330,16 +334,53 @@ def scrub_text(text: str) -> str:
         return text
     if not _DIGIT_RUN.search(text.translate(_MATCH_FORM)):
         return text
-    for _name, pattern, masker in SCRUB_PATTERNS:
+    for name, pattern, masker in SCRUB_PATTERNS:
         form = text.translate(_MATCH_FORM)
         pieces: list[str] = []
         last = 0
-        for match in pattern.finditer(form):
+        for match in pattern_matches(name, pattern, form):
             pieces += (text[last : match.start()], masker(match, text))
             last = match.end()
         if pieces:
             text = "".join(pieces) + text[last:]
     return text
+
+
+def _grouped_id_is_valid(written: str) -> bool:
+    """An 18-character ID number written whole is one, valid or not; written in groups, it is
+    one only if its check character holds: groups of digits apart by spaces can also be the
+    end of one number and the start of the next (``… 1000 110101 20000101 0002``), and taking
+    them for an ID number would leave both in clear."""
+    digits = _digits_of(written).upper()
+    return len(digits) == len(written) or id_check_char(digits[:17]) == digits[17]
+
+
+_PLAUSIBLE: dict[str, Callable[[str], bool]] = {"id_number_18": _grouped_id_is_valid}
+
+
+def pattern_matches(name: str, pattern: re.Pattern[str], form: str) -> Iterator[re.Match[str]]:
+    """The matches of the scrub pattern ``name`` in ``form``, left to right. One that is not
+    plausible for it gives way to a plausible one starting inside it; without such, it is taken
+    all the same (an ID number with a wrong check character is still someone's)."""
+    plausible = _PLAUSIBLE.get(name)
+    at = 0
+    while (match := pattern.search(form, at)) is not None:
+        if plausible is not None and not plausible(match.group(0)):
+            rival = _plausible_within(pattern, form, match, plausible)
+            match = rival or match
+        yield match
+        at = match.end()
+
+
+def _plausible_within(
+    pattern: re.Pattern[str], form: str, match: re.Match[str], plausible: Callable[[str], bool]
+) -> re.Match[str] | None:
+    at = match.start() + 1
+    while (other := pattern.search(form, at)) is not None and other.start() < match.end():
+        if plausible(other.group(0)):
+            return other
+        at = other.start() + 1
+    return None
 
 
 def scrub_texts(texts: Sequence[str]) -> list[str]:

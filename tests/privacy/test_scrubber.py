@@ -15,7 +15,13 @@ from hypothesis import strategies as st
 
 from gateway.codes.idnumber import id_check_char
 from gateway.codes.regions import region_codes
-from gateway.masking import SCRUB_PATTERNS, mask_id_number, mask_phone, scrub_text
+from gateway.masking import (
+    SCRUB_PATTERNS,
+    mask_id_number,
+    mask_phone,
+    pattern_matches,
+    scrub_text,
+)
 
 _COUNTIES = tuple(c for c in region_codes() if not c.endswith("00"))
 _FULL = str.maketrans("0123456789", "０１２３４５６７８９")
@@ -86,9 +92,15 @@ def landlines(draw: st.DrawFn) -> tuple[str, str, str]:
     return area + number, written + marked, masked
 
 
+# Between two numbers something that cannot be part of one. Numbers apart by spaces alone are
+# not masked number by number: where one ends and the next begins is a guess the scrubber can
+# get wrong (docs/privacy.md, "What the scrubber cannot tell apart").
+_BETWEEN = _AROUND.filter(lambda text: any(c not in " \u00a0" for c in text))
+
+
 @settings(max_examples=300, deadline=None)
 @given(found=st.lists(st.one_of(id_numbers(), mobiles(), landlines()), min_size=1, max_size=3),
-       around=st.lists(_AROUND, min_size=4, max_size=4))  # fmt: skip
+       around=st.lists(_BETWEEN, min_size=4, max_size=4))  # fmt: skip
 def test_no_identifier_survives_in_any_text(
     found: list[tuple[str, str, str]], around: list[str]
 ) -> None:
@@ -134,9 +146,9 @@ def test_digests_and_long_tokens_are_left_alone() -> None:
 def _every_pattern_applied(text: str) -> str:
     """The scrubber without its shortcut: every pattern over the text, as the table says."""
     wide = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
-    for _name, pattern, masker in SCRUB_PATTERNS:
+    for name, pattern, masker in SCRUB_PATTERNS:
         form, pieces, last = text.translate(wide), [], 0
-        for match in pattern.finditer(form):
+        for match in pattern_matches(name, pattern, form):
             pieces += (text[last : match.start()], masker(match, text))
             last = match.end()
         if pieces:
@@ -169,3 +181,22 @@ def test_a_page_of_masked_keys_is_left_as_it_is(found: list[tuple[str, str, str]
     """Masked ID numbers, joined as a page's keys are: nothing in them to scrub again."""
     masked = "\n".join(mask_id_number(number) for number, _, _ in found)
     assert scrub_text(masked) == masked
+
+
+@pytest.mark.parametrize(
+    ("written", "masked"),
+    [
+        ("=010-20000000 010-20000000=", "=010-****0000 010-****0000="),
+        ("=010 20000000 13000000000=", "=010-****0000 130****0000="),
+        ("=13000000000=130 0000 1000 110101 20000101 0002=",
+         "=130****0000=130****1000 110***********0002="),
+        ("520102 19900101 1257", "520***********1257"),
+    ],
+)  # fmt: skip
+def test_a_number_after_a_landline_or_in_groups_is_not_taken_for_part_of_it(
+    written: str, masked: str
+) -> None:
+    """A landline's extension is marked or follows a dash, so a space and the next number are
+    not read as one; groups of digits are an ID number where the check character says so, and
+    still one when nothing else fits."""
+    assert scrub_text(written) == masked
