@@ -352,7 +352,9 @@ def _grouped_id_is_valid(written: str) -> bool:
     end of one number and the start of the next (``… 1000 110101 20000101 0002``), and taking
     them for an ID number would leave both in clear."""
     digits = _digits_of(written).upper()
-    return len(digits) == len(written) or id_check_char(digits[:17]) == digits[17]
+    if len(digits) == len(written) or not digits.isascii():
+        return True  # written whole, or in digits of another script: no check to ask
+    return id_check_char(digits[:17]) == digits[17]
 
 
 _PLAUSIBLE: dict[str, Callable[[str], bool]] = {"id_number_18": _grouped_id_is_valid}

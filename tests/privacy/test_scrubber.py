@@ -191,6 +191,7 @@ def test_a_page_of_masked_keys_is_left_as_it_is(found: list[tuple[str, str, str]
         ("=13000000000=130 0000 1000 110101 20000101 0002=",
          "=130****0000=130****1000 110***********0002="),
         ("520102 19900101 1257", "520***********1257"),
+        ("5\u0662\u0660102 19900101 1256 x", "5\u0662\u0660***********1256 x"),
     ],
 )  # fmt: skip
 def test_a_number_after_a_landline_or_in_groups_is_not_taken_for_part_of_it(
